@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import type { Authenticator } from '../identity.ts';
+import { CertificateAuthority } from './certificate-authority.ts';
+import { EmbeddedAuthenticator } from './embedded-authenticator.ts';
+import { writeKubeconfigUser } from './kubeconfig.ts';
+import { UserStore } from './user-store.ts';
+
+/** The first user of a new data directory; issue 4 makes this user the CF admin. */
+export const initialUserName = 'admin';
+
+export type LocalIdentityPaths = { authDir: string; kubeconfigPath: string; usersFile: string };
+
+export function localIdentityPaths(dataDir: string): LocalIdentityPaths {
+  const authDir = join(dataDir, 'auth');
+  return { authDir, kubeconfigPath: join(dataDir, 'kubeconfig'), usersFile: join(authDir, 'users.json') };
+}
+
+/**
+ * The embedded backend's identities: a local CA and a user store in the data directory. On first use it
+ * creates the CA and the `admin` user and writes them into `<dataDir>/kubeconfig`.
+ */
+export async function openLocalIdentity(
+  dataDir: string,
+  serverUrl: string,
+): Promise<{
+  authenticator: Authenticator;
+  kubeconfigPath: string;
+  createdInitialUser: boolean;
+  addUser: (name: string) => Promise<void>;
+}> {
+  const paths = localIdentityPaths(dataDir);
+  const ca = await CertificateAuthority.loadOrCreate(paths.authDir);
+  const users = new UserStore(paths.usersFile);
+  const addUser = async (name: string): Promise<void> => {
+    const token = await users.add(name);
+    const keyPair = await ca.issueClientCertificate(name);
+    await writeKubeconfigUser(paths.kubeconfigPath, serverUrl, { name, token, ...keyPair });
+  };
+  const createdInitialUser = (await users.count()) === 0;
+  if (createdInitialUser) await addUser(initialUserName);
+  return {
+    authenticator: new EmbeddedAuthenticator({ ca: ca.certificate, users }),
+    kubeconfigPath: paths.kubeconfigPath,
+    createdInitialUser,
+    addUser,
+  };
+}

@@ -1,0 +1,77 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+type StoredUser = { name: string; tokenSha256: string; createdAt: string };
+type UsersFile = { users: StoredUser[] };
+
+/** User names: what Kubernetes would accept as a certificate CN and RBAC subject, without spaces. */
+export const userNamePattern = /^[A-Za-z0-9][-A-Za-z0-9_.@:]{0,252}$/;
+
+/**
+ * The embedded backend's users and the SHA-256 of their bearer tokens, in one JSON file. Only hashes
+ * are stored; the token itself goes into the user's kubeconfig. The file is re-read when it changes,
+ * so users added by the `user:add` command work without a restart.
+ */
+export class UserStore {
+  readonly #file: string;
+  #users: StoredUser[] = [];
+  #loadedMtimeMs = -1;
+
+  constructor(file: string) {
+    this.#file = file;
+  }
+
+  /** Adds a user with a new random token and returns the token. */
+  async add(name: string): Promise<string> {
+    if (!userNamePattern.test(name)) {
+      throw new Error(`"${name}" is not a valid user name: use letters, digits and - _ . @ :, starting with a letter or digit`);
+    }
+    await this.#refresh();
+    if (this.#users.some((user) => user.name === name)) throw new Error(`User "${name}" already exists`);
+    const token = randomBytes(32).toString('base64url');
+    this.#users.push({ name, tokenSha256: sha256(token), createdAt: new Date().toISOString() });
+    await this.#save();
+    return token;
+  }
+
+  /** The name of the user whose token this is, if any. */
+  async findByToken(token: string): Promise<string | undefined> {
+    const digest = Buffer.from(sha256(token), 'hex');
+    const match = () => this.#users.find((user) => timingSafeEqual(Buffer.from(user.tokenSha256, 'hex'), digest));
+    return (match() ?? ((await this.#refresh()) ? match() : undefined))?.name;
+  }
+
+  async count(): Promise<number> {
+    await this.#refresh();
+    return this.#users.length;
+  }
+
+  /** Re-reads the file if it changed; tells whether it did. */
+  async #refresh(): Promise<boolean> {
+    let mtimeMs: number;
+    try {
+      mtimeMs = (await stat(this.#file)).mtimeMs;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+    if (mtimeMs === this.#loadedMtimeMs) return false;
+    const parsed = JSON.parse(await readFile(this.#file, 'utf8')) as UsersFile;
+    this.#users = parsed.users;
+    this.#loadedMtimeMs = mtimeMs;
+    return true;
+  }
+
+  async #save(): Promise<void> {
+    await mkdir(dirname(this.#file), { recursive: true, mode: 0o700 });
+    const temporary = `${this.#file}.${process.pid}.tmp`;
+    await writeFile(temporary, `${JSON.stringify({ users: this.#users }, null, 2)}\n`, { mode: 0o600 });
+    await rename(temporary, this.#file);
+    this.#loadedMtimeMs = (await stat(this.#file)).mtimeMs;
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

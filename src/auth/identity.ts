@@ -1,0 +1,19 @@
+/** Who a request acts as. `name` is what RBAC subjects and `/whoami` use. */
+export type Identity = {
+  name: string;
+  kind: 'User' | 'ServiceAccount';
+};
+
+/** Credentials taken from the Authorization header, not yet checked. */
+export type Credentials = { scheme: 'bearer'; token: string } | { scheme: 'clientCert'; certificatePem: string; privateKeyPem: string };
+
+/** The credentials of a request together with the identity they proved. */
+export type AuthInfo = { identity: Identity; credentials: Credentials };
+
+/**
+ * Resolves credentials to an identity. Implementations throw `invalidAuthToken()` for credentials
+ * they do not accept; any other error is a failure of the authenticator itself.
+ */
+export interface Authenticator {
+  authenticate(credentials: Credentials): Promise<Identity>;
+}

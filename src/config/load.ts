@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { configSchema, type Config } from './schema.ts';
+
+/** Environment variables that override the file, each naming a config path and how to read it. */
+const environmentOverrides: Record<string, { path: string[]; kind: 'string' | 'number' }> = {
+  CFAPI_LISTEN_HOST: { path: ['listen', 'host'], kind: 'string' },
+  CFAPI_LISTEN_PORT: { path: ['listen', 'port'], kind: 'number' },
+  CFAPI_EXTERNAL_URL: { path: ['externalUrl'], kind: 'string' },
+  CFAPI_TLS_CERT_FILE: { path: ['tls', 'certFile'], kind: 'string' },
+  CFAPI_TLS_KEY_FILE: { path: ['tls', 'keyFile'], kind: 'string' },
+  CFAPI_DATA_DIR: { path: ['dataDir'], kind: 'string' },
+  CFAPI_BACKEND: { path: ['backend'], kind: 'string' },
+  CFAPI_ROOT_NAMESPACE: { path: ['rootNamespace'], kind: 'string' },
+  CFAPI_DEFAULT_DOMAIN: { path: ['defaultDomain'], kind: 'string' },
+  CFAPI_DEFAULT_PAGE_SIZE: { path: ['list', 'defaultPageSize'], kind: 'number' },
+  CFAPI_LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
+  CFAPI_INFO_NAME: { path: ['info', 'name'], kind: 'string' },
+  CFAPI_INFO_DESCRIPTION: { path: ['info', 'description'], kind: 'string' },
+  CFAPI_INFO_SUPPORT_ADDRESS: { path: ['info', 'supportAddress'], kind: 'string' },
+};
+
+/** A configuration that cannot be used; the message names every problem. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export type ConfigSources = {
+  /** Path of the YAML file; none means defaults and environment only. */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Overrides from command-line flags, applied last. */
+  overrides?: Record<string, unknown>;
+};
+
+/** Reads, merges and validates the configuration: file, then environment, then flags. */
+export async function loadConfig(sources: ConfigSources = {}): Promise<Config> {
+  const raw = sources.file ? await readConfigFile(sources.file) : {};
+  applyEnvironment(raw, sources.env ?? process.env);
+  Object.assign(raw, sources.overrides ?? {});
+  return validateConfig(raw, sources.file ?? 'the environment');
+}
+
+/** Validates a plain object as configuration and derives the external URL. */
+export function validateConfig(raw: unknown, origin = 'the configuration'): Config {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(`Invalid configuration in ${origin}:\n${z.prettifyError(result.error)}`);
+  }
+  const parsed = result.data;
+  const scheme = parsed.tls ? 'https' : 'http';
+  const externalUrl = (parsed.externalUrl ?? `${scheme}://${hostForUrl(parsed.listen.host)}:${parsed.listen.port}`).replace(/\/+$/, '');
+  return { ...parsed, externalUrl };
+}
+
+async function readConfigFile(file: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read the configuration file ${file}: ${(error as Error).message}`);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`The configuration file ${file} is not valid YAML: ${(error as Error).message}`);
+  }
+  if (document === null || document === undefined) return {};
+  if (typeof document !== 'object' || Array.isArray(document)) {
+    throw new ConfigError(`The configuration file ${file} must hold a YAML mapping`);
+  }
+  return document as Record<string, unknown>;
+}
+
+function applyEnvironment(target: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  for (const [name, { path, kind }] of Object.entries(environmentOverrides)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const parsed = kind === 'number' ? Number(value) : value;
+    if (kind === 'number' && !Number.isFinite(parsed)) {
+      throw new ConfigError(`${name} must be a number, got "${value}"`);
+    }
+    setPath(target, path, parsed);
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const child = node[key];
+    if (typeof child !== 'object' || child === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The server's configuration, as read from the YAML file and the environment, with defaults. */
+export const configSchema = z
+  .object({
+    listen: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+      })
+      .strict()
+      .prefault({}),
+    /** The URL clients reach the server at; links and `Location` headers are built from it. */
+    externalUrl: z.url({ protocol: /^https?$/ }).optional(),
+    tls: z
+      .object({ certFile: z.string().min(1), keyFile: z.string().min(1) })
+      .strict()
+      .optional(),
+    dataDir: z.string().min(1).default('data'),
+    backend: z.enum(['embedded', 'kubernetes']).default('embedded'),
+    rootNamespace: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace name')
+      .max(63)
+      .default('cf'),
+    defaultDomain: z.string().min(1).default('apps.localhost'),
+    info: z
+      .object({
+        name: z.string().default('cf-k8s-api'),
+        description: z.string().default('A Cloud Foundry V3 API on Kubernetes'),
+        build: z.string().default('0.1.0'),
+        version: z.string().default('0.1.0'),
+        minCliVersion: z.string().default('8.5.0'),
+        recommendedCliVersion: z.string().default('8.18.4'),
+        supportAddress: z.string().default(''),
+        custom: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .prefault({}),
+    list: z
+      .object({ defaultPageSize: z.number().int().min(1).max(5000).default(50) })
+      .strict()
+      .prefault({}),
+    logLevel: z.enum(logLevels).default('info'),
+    shutdownTimeoutSeconds: z.number().positive().default(10),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+
+/** The validated configuration with every derived value filled in. */
+export type Config = Omit<ParsedConfig, 'externalUrl'> & { externalUrl: string };

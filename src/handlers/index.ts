@@ -1,0 +1,150 @@
+import type { HandlerMap } from '../http/operation.ts';
+import { identityHandlers } from './identity.ts';
+import { infoHandlers } from './info.ts';
+import { logCacheHandlers } from './log-cache.ts';
+import { notImplementedHandlers } from './not-implemented.ts';
+import { rootHandlers } from './root.ts';
+import { unsupportedFeatureHandlers } from './unsupported-features.ts';
+
+/**
+ * Every operation of the OpenAPI document, by operationId. `satisfies HandlerMap` makes a missing
+ * operation a compile error; `createApp` checks the same at start. Operations whose issue has not
+ * landed yet are listed here and answer 501.
+ */
+export const handlers = {
+  ...rootHandlers,
+  ...infoHandlers,
+  ...identityHandlers,
+  ...logCacheHandlers,
+  ...unsupportedFeatureHandlers,
+  ...notImplementedHandlers([
+    // Log Cache
+    'readLogCacheEnvelopes',
+    // Apps
+    'listApps',
+    'createApp',
+    'getApp',
+    'updateApp',
+    'deleteApp',
+    'startApp',
+    'stopApp',
+    'restartApp',
+    'getAppEnvironment',
+    'getAppEnvironmentVariables',
+    'updateAppEnvironmentVariables',
+    'getAppCurrentDroplet',
+    'setAppCurrentDroplet',
+    'listAppDroplets',
+    'listAppPackages',
+    'listAppRoutes',
+    'getAppFeature',
+    'getAppSshEnabled',
+    // Processes
+    'listProcesses',
+    'getProcess',
+    'updateProcess',
+    'scaleProcess',
+    'getProcessStats',
+    'restartProcessInstance',
+    'listAppProcesses',
+    'getAppProcess',
+    'getAppProcessStats',
+    'scaleAppProcess',
+    'restartAppProcessInstance',
+    // Sidecars
+    'listProcessSidecars',
+    // Tasks
+    'listTasks',
+    'getTask',
+    'updateTask',
+    'cancelTask',
+    'cancelTaskDeprecated',
+    'listAppTasks',
+    'createTask',
+    // Builds
+    'listBuilds',
+    'createBuild',
+    'getBuild',
+    'updateBuild',
+    // Buildpacks
+    'listBuildpacks',
+    // Stacks
+    'listStacks',
+    // Droplets
+    'listDroplets',
+    'getDroplet',
+    'updateDroplet',
+    // Packages
+    'listPackages',
+    'createPackage',
+    'getPackage',
+    'updatePackage',
+    'uploadPackageBits',
+    'listPackageDroplets',
+    // Deployments
+    'listDeployments',
+    'createDeployment',
+    'getDeployment',
+    // Resource Matches
+    'createResourceMatch',
+    // Domains
+    'listDomains',
+    'createDomain',
+    'getDomain',
+    'updateDomain',
+    'deleteDomain',
+    // Routes
+    'listRoutes',
+    'createRoute',
+    'getRoute',
+    'updateRoute',
+    'deleteRoute',
+    'listRouteDestinations',
+    'insertRouteDestinations',
+    'deleteRouteDestination',
+    // Service Instances
+    'listServiceInstances',
+    'createServiceInstance',
+    'getServiceInstance',
+    'updateServiceInstance',
+    'deleteServiceInstance',
+    'getServiceInstanceCredentials',
+    // Service Credential Bindings
+    'listServiceCredentialBindings',
+    'createServiceCredentialBinding',
+    'getServiceCredentialBinding',
+    'updateServiceCredentialBinding',
+    'deleteServiceCredentialBinding',
+    'getServiceCredentialBindingDetails',
+    // Organizations
+    'listOrganizations',
+    'createOrganization',
+    'getOrganization',
+    'updateOrganization',
+    'deleteOrganization',
+    'listOrganizationDomains',
+    'getOrganizationDefaultDomain',
+    'getOrganizationDefaultIsolationSegment',
+    // Spaces
+    'listSpaces',
+    'createSpace',
+    'getSpace',
+    'updateSpace',
+    'deleteSpace',
+    'getSpaceIsolationSegment',
+    'deleteSpaceUnmappedRoutes',
+    // Manifests
+    'applySpaceManifest',
+    'createSpaceManifestDiff',
+    'getAppManifest',
+    // Roles
+    'listRoles',
+    'createRole',
+    'getRole',
+    'deleteRole',
+    // Users
+    'listUsers',
+    // Jobs
+    'getJob',
+  ]),
+} satisfies HandlerMap;

@@ -1,0 +1,73 @@
+import type { Context, Middleware } from 'koa';
+import type { Authenticator } from '../auth/identity.ts';
+import { unknownRequest } from '../errors/api-error.ts';
+import type { Logger } from '../logger.ts';
+import type { Runtime } from '../runtime.ts';
+import { authenticateRequest } from './authenticate.ts';
+import type { CompiledOperation } from './compiled-operation.ts';
+import type { HandlerMap, Scope } from './operation.ts';
+import { OperationRouter } from './operation-router.ts';
+import { readDocumentBody } from './request-body.ts';
+
+type LooseRequest = { path: Record<string, unknown>; query: Record<string, unknown>; body: unknown };
+type LooseResponse = { status: number; body?: unknown; headers?: Record<string, string>; contentType?: string };
+type LooseHandler = (request: LooseRequest, scope: Scope) => Promise<LooseResponse>;
+
+export type DispatcherOptions = {
+  operations: readonly CompiledOperation[];
+  handlers: HandlerMap;
+  authenticator: Authenticator;
+  runtime: Runtime;
+};
+
+/**
+ * Routes a request to the handler named by its operationId: authenticates it if the operation is
+ * secured, reads and validates query, path and body against the document, runs the handler and writes
+ * what it returns. Unknown paths and methods are 404 CF-NotFound, before authentication.
+ */
+export function dispatcher(options: DispatcherOptions): Middleware {
+  const router = new OperationRouter(options.operations);
+  const handlers = options.handlers as unknown as Record<string, LooseHandler>;
+  const externalUrl = new URL(options.runtime.config.externalUrl);
+  return async (ctx) => {
+    const match = router.match(ctx.method, ctx.path);
+    if (!match) throw unknownRequest();
+    const { operation } = match;
+    ctx.state['operationId'] = operation.operationId;
+    const auth = operation.requiresAuthentication
+      ? await authenticateRequest(ctx.get('Authorization') || undefined, options.authenticator)
+      : undefined;
+    const query = operation.query.parse(new URLSearchParams(ctx.querystring));
+    const path = operation.typedPathParams(match.pathParams);
+    const body = await readBody(operation, ctx);
+    const scope: Scope = { auth, log: ctx.state['log'] as Logger, requestUrl: requestUrl(externalUrl, ctx), runtime: options.runtime };
+    const response = await handlers[operation.operationId]!({ path, query, body }, scope);
+    writeResponse(ctx, response);
+  };
+}
+
+async function readBody(operation: CompiledOperation, ctx: Context): Promise<unknown> {
+  const spec = operation.body;
+  if (!spec || spec.format === 'raw') return undefined;
+  const body = await readDocumentBody(ctx.req, spec.format, spec.required);
+  operation.validateBody(body);
+  return body;
+}
+
+function requestUrl(externalUrl: URL, ctx: Context): URL {
+  const url = new URL(externalUrl.href);
+  url.pathname = `${externalUrl.pathname.replace(/\/$/, '')}${ctx.path}`;
+  url.search = ctx.querystring;
+  return url;
+}
+
+function writeResponse(ctx: Context, response: LooseResponse): void {
+  ctx.status = response.status;
+  for (const [name, value] of Object.entries(response.headers ?? {})) ctx.set(name, value);
+  if (response.body === undefined) {
+    ctx.body = null;
+    return;
+  }
+  if (response.contentType) ctx.type = response.contentType;
+  ctx.body = response.body;
+}

@@ -1,0 +1,23 @@
+import type { Middleware } from 'koa';
+import { ApiError, unknownError } from '../../errors/api-error.ts';
+import type { Logger } from '../../logger.ts';
+
+/**
+ * The one place errors become responses: an ApiError is presented as CF's error envelope; anything
+ * else is logged with its cause and the correlation id, and the client sees only UnknownError.
+ */
+export function errorResponder(): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (thrown) {
+      const error = thrown instanceof ApiError ? thrown : unknownError(thrown);
+      const log = ctx.state['log'] as Logger;
+      if (error.status >= 500)
+        log.error({ err: error.cause ?? error, operationId: ctx.state['operationId'] as string | undefined }, error.detail);
+      else log.debug({ code: error.code, detail: error.detail }, 'request refused');
+      ctx.status = error.status;
+      ctx.body = error.toJSON();
+    }
+  };
+}
