@@ -30,11 +30,6 @@ async function main(): Promise<void> {
     { url: running.url, externalUrl: config.externalUrl, backend: config.backend, kubeconfig: identity.kubeconfigPath },
     'listening',
   );
-  process.stderr.write(
-    `cf-k8s-api listening on ${running.url} (external URL ${config.externalUrl})\n` +
-      `${identity.createdInitialUser ? 'Created the admin user; its' : 'The'} kubeconfig is ${identity.kubeconfigPath}\n` +
-      `Log in with: KUBECONFIG=${identity.kubeconfigPath} cf api ${config.externalUrl} && cf auth admin\n`,
-  );
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -48,6 +43,11 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  process.stderr.write(
+    `cf-k8s-api listening on ${running.url} (external URL ${config.externalUrl})\n` +
+      `${identity.createdInitialUser ? 'Created the admin user; its' : 'The'} kubeconfig is ${identity.kubeconfigPath}\n` +
+      `Log in with: KUBECONFIG=${identity.kubeconfigPath} cf api ${config.externalUrl} && cf auth admin\n`,
+  );
 }
 
 main().catch((error: unknown) => {

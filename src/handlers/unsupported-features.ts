@@ -11,13 +11,23 @@ function emptyPage(query: { page?: number; per_page?: number }, scope: Scope): P
   return paginate([], pageRequest(query, scope.runtime.config.list.defaultPageSize), scope.requestUrl);
 }
 
-const listOrganizationQuotas: OperationHandler<'listOrganizationQuotas'> = async ({ query }, scope) => ({ status: 200, body: emptyPage(query, scope) });
+const listOrganizationQuotas: OperationHandler<'listOrganizationQuotas'> = async ({ query }, scope) => ({
+  status: 200,
+  body: emptyPage(query, scope),
+});
 
-const listIsolationSegments: OperationHandler<'listIsolationSegments'> = async ({ query }, scope) => ({ status: 200, body: emptyPage(query, scope) });
+const listIsolationSegments: OperationHandler<'listIsolationSegments'> = async ({ query }, scope) => ({
+  status: 200,
+  body: emptyPage(query, scope),
+});
 
 const listServiceRouteBindings: OperationHandler<'listServiceRouteBindings'> = async ({ query }, scope) => ({
   status: 200,
   body: emptyPage(query, scope),
 });
 
-export const unsupportedFeatureHandlers = { listOrganizationQuotas, listIsolationSegments, listServiceRouteBindings } satisfies Partial<HandlerMap>;
+export const unsupportedFeatureHandlers = {
+  listOrganizationQuotas,
+  listIsolationSegments,
+  listServiceRouteBindings,
+} satisfies Partial<HandlerMap>;

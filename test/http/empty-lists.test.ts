@@ -35,7 +35,9 @@ describe('lists of unsupported features', () => {
   it('keeps the filters of the request in every link, in alphabetical order', async () => {
     const response = await server.request('/v3/organization_quotas?per_page=5&organization_guids=b,a&names=x', { headers: admin });
     const pagination = (response.body as { pagination: { first: { href: string }; last: { href: string } } }).pagination;
-    expect(pagination.first.href).to.equal('https://api.example.test/v3/organization_quotas?names=x&organization_guids=b,a&page=1&per_page=5');
+    expect(pagination.first.href).to.equal(
+      'https://api.example.test/v3/organization_quotas?names=x&organization_guids=b,a&page=1&per_page=5',
+    );
     expect(pagination.last.href).to.equal(pagination.first.href);
   });
 

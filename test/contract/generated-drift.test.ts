@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const root = new URL('../../', import.meta.url).pathname;
+const run = promisify(execFile);
+
+/** A copy of the parts of the repository the generator reads, sharing node_modules. */
+async function copyOfRepository(): Promise<string> {
+  const copy = await mkdtemp(join(tmpdir(), 'cf-api-drift-'));
+  for (const entry of ['openapi', 'generated', 'scripts', 'redocly.yaml', 'package.json'])
+    await cp(join(root, entry), join(copy, entry), { recursive: true });
+  await symlink(join(root, 'node_modules'), join(copy, 'node_modules'));
+  return copy;
+}
+
+describe('the generated-code check (npm run generate:check)', function () {
+  this.timeout(60_000);
+  let copy: string;
+  before(async () => {
+    copy = await copyOfRepository();
+  });
+  after(() => rm(copy, { recursive: true, force: true }));
+
+  it('passes when generated/ matches openapi/', async () => {
+    const { stdout } = await run('scripts/check-generated.sh', { cwd: copy });
+    expect(stdout).to.contain('generated/ matches openapi/');
+  });
+
+  it('fails when a field type changes in openapi/ without regenerating', async () => {
+    const schema = join(copy, 'openapi/components/schemas/LogCacheInfo.yaml');
+    const original = await readFile(schema, 'utf8');
+    const changed = original.replace(/vm_uptime:\n(\s+)type: string/, 'vm_uptime:\n$1type: [string, integer]');
+    expect(changed).to.not.equal(original);
+    await writeFile(schema, changed);
+    const failure = await run('scripts/check-generated.sh', { cwd: copy }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure, 'the check should fail').to.not.equal(undefined);
+    expect(failure!.code).to.equal(1);
+    expect(failure!.stderr).to.contain('generated/openapi.json is out of date').and.to.contain('generated/openapi-types.ts is out of date');
+  });
+});
