@@ -3,10 +3,8 @@ import type { Authenticator } from './auth/identity.ts';
 import { handlers } from './handlers/index.ts';
 import { CompiledOperation } from './http/compiled-operation.ts';
 import { dispatcher } from './http/dispatcher.ts';
-import { cliVersionGate } from './http/middleware/cli-version-gate.ts';
-import { correlationId } from './http/middleware/correlation-id.ts';
-import { errorResponder } from './http/middleware/error-responder.ts';
-import { requestLogging } from './http/middleware/request-logging.ts';
+import { RequestAuthenticator } from './http/request-authenticator.ts';
+import { edge } from './http/edge/edge.ts';
 import type { LoadedDocument } from './http/openapi-document.ts';
 import { SchemaCompiler } from './http/schema-compiler.ts';
 import type { Logger } from './logger.ts';
@@ -21,8 +19,7 @@ export type AppDependencies = {
 
 /**
  * The composition root of the HTTP side: compiles every operation of the document once, proves each
- * has a handler, and stacks the middleware in Korifi's order (correlation, logging, errors, cf CLI
- * gate, then routing).
+ * has a handler, and puts the edge (correlation id, cf CLI gate, errors, request log) around routing.
  */
 export function createApp(dependencies: AppDependencies): Koa {
   const compiler = new SchemaCompiler();
@@ -30,11 +27,13 @@ export function createApp(dependencies: AppDependencies): Koa {
   assertEveryOperationHasAHandler(operations.map((operation) => operation.operationId));
   const app = new Koa();
   app.silent = true;
-  app.use(correlationId());
-  app.use(requestLogging(dependencies.logger));
-  app.use(errorResponder());
-  app.use(cliVersionGate());
-  app.use(dispatcher({ operations, handlers, authenticator: dependencies.authenticator, runtime: dependencies.runtime }));
+  const route = dispatcher({
+    operations,
+    handlers,
+    authenticator: new RequestAuthenticator({ authenticator: dependencies.authenticator }),
+    runtime: dependencies.runtime,
+  });
+  app.use(edge({ logger: dependencies.logger, route }));
   return app;
 }
 

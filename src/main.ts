@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { createApp } from './app.ts';
-import { CachingAuthenticator } from './auth/caching-authenticator.ts';
 import { openLocalIdentity } from './auth/embedded/local-identity.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { loadDocument } from './http/openapi-document.ts';
@@ -22,7 +21,7 @@ async function main(): Promise<void> {
   const app = createApp({
     document,
     runtime: { config, startedAt: new Date() },
-    authenticator: new CachingAuthenticator({ inner: identity.authenticator }),
+    authenticator: identity.authenticator,
     logger,
   });
   const running = await startServer(app, config);

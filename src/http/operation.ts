@@ -34,9 +34,10 @@ export type OpResponse<K extends OperationId> = {
 /** What a handler may use besides its request: the caller, a request-scoped logger, and the runtime. */
 export type Scope = {
   auth: AuthInfo | undefined;
-  log: Logger;
-  /** The request's URL as the client addressed it, built on the configured external URL. */
-  requestUrl: URL;
+  /** The request's logger (made on first use). */
+  readonly log: Logger;
+  /** The request's URL as the client addressed it, built on the configured external URL (made on first use). */
+  readonly requestUrl: URL;
   runtime: Runtime;
 };
 

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import { createApp } from '../../src/app.ts';
-import { CachingAuthenticator } from '../../src/auth/caching-authenticator.ts';
 import { openLocalIdentity } from '../../src/auth/embedded/local-identity.ts';
 import type { Authenticator } from '../../src/auth/identity.ts';
 import { validateConfig } from '../../src/config/load.ts';
@@ -56,7 +55,7 @@ export async function startTestServer(options: { config?: ConfigInput; authentic
   const app = createApp({
     document: await loadDocument(),
     runtime: { config, startedAt: new Date() },
-    authenticator: options.authenticator ?? new CachingAuthenticator({ inner: identity.authenticator }),
+    authenticator: options.authenticator ?? identity.authenticator,
     logger: createLogger('debug', sink),
   });
   const running = await startServer(app, config);

@@ -1,0 +1,37 @@
+import type { Context, Middleware } from 'koa';
+import type { Logger } from '../../logger.ts';
+import { checkCliVersion } from './cli-version-gate.ts';
+import { assignCorrelationId } from './correlation-id.ts';
+import { respondWithError } from './error-response.ts';
+import { requestLogger, type RequestLogState } from './request-logger.ts';
+
+/**
+ * Everything around routing, in Korifi's order, as one Koa middleware (each extra async middleware
+ * frame is measurable at this server's request rates): correlation id, the cf CLI version gate, the
+ * route itself, the CF error envelope for anything thrown, and one JSON log line per request.
+ */
+export function edge(options: { logger: Logger; route: (ctx: Context) => Promise<void> }): Middleware {
+  const { logger, route } = options;
+  return async (ctx) => {
+    const started = performance.now();
+    const state: RequestLogState = { correlationId: assignCorrelationId(ctx), baseLogger: logger };
+    ctx.state['log'] = state;
+    try {
+      checkCliVersion(ctx.get('User-Agent'));
+      await route(ctx);
+    } catch (thrown) {
+      respondWithError(ctx, thrown, requestLogger(state));
+    }
+    logger.info(
+      {
+        correlationId: state.correlationId,
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        operationId: ctx.state['operationId'] as string | undefined,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      },
+      'request',
+    );
+  };
+}

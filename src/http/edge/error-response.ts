@@ -1,0 +1,16 @@
+import type { Context } from 'koa';
+import { ApiError, unknownError } from '../../errors/api-error.ts';
+import type { Logger } from '../../logger.ts';
+
+/**
+ * The one place errors become responses: an ApiError is presented as CF's error envelope; anything
+ * else is logged with its cause and the correlation id, and the client sees only UnknownError.
+ */
+export function respondWithError(ctx: Context, thrown: unknown, log: Logger): void {
+  const error = thrown instanceof ApiError ? thrown : unknownError(thrown);
+  if (error.status >= 500)
+    log.error({ err: error.cause ?? error, operationId: ctx.state['operationId'] as string | undefined }, error.detail);
+  else log.debug({ code: error.code, detail: error.detail }, 'request refused');
+  ctx.status = error.status;
+  ctx.body = error.toJSON();
+}
