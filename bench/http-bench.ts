@@ -44,10 +44,10 @@ function pinLoadGenerator(): boolean {
 
 async function startChild(script: string, env: Record<string, string>): Promise<ChildProcess> {
   const [command, args] = pinned ? ['taskset', ['-c', '1', process.execPath, script]] : [process.execPath, [script]];
-  const child = spawn(command, args as string[], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let output = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stderr.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('listening on')) resolve();
     });
@@ -123,7 +123,9 @@ function print(rows: Figures[]): void {
     `\n${connections} connections; median of ${rounds} interleaved rounds of ${durationSeconds} s per row; Node ${process.version}; ` +
       `${pinned ? 'servers on core 1, load generator on core 0' : 'servers and load generator share the cores'}\n\n`,
   );
-  process.stdout.write(`${'endpoint'.padEnd(38)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}\n`);
+  process.stdout.write(
+    `${'endpoint'.padEnd(38)}${'req/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}\n`,
+  );
   for (const row of rows) {
     process.stdout.write(
       `${row.label.padEnd(38)}${row.requestsPerSecond.toFixed(0).padStart(10)}${row.p50.toFixed(1).padStart(9)}${row.p99.toFixed(1).padStart(9)}${String(row.errors).padStart(8)}\n`,
@@ -131,7 +133,9 @@ function print(rows: Figures[]): void {
   }
   const ratio = (a: Figures, b: Figures) => `${((100 * a.requestsPerSecond) / b.requestsPerSecond).toFixed(0)}%`;
   process.stdout.write(`\n/v3/info: ${ratio(rows[1]!, rows[0]!)} of bare Koa (target: at least 70%)\n`);
-  process.stdout.write(`/whoami:  ${ratio(rows[3]!, rows[2]!)} of bare Koa with a bearer token, ${ratio(rows[4]!, rows[2]!)} with a client certificate\n`);
+  process.stdout.write(
+    `/whoami:  ${ratio(rows[3]!, rows[2]!)} of bare Koa with a bearer token, ${ratio(rows[4]!, rows[2]!)} with a client certificate\n`,
+  );
 }
 
 await main();
