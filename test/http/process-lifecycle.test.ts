@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { authHeaders, readKubeconfigUser } from '../support/test-server.ts';
+import { authHeaders, contractFetch, readKubeconfigUser } from '../support/test-server.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const run = promisify(execFile);
@@ -60,8 +60,8 @@ describe('the server process', () => {
     const admin = await readKubeconfigUser(kubeconfigPath, 'admin');
     expect(admin.certificatePem).to.contain('BEGIN CERTIFICATE');
     expect(admin.privateKeyPem).to.contain('BEGIN PRIVATE KEY');
-    const response = await fetch(`http://127.0.0.1:${port}/whoami`, { headers: authHeaders.clientCert(admin) });
-    expect(await response.json()).to.deep.equal({ name: 'admin', kind: 'User' });
+    const response = await contractFetch(`http://127.0.0.1:${port}`, '/whoami', { headers: authHeaders.clientCert(admin) });
+    expect(response.body).to.deep.equal({ name: 'admin', kind: 'User' });
   });
 
   it('adds users with the user:add command; the running server accepts them at once', async () => {
@@ -72,11 +72,11 @@ describe('the server process', () => {
     expect(stdout).to.contain('Added user alice');
     const alice = await readKubeconfigUser(join(dataDir, 'kubeconfig'), 'alice');
     for (const headers of [authHeaders.bearer(alice), authHeaders.clientCert(alice)]) {
-      const response = await fetch(`http://127.0.0.1:${port}/whoami`, { headers });
-      expect(await response.json()).to.deep.equal({ name: 'alice', kind: 'User' });
+      const response = await contractFetch(`http://127.0.0.1:${port}`, '/whoami', { headers });
+      expect(response.body).to.deep.equal({ name: 'alice', kind: 'User' });
     }
     const admin = await readKubeconfigUser(join(dataDir, 'kubeconfig'), 'admin');
-    expect((await fetch(`http://127.0.0.1:${port}/whoami`, { headers: authHeaders.bearer(admin) })).status).to.equal(200);
+    expect((await contractFetch(`http://127.0.0.1:${port}`, '/whoami', { headers: authHeaders.bearer(admin) })).status).to.equal(200);
   });
 
   it('refuses to add a user twice or with an invalid name', async () => {

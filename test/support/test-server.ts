@@ -59,23 +59,7 @@ export async function startTestServer(options: { config?: ConfigInput; authentic
     logger: createLogger('debug', sink),
   });
   const running = await startServer(app, config);
-  const contract = await (checker ??= ContractChecker.load());
-  const request = async (path: string, init: RequestInit = {}): Promise<TestResponse> => {
-    const response = await fetch(`${running.url}${path}`, init);
-    const text = await response.text();
-    const body =
-      text === '' ? undefined : (response.headers.get('content-type') ?? '').includes('json') ? (JSON.parse(text) as unknown) : text;
-    const method = (init.method ?? 'GET').toUpperCase();
-    const problems = contract.check({
-      method,
-      path: new URL(path, running.url).pathname,
-      status: response.status,
-      headers: response.headers,
-      body,
-    });
-    if (problems.length > 0) throw new Error(`Response breaks the OpenAPI contract:\n${problems.join('\n')}`);
-    return { status: response.status, headers: response.headers, body, text };
-  };
+  const request = (path: string, init: RequestInit = {}) => contractFetch(running.url, path, init);
   return {
     url: running.url,
     externalUrl: config.externalUrl,
@@ -89,6 +73,23 @@ export async function startTestServer(options: { config?: ConfigInput; authentic
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Sends a request to a server and checks the response against the OpenAPI document (status, schema,
+ * required headers) before returning it; a response that breaks the contract fails the test.
+ */
+export async function contractFetch(baseUrl: string, path: string, init: RequestInit = {}): Promise<TestResponse> {
+  const contract = await (checker ??= ContractChecker.load());
+  const response = await fetch(`${baseUrl}${path}`, init);
+  const text = await response.text();
+  const isJson = (response.headers.get('content-type') ?? '').includes('json');
+  const body = text === '' ? undefined : isJson ? (JSON.parse(text) as unknown) : text;
+  const method = (init.method ?? 'GET').toUpperCase();
+  const pathname = new URL(path, baseUrl).pathname;
+  const problems = contract.check({ method, path: pathname, status: response.status, headers: response.headers, body });
+  if (problems.length > 0) throw new Error(`Response breaks the OpenAPI contract:\n${problems.join('\n')}`);
+  return { status: response.status, headers: response.headers, body, text };
 }
 
 type KubeconfigFile = { users: { name: string; user: Record<string, string> }[] };
