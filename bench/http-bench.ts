@@ -103,14 +103,14 @@ async function main(): Promise<void> {
   const bareUrl = `http://127.0.0.1:${barePort}`;
   try {
     const clientCert = { Authorization: `ClientCert ${Buffer.from(admin.certificatePem + admin.privateKeyPem).toString('base64')}` };
-    const rows = await measure([
+    const targets = [
       { label: 'bare Koa   GET /v3/info', url: `${bareUrl}/v3/info` },
       { label: 'cf-k8s-api GET /v3/info', url: `${ourUrl}/v3/info` },
       { label: 'bare Koa   GET /whoami', url: `${bareUrl}/whoami` },
       { label: 'cf-k8s-api GET /whoami (Bearer)', url: `${ourUrl}/whoami`, headers: auth },
       { label: 'cf-k8s-api GET /whoami (ClientCert)', url: `${ourUrl}/whoami`, headers: clientCert },
-    ]);
-    print(rows);
+    ];
+    print(await measure(targets));
   } finally {
     ours.kill('SIGTERM');
     bare.kill('SIGTERM');

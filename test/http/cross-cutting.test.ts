@@ -68,6 +68,8 @@ describe('cross-cutting request handling', () => {
 
     it('logs one line per request with the id, operation and status', async () => {
       await server.request('/v3/info', { headers: { 'X-Correlation-ID': 'log-me' } });
+      // The line is written just after the response is sent.
+      await new Promise((resolve) => setImmediate(resolve));
       const line = server.logs.find((entry) => entry['correlationId'] === 'log-me' && entry['msg'] === 'request');
       expect(line).to.include({ method: 'GET', path: '/v3/info', status: 200, operationId: 'getInfo' });
     });

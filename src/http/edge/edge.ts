@@ -22,16 +22,15 @@ export function edge(options: { logger: Logger; route: (ctx: Context) => Promise
     } catch (thrown) {
       respondWithError(ctx, thrown, requestLogger(state));
     }
-    logger.info(
-      {
-        correlationId: state.correlationId,
-        method: ctx.method,
-        path: ctx.path,
-        status: ctx.status,
-        operationId: ctx.state['operationId'] as string | undefined,
-        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-      },
-      'request',
-    );
+    const line = {
+      correlationId: state.correlationId,
+      method: ctx.method,
+      path: ctx.path,
+      status: ctx.status,
+      operationId: ctx.state['operationId'] as string | undefined,
+      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+    };
+    // Written after Koa has sent the response, so logging never adds to a request's latency.
+    setImmediate(() => logger.info(line, 'request'));
   };
 }
