@@ -8,6 +8,8 @@ import { readDocumentBody } from './request-body.ts';
 import type { RequestAuthenticator } from './request-authenticator.ts';
 import { requestLogger, type RequestLogState } from './edge/request-logger.ts';
 
+const noQuery = new URLSearchParams();
+
 type LooseRequest = { path: Record<string, unknown>; query: Record<string, unknown>; body: unknown };
 type LooseResponse = { status: number; body?: unknown; headers?: Record<string, string>; contentType?: string };
 type LooseHandler = (request: LooseRequest, scope: Scope) => Promise<LooseResponse>;
@@ -36,9 +38,9 @@ export function dispatcher(options: DispatcherOptions): (ctx: Context) => Promis
     const auth = operation.requiresAuthentication
       ? await options.authenticator.authenticate(ctx.get('Authorization') || undefined)
       : undefined;
-    const query = operation.query.parse(new URLSearchParams(ctx.querystring));
+    const query = operation.query.parse(ctx.querystring === '' ? noQuery : new URLSearchParams(ctx.querystring));
     const path = operation.typedPathParams(match.pathParams);
-    const body = await readBody(operation, ctx);
+    const body = operation.body ? await readBody(operation, ctx) : undefined;
     const scope = new RequestScope({ auth, ctx, externalUrl, runtime: options.runtime });
     const response = await handlers[operation.operationId]!({ path, query, body }, scope);
     writeResponse(ctx, response);
