@@ -84,6 +84,13 @@ describe('cross-cutting request handling', () => {
       });
     });
 
+    it('are logged as a warning, not as an unexpected error', async () => {
+      await server.request('/v3/apps', { headers: { ...authHeaders.bearer(server.admin), 'X-Correlation-ID': 'not-built' } });
+      const lines = server.logs.filter((entry) => entry['correlationId'] === 'not-built' && entry['msg'] !== 'request');
+      expect(lines.map((entry) => entry['level'])).to.deep.equal([40]);
+      expect(lines[0]).to.include({ operationId: 'listApps', code: 10050 });
+    });
+
     it('still authenticate first', async () => {
       const response = await server.request('/v3/apps');
       expect(response.status).to.equal(401);

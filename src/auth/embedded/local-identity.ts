@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Authenticator } from '../identity.ts';
 import { CertificateAuthority } from './certificate-authority.ts';
 import { EmbeddedAuthenticator } from './embedded-authenticator.ts';
@@ -11,8 +11,9 @@ export const initialUserName = 'admin';
 export type LocalIdentityPaths = { authDir: string; kubeconfigPath: string; usersFile: string };
 
 export function localIdentityPaths(dataDir: string): LocalIdentityPaths {
-  const authDir = join(dataDir, 'auth');
-  return { authDir, kubeconfigPath: join(dataDir, 'kubeconfig'), usersFile: join(authDir, 'users.json') };
+  const root = resolve(dataDir);
+  const authDir = join(root, 'auth');
+  return { authDir, kubeconfigPath: join(root, 'kubeconfig'), usersFile: join(authDir, 'users.json') };
 }
 
 /**

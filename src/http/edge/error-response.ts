@@ -4,7 +4,8 @@ import type { Logger } from '../../logger.ts';
 
 /**
  * The one place errors become responses: an ApiError is presented as CF's error envelope; anything
- * else is logged with its cause and the correlation id, and the client sees only UnknownError.
+ * else is logged with its cause and the correlation id, and the client sees only UnknownError. Other
+ * server-side statuses (501, 502, 503) are expected conditions: a warning, without a stack.
  */
 export function respondWithError(ctx: Context, thrown: unknown, log: Logger): void {
   const error = thrown instanceof ApiError ? thrown : unknownError(thrown);
