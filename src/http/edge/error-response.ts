@@ -9,8 +9,9 @@ import type { Logger } from '../../logger.ts';
  */
 export function respondWithError(ctx: Context, thrown: unknown, log: Logger): void {
   const error = thrown instanceof ApiError ? thrown : unknownError(thrown);
-  if (error.status >= 500)
-    log.error({ err: error.cause ?? error, operationId: ctx.state['operationId'] as string | undefined }, error.detail);
+  const operationId = ctx.state['operationId'] as string | undefined;
+  if (error.status === 500) log.error({ err: error.cause ?? error, operationId }, error.detail);
+  else if (error.status > 500) log.warn({ code: error.code, detail: error.detail, operationId }, error.title);
   else log.debug({ code: error.code, detail: error.detail }, 'request refused');
   ctx.status = error.status;
   ctx.body = error.toJSON();
