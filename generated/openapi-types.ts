@@ -1717,6 +1717,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/spaces/{guid}/running_security_groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The GUID of the resource. */
+                guid: components["parameters"]["GuidPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the running security groups of a space
+         * @description Security groups are not supported, so the list is always empty; the cf CLI reads it in `cf space`.
+         */
+        get: operations["listSpaceRunningSecurityGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/spaces/{guid}/staging_security_groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The GUID of the resource. */
+                guid: components["parameters"]["GuidPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List the staging security groups of a space
+         * @description Security groups are not supported, so the list is always empty; the cf CLI reads it in `cf space`.
+         */
+        get: operations["listSpaceStagingSecurityGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/spaces/{guid}/features/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The GUID of the resource. */
+                guid: components["parameters"]["GuidPath"];
+                /** @description The feature; only `ssh` exists. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a feature of a space
+         * @description `ssh` is always disabled (`cf space-ssh-allowed`); any other name is refused with 422 `feature "<name>" is not supported`.
+         */
+        get: operations["getSpaceFeature"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v3/spaces/{guid}/actions/apply_manifest": {
         parameters: {
             query?: never;
@@ -2211,7 +2282,7 @@ export interface components {
                             [key: string]: unknown;
                         };
                         syslog_drain_url: string | null;
-                        volume_mounts: string[];
+                        volume_mounts: Record<string, never>[];
                         plan?: string | null;
                         provider?: string | null;
                     }[];
@@ -2487,6 +2558,17 @@ export interface components {
                 route_reservations: components["schemas"]["Link"];
             };
         };
+        /** @description A relationship this platform never sets, such as a quota; `data` is always null. */
+        UnsetRelationship: {
+            data: null;
+        };
+        /** @description An absolute link to an action taken with POST. */
+        PostLink: {
+            /** Format: uri */
+            href: string;
+            /** @constant */
+            method: "POST";
+        };
         /** @description An organization, the top level of CF tenancy; it owns spaces. */
         Organization: {
             guid: components["schemas"]["Guid"];
@@ -2496,7 +2578,7 @@ export interface components {
             /** @description Always false; suspension is not supported. */
             suspended: boolean;
             relationships: {
-                quota: components["schemas"]["NullableToOneRelationship"];
+                quota: components["schemas"]["UnsetRelationship"];
             };
             metadata: components["schemas"]["Metadata"];
             links: {
@@ -2513,14 +2595,14 @@ export interface components {
             name: string;
             relationships: {
                 organization: components["schemas"]["ToOneRelationship"];
-                quota: components["schemas"]["NullableToOneRelationship"];
+                quota: components["schemas"]["UnsetRelationship"];
             };
             metadata: components["schemas"]["Metadata"];
             links: {
                 self: components["schemas"]["Link"];
                 organization: components["schemas"]["Link"];
                 features: components["schemas"]["Link"];
-                apply_manifest: components["schemas"]["Link"];
+                apply_manifest: components["schemas"]["PostLink"];
             };
             included?: {
                 organizations: components["schemas"]["Organization"][];
@@ -2576,6 +2658,17 @@ export interface components {
                 timeout: number | null;
             };
         };
+        /** @description How the platform decides an instance is ready for traffic, as CF presents it; this platform routes to every running instance, so it is informational. The default type is `process`. */
+        ReadinessHealthCheck: {
+            /** @enum {string} */
+            type: "http" | "port" | "process";
+            data: {
+                invocation_timeout: number | null;
+                interval: number | null;
+                /** @description The path an `http` check GETs. */
+                endpoint?: string | null;
+            };
+        };
         /** @description One process type of an app (e.g. `web`, `worker`), run as `instances` identical instances. Its GUID is derived from the app's GUID and the type. In lists `command` is replaced by `[PRIVATE DATA HIDDEN IN LISTS]`. */
         Process: {
             guid: components["schemas"]["Guid"];
@@ -2590,6 +2683,7 @@ export interface components {
             /** @description -1 means unlimited. */
             log_rate_limit_in_bytes_per_second: number;
             health_check: components["schemas"]["HealthCheck"];
+            readiness_health_check?: components["schemas"]["ReadinessHealthCheck"];
             relationships: {
                 app: components["schemas"]["ToOneRelationship"];
             };
@@ -2624,6 +2718,16 @@ export interface components {
                     endpoint?: string | null;
                 };
             };
+            /** @description Accepted as `cf set-readiness-health-check` sends it. */
+            readiness_health_check?: {
+                /** @enum {string} */
+                type?: "http" | "port" | "process";
+                data?: {
+                    invocation_timeout?: number | null;
+                    interval?: number | null;
+                    endpoint?: string | null;
+                };
+            };
             metadata?: components["schemas"]["MetadataUpdate"];
         };
         /** @description The new scale of a process; only the given fields change. Memory, disk and log rate changes apply to instances started afterwards. */
@@ -2640,7 +2744,10 @@ export interface components {
             type: string;
             index: number;
             /** @enum {string} */
-            state: "RUNNING" | "STARTING" | "CRASHED";
+            state: "RUNNING" | "STARTING" | "CRASHED" | "STOPPING";
+            /** @description Identifies this run of the instance. */
+            instance_guid?: string;
+            instance_internal_ip?: string | null;
             /** @description Whether the router sends traffic to the instance; null when unknown. */
             routable: boolean | null;
             /** @description Current usage, or an empty object when no metrics are available. */
@@ -2729,7 +2836,7 @@ export interface components {
             sequence_id: number;
             /** @description The name given at creation, or a generated one. */
             name: string;
-            command: string;
+            command?: string;
             /** @enum {string} */
             state: "PENDING" | "RUNNING" | "SUCCEEDED" | "CANCELING" | "FAILED";
             memory_in_mb: number;
@@ -2787,9 +2894,9 @@ export interface components {
             updated_at: components["schemas"]["Timestamp"];
             /** @description Who started the build, as far as it is known; users have no CF GUID or e-mail here, so it may be empty. */
             created_by: {
-                guid?: string;
-                name?: string;
-                email?: string;
+                guid?: string | null;
+                name?: string | null;
+                email?: string | null;
             };
             /** @enum {string} */
             state: "STAGING" | "STAGED" | "FAILED";
@@ -3023,10 +3130,10 @@ export interface components {
         DomainUpdate: {
             metadata?: components["schemas"]["MetadataUpdate"];
         };
-        /** @description A new route. Every domain is shared, and CF requires a host for routes on shared domains, so `host` is required. `port` is accepted for CF compatibility and ignored, since HTTP routes have none. The space and the domain must exist and be visible (else 422), and `host`, domain and `path` together must be unique (else 422 `Route already exists ...`, which the cf CLI recognises). */
+        /** @description A new route. Every domain is shared, and CF requires a host for routes on shared domains: the cf CLI omits `host` when none is given, and the server answers 422 `Missing host. Routes in shared domains must have a host defined.` `port` is accepted for CF compatibility and ignored, since HTTP routes have none. The space and the domain must exist and be visible (else 422), and `host`, domain and `path` together must be unique (else 422 `Route already exists ...`, which the cf CLI recognises). */
         RouteCreate: {
             /** @description A DNS label (letters, digits and `-`, at most 63 characters) or `*` for a wildcard route. */
-            host: string;
+            host?: string;
             /** @description Empty, or `/` followed by at least one character; no `?`, at most 128 characters. */
             path?: string;
             port?: number;
@@ -3129,7 +3236,7 @@ export interface components {
                 type: "create" | "update" | "delete";
                 /** @enum {string} */
                 state: "initial" | "in progress" | "succeeded" | "failed";
-                description: string;
+                description: string | null;
                 created_at: components["schemas"]["Timestamp"];
                 updated_at: components["schemas"]["Timestamp"];
             };
@@ -3413,6 +3520,19 @@ export interface components {
             name?: string;
             metadata?: components["schemas"]["MetadataUpdate"];
         };
+        /** @description A page of security groups; always empty, as security groups are not supported. */
+        SecurityGroupList: {
+            pagination: components["schemas"]["Pagination"];
+            resources: Record<string, never>[];
+        };
+        /** @description A feature of a space and whether it is on. */
+        SpaceFeature: {
+            /** @enum {string} */
+            name: "ssh";
+            description: string;
+            /** @description Always false; SSH into app instances is not supported. */
+            enabled: boolean;
+        };
         /**
          * @description An amount of memory or disk: a number followed by a unit, one of B, K, KB, M, m, MB, mb, G, g, GB, gb, T, t, TB or tb. It must come to more than 0 MB.
          * @example 256M
@@ -3461,7 +3581,7 @@ export interface components {
             buildpack?: string;
             stack?: string;
             /** @enum {string} */
-            lifecycle?: "buildpack" | "cnb" | "docker";
+            lifecycle?: "buildpack" | "docker";
             /** @description Runs a Docker image instead of staging source; may not be combined with buildpacks. */
             docker?: {
                 image: string;
@@ -3859,6 +3979,8 @@ export interface components {
     headers: {
         /** @description The absolute URL of the job that tracks the asynchronous operation. */
         Location: string;
+        /** @description Warnings for the cf CLI to print: comma-separated, each URL-encoded. Sent, for example, to users without any CF role, and on the organization list to users whose client certificate is long-lived. */
+        CfWarnings: string;
     };
     pathItems: never;
 }
@@ -4064,10 +4186,10 @@ export interface operations {
     readLogCacheEnvelopes: {
         parameters: {
             query?: {
-                /** @description The earliest envelope to return, inclusive, in Unix nanoseconds. */
-                start_time?: number;
-                /** @description The end of the window, exclusive, in Unix nanoseconds. */
-                end_time?: number;
+                /** @description The earliest envelope to return, inclusive, in Unix nanoseconds. A decimal string, as int64 nanoseconds exceed the integers JSON clients can hold exactly (the cf CLI sends Go's zero time, -6795364578871345152). */
+                start_time?: string;
+                /** @description The end of the window, exclusive, in Unix nanoseconds, as a decimal string. */
+                end_time?: string;
                 /** @description The envelope types to return; repeat the parameter for several. */
                 envelope_types?: ("LOG" | "GAUGE")[];
                 /** @description The most envelopes to return. */
@@ -5520,6 +5642,8 @@ export interface operations {
             query?: {
                 /** @description The field to sort by; a leading `-` sorts in descending order. */
                 order_by?: "created_at" | "-created_at" | "updated_at" | "-updated_at" | "position" | "-position";
+                /** @description A Kubernetes label selector: comma-separated requirements that must all hold, each one of `key`, `!key`, `key=value`, `key==value`, `key!=value`, `key in (v1,v2)` or `key notin (v1,v2)`; at most 50. */
+                label_selector?: components["parameters"]["LabelSelector"];
                 /** @description The page to return, counting from 1. */
                 page?: components["parameters"]["Page"];
                 /** @description How many resources a page holds, from 1 to 5000. The server's configured default applies when it is absent. */
@@ -5553,6 +5677,8 @@ export interface operations {
                 names?: components["parameters"]["Names"];
                 /** @description The field to sort by; a leading `-` sorts in descending order. */
                 order_by?: components["parameters"]["OrderByTimestampsAndName"];
+                /** @description A Kubernetes label selector: comma-separated requirements that must all hold, each one of `key`, `!key`, `key=value`, `key==value`, `key!=value`, `key in (v1,v2)` or `key notin (v1,v2)`; at most 50. */
+                label_selector?: components["parameters"]["LabelSelector"];
                 /** @description The page to return, counting from 1. */
                 page?: components["parameters"]["Page"];
                 /** @description How many resources a page holds, from 1 to 5000. The server's configured default applies when it is absent. */
@@ -7068,6 +7194,7 @@ export interface operations {
             /** @description A page of organizations. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7619,6 +7746,108 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listSpaceRunningSecurityGroups: {
+        parameters: {
+            query?: {
+                /** @description The page to return, counting from 1. */
+                page?: components["parameters"]["Page"];
+                /** @description How many resources a page holds, from 1 to 5000. The server's configured default applies when it is absent. */
+                per_page?: components["parameters"]["PerPage"];
+            };
+            header?: never;
+            path: {
+                /** @description The GUID of the resource. */
+                guid: components["parameters"]["GuidPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An empty page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityGroupList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listSpaceStagingSecurityGroups: {
+        parameters: {
+            query?: {
+                /** @description The page to return, counting from 1. */
+                page?: components["parameters"]["Page"];
+                /** @description How many resources a page holds, from 1 to 5000. The server's configured default applies when it is absent. */
+                per_page?: components["parameters"]["PerPage"];
+            };
+            header?: never;
+            path: {
+                /** @description The GUID of the resource. */
+                guid: components["parameters"]["GuidPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An empty page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityGroupList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getSpaceFeature: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The GUID of the resource. */
+                guid: components["parameters"]["GuidPath"];
+                /** @description The feature; only `ssh` exists. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feature. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "name": "ssh",
+                     *       "description": "Enable SSHing into apps in the space.",
+                     *       "enabled": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SpaceFeature"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["Error"];

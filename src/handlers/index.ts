@@ -133,6 +133,9 @@ export const handlers = {
     'deleteSpace',
     'getSpaceIsolationSegment',
     'deleteSpaceUnmappedRoutes',
+    'listSpaceRunningSecurityGroups',
+    'listSpaceStagingSecurityGroups',
+    'getSpaceFeature',
     // Manifests
     'applySpaceManifest',
     'createSpaceManifestDiff',

@@ -111,6 +111,8 @@ const requiredEndpoints = [
   'GET /v3/organizations/{guid}/domains/default',
   'GET /v3/isolation_segments',
   'GET /v3/organizations/{guid}/relationships/default_isolation_segment',
+  'GET /v3/spaces/{guid}/running_security_groups',
+  'GET /v3/spaces/{guid}/staging_security_groups',
   'GET /v3/apps/{guid}/droplets',
   'GET /v3/apps/{guid}/packages',
 ];
