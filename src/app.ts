@@ -7,6 +7,7 @@ import { RequestAuthenticator } from './http/request-authenticator.ts';
 import { edge } from './http/edge/edge.ts';
 import type { LoadedDocument } from './http/openapi-document.ts';
 import { SchemaCompiler } from './http/schema-compiler.ts';
+import type { HandlerMap } from './http/operation.ts';
 import type { Logger } from './logger.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -15,6 +16,8 @@ export type AppDependencies = {
   runtime: Runtime;
   authenticator: Authenticator;
   logger: Logger;
+  /** The handlers to route to; the real ones unless a test substitutes some. */
+  handlers?: HandlerMap;
 };
 
 /**
@@ -24,12 +27,16 @@ export type AppDependencies = {
 export function createApp(dependencies: AppDependencies): Koa {
   const compiler = new SchemaCompiler();
   const operations = dependencies.document.operations.map((operation) => new CompiledOperation(operation, compiler));
-  assertEveryOperationHasAHandler(operations.map((operation) => operation.operationId));
+  const routedHandlers = dependencies.handlers ?? handlers;
+  assertEveryOperationHasAHandler(
+    operations.map((operation) => operation.operationId),
+    routedHandlers,
+  );
   const app = new Koa();
   app.silent = true;
   const route = dispatcher({
     operations,
-    handlers,
+    handlers: routedHandlers,
     authenticator: new RequestAuthenticator({ authenticator: dependencies.authenticator }),
     runtime: dependencies.runtime,
   });
@@ -38,10 +45,10 @@ export function createApp(dependencies: AppDependencies): Koa {
 }
 
 /** The start-time half of the handler check (the compile-time half is `satisfies HandlerMap`). */
-export function assertEveryOperationHasAHandler(operationIds: readonly string[]): void {
+export function assertEveryOperationHasAHandler(operationIds: readonly string[], map: object = handlers): void {
   const declared = new Set(operationIds);
-  const missing = operationIds.filter((id) => !Object.hasOwn(handlers, id));
-  const extra = Object.keys(handlers).filter((id) => !declared.has(id));
+  const missing = operationIds.filter((id) => !Object.hasOwn(map, id));
+  const extra = Object.keys(map).filter((id) => !declared.has(id));
   if (missing.length > 0 || extra.length > 0) {
     throw new Error(
       `Handlers do not match the OpenAPI document. Missing: [${missing.join(', ')}]; not in the document: [${extra.join(', ')}]`,

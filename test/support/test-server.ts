@@ -9,6 +9,7 @@ import type { Authenticator } from '../../src/auth/identity.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { loadDocument } from '../../src/http/openapi-document.ts';
+import type { HandlerMap } from '../../src/http/operation.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer } from '../../src/server.ts';
 import { ContractChecker } from './contract.ts';
@@ -35,7 +36,9 @@ export type TestServer = {
 let checker: Promise<ContractChecker> | undefined;
 
 /** Starts a real server in this process on a free port, with a fresh data directory. */
-export async function startTestServer(options: { config?: ConfigInput; authenticator?: Authenticator } = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: { config?: ConfigInput; authenticator?: Authenticator; handlers?: HandlerMap } = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cf-api-test-'));
   const config = validateConfig({
     externalUrl: 'https://api.example.test',
@@ -57,6 +60,7 @@ export async function startTestServer(options: { config?: ConfigInput; authentic
     runtime: { config, startedAt: new Date() },
     authenticator: options.authenticator ?? identity.authenticator,
     logger: createLogger('debug', sink),
+    ...(options.handlers ? { handlers: options.handlers } : {}),
   });
   const running = await startServer(app, config);
   const request = (path: string, init: RequestInit = {}) => contractFetch(running.url, path, init);
