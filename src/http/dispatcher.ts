@@ -86,7 +86,7 @@ class RequestScope implements Scope {
 
 function requestUrl(externalUrl: URL, ctx: Context): URL {
   const url = new URL(externalUrl.href);
-  url.pathname = `${externalUrl.pathname.replace(/\/$/, '')}${ctx.path}`;
+  url.pathname = `${externalUrl.pathname.replace(/\/$/, '')}${ctx.path.replace(/(.)\/+$/, '$1')}`;
   url.search = ctx.querystring;
   return url;
 }

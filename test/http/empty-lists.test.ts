@@ -41,6 +41,12 @@ describe('lists of unsupported features', () => {
     expect(pagination.last.href).to.equal(pagination.first.href);
   });
 
+  it('links to the path without a trailing slash the request may have had', async () => {
+    const response = await server.request('/v3/isolation_segments/?per_page=2', { headers: admin });
+    const pagination = (response.body as { pagination: { first: { href: string } } }).pagination;
+    expect(pagination.first.href).to.equal('https://api.example.test/v3/isolation_segments?page=1&per_page=2');
+  });
+
   it('answers the page asked for past the end, linking back to the last page', async () => {
     const response = await server.request('/v3/isolation_segments?page=3', { headers: admin });
     const body = response.body as { resources: unknown[]; pagination: { previous: { href: string } | null } };
