@@ -23,6 +23,11 @@ describe('loadConfig', () => {
     expect(config.list.defaultPageSize).to.equal(50);
   });
 
+  it('reads the example configuration as the defaults', async () => {
+    const example = new URL('../../config.example.yaml', import.meta.url).pathname;
+    expect(await loadConfig({ file: example, env: {} })).to.deep.equal(await loadConfig({ env: {} }));
+  });
+
   it('reads the YAML file and lets the environment override it', async () => {
     const file = await configFile('listen:\n  port: 9000\nexternalUrl: https://api.example.test/\nlist:\n  defaultPageSize: 20\n');
     const config = await loadConfig({ file, env: { CFAPI_LISTEN_PORT: '9100', CFAPI_LOG_LEVEL: 'warn' } });
