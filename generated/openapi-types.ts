@@ -1925,6 +1925,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/users/{guid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The GUID of the resource. */
+                guid: components["parameters"]["GuidPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a user
+         * @description The cf CLI reads it in `cf unset-*-role --client`. A user the caller cannot see is 404 with the detail `User not found`, which the CLI recognises.
+         */
+        get: operations["getUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v3/jobs/{guid}": {
         parameters: {
             query?: never;
@@ -3425,16 +3448,21 @@ export interface components {
             pagination: components["schemas"]["Pagination"];
             resources: components["schemas"]["Organization"][];
         };
-        /** @description A new organization. `suspended` is accepted because the cf CLI always sends it, and ignored. */
+        /** @description A new organization. `suspended` is accepted because the cf CLI always sends it (as false); suspending organizations is not supported, so true is refused. */
         OrganizationCreate: {
             name: string;
-            suspended?: boolean;
+            /** @enum {boolean} */
+            suspended?: false;
             metadata?: components["schemas"]["MetadataCreate"];
         };
         /** @description Changes to an organization; absent fields stay as they are. */
         OrganizationUpdate: {
             name?: string;
-            suspended?: boolean;
+            /**
+             * @description Suspending organizations is not supported, so only false is accepted.
+             * @enum {boolean}
+             */
+            suspended?: false;
             metadata?: components["schemas"]["MetadataUpdate"];
         };
         /** @description The isolation segment assigned to an organization or space; isolation segments are not supported, so `data` is null. */
@@ -3697,8 +3725,10 @@ export interface components {
         /** @description A user known to the platform through its roles. For a Kubernetes user or service account the GUID is the subject name, so it need not be a UUID. */
         User: {
             guid: components["schemas"]["Guid"];
-            created_at: components["schemas"]["Timestamp"];
-            updated_at: components["schemas"]["Timestamp"];
+            /** @description When the user was first seen (its earliest role); absent when it holds none. */
+            created_at?: components["schemas"]["Timestamp"];
+            /** @description When the user's roles last changed; absent when it holds none. */
+            updated_at?: components["schemas"]["Timestamp"];
             username: string | null;
             /** @description The name to show for the user, its username when it has one, else its GUID. */
             presentation_name: string;
@@ -8121,6 +8151,50 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The GUID of the resource. */
+                guid: components["parameters"]["GuidPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "guid": "alice",
+                     *       "username": "alice",
+                     *       "presentation_name": "alice",
+                     *       "origin": null,
+                     *       "metadata": {
+                     *         "labels": {},
+                     *         "annotations": {}
+                     *       },
+                     *       "links": {
+                     *         "self": {
+                     *           "href": "https://api.example.org/v3/users/alice"
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             default: components["responses"]["Error"];
         };
     };

@@ -147,6 +147,7 @@ export const handlers = {
     'deleteRole',
     // Users
     'listUsers',
+    'getUser',
     // Jobs
     'getJob',
   ]),

@@ -112,6 +112,12 @@ describe('error responses', () => {
       );
     });
 
+    it('refuses suspending an organization rather than ignoring it', async () => {
+      const response = await post('{"name": "o", "suspended": true}');
+      expect(response.status).to.equal(422);
+      expect(response.body).to.deep.equal(unprocessable('suspended value must be one of: false'));
+    });
+
     it('refuses a body that is JSON but not an object', async () => {
       const response = await post('[]');
       expect(response.status).to.equal(422);
