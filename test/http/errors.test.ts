@@ -1,28 +1,22 @@
 import { expect } from 'chai';
-import { authHeaders, startTestServer, type TestServer } from '../support/test-server.ts';
+import { serverForSuite } from '../support/test-server.ts';
 
 const unprocessable = (detail: string) => ({ errors: [{ code: 10008, title: 'CF-UnprocessableEntity', detail }] });
 
 describe('error responses', () => {
-  let server: TestServer;
-  let admin: Record<string, string>;
-  before(async () => {
-    server = await startTestServer();
-    admin = authHeaders.bearer(server.admin);
-  });
-  after(() => server.stop());
+  const suite = serverForSuite();
 
   describe('unknown routes and methods', () => {
     const unknownRequest = { errors: [{ code: 10000, title: 'CF-NotFound', detail: 'Unknown request' }] };
 
     it('answers 404 CF-NotFound for a path no operation serves, without asking for credentials', async () => {
-      const response = await server.request('/v3/nothing-here');
+      const response = await suite.server.request('/v3/nothing-here');
       expect(response.status).to.equal(404);
       expect(response.body).to.deep.equal(unknownRequest);
     });
 
     it('answers 404 CF-NotFound for a method the path does not serve', async () => {
-      const response = await server.request('/v3/info', { method: 'DELETE' });
+      const response = await suite.server.request('/v3/info', { method: 'DELETE' });
       expect(response.status).to.equal(404);
       expect(response.body).to.deep.equal(unknownRequest);
     });
@@ -30,7 +24,7 @@ describe('error responses', () => {
 
   describe('query parameters', () => {
     it('answers 400 CF-BadQueryParameter for an unknown key, listing the valid keys in order', async () => {
-      const response = await server.request('/v3/organizations?names=a&colour=blue', { headers: admin });
+      const response = await suite.server.request('/v3/organizations?names=a&colour=blue', { headers: suite.admin });
       expect(response.status).to.equal(400);
       expect(response.body).to.deep.equal({
         errors: [
@@ -45,7 +39,7 @@ describe('error responses', () => {
     });
 
     it('answers 400 for any query key on an operation that takes none', async () => {
-      const response = await server.request('/v3/info?verbose=true');
+      const response = await suite.server.request('/v3/info?verbose=true');
       expect(response.status).to.equal(400);
       expect((response.body as { errors: { title: string }[] }).errors[0]!.title).to.equal('CF-BadQueryParameter');
     });
@@ -60,14 +54,16 @@ describe('error responses', () => {
       ['page=0&per_page=0', 'page must be greater than or equal to 1, per_page must be greater than or equal to 1'],
     ] as const) {
       it(`answers 422 CF-UnprocessableEntity for ${query}`, async () => {
-        const response = await server.request(`/v3/organizations?${query}`, { headers: admin });
+        const response = await suite.server.request(`/v3/organizations?${query}`, { headers: suite.admin });
         expect(response.status).to.equal(422);
         expect(response.body).to.deep.equal(unprocessable(detail));
       });
     }
 
     it('answers 422 for a label selector that does not parse, saying why', async () => {
-      const response = await server.request(`/v3/organizations?label_selector=${encodeURIComponent('env in (a,b')}`, { headers: admin });
+      const response = await suite.server.request(`/v3/organizations?label_selector=${encodeURIComponent('env in (a,b')}`, {
+        headers: suite.admin,
+      });
       expect(response.status).to.equal(422);
       expect(response.body).to.deep.equal(unprocessable('Invalid label_selector value: unbalanced \'(\' in "env in (a,b"'));
     });
@@ -75,7 +71,7 @@ describe('error responses', () => {
 
   describe('request bodies', () => {
     const post = (body: string) =>
-      server.request('/v3/organizations', { method: 'POST', headers: { ...admin, 'Content-Type': 'application/json' }, body });
+      suite.server.request('/v3/organizations', { method: 'POST', headers: { ...suite.admin, 'Content-Type': 'application/json' }, body });
     const parseError = {
       errors: [{ code: 1001, title: 'CF-MessageParseError', detail: 'Request invalid due to parse error: invalid request body' }],
     };

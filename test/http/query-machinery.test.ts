@@ -1,22 +1,16 @@
 import { expect } from 'chai';
-import { authHeaders, startTestServer, type TestServer } from '../support/test-server.ts';
+import { serverForSuite } from '../support/test-server.ts';
 
 /**
  * The query machinery runs before any handler, so operations not built yet (501) show whether a query
  * the cf CLI sends is accepted (501) or refused (400/422).
  */
 describe('query strings as the cf CLI sends them', () => {
-  let server: TestServer;
-  let admin: Record<string, string>;
-  before(async () => {
-    server = await startTestServer();
-    admin = authHeaders.bearer(server.admin);
-  });
-  after(() => server.stop());
+  const suite = serverForSuite();
 
-  const statusOf = async (path: string) => (await server.request(path, { headers: admin })).status;
+  const statusOf = async (path: string) => (await suite.server.request(path, { headers: suite.admin })).status;
   const detailOf = async (path: string) => {
-    const response = await server.request(path, { headers: admin });
+    const response = await suite.server.request(path, { headers: suite.admin });
     return { status: response.status, detail: (response.body as { errors: { detail: string }[] }).errors[0]!.detail };
   };
 

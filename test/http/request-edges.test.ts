@@ -1,32 +1,26 @@
 import { expect } from 'chai';
-import { authHeaders, startTestServer, type TestServer } from '../support/test-server.ts';
+import { serverForSuite } from '../support/test-server.ts';
 
 const errorOf = (body: unknown) => (body as { errors: { code: number; title: string; detail: string }[] }).errors[0]!;
 
 describe('unusual requests', () => {
-  let server: TestServer;
-  let admin: Record<string, string>;
-  before(async () => {
-    server = await startTestServer();
-    admin = authHeaders.bearer(server.admin);
-  });
-  after(() => server.stop());
+  const suite = serverForSuite();
 
   it('answers 404 for a path parameter with broken percent-encoding, not 500', async () => {
-    const response = await server.request('/v3/organizations/%E0%A4%A', { headers: admin });
+    const response = await suite.server.request('/v3/organizations/%E0%A4%A', { headers: suite.admin });
     expect(response.status).to.equal(404);
     expect(errorOf(response.body).title).to.equal('CF-NotFound');
   });
 
   it('reads a query value with broken percent-encoding as text', async () => {
-    expect((await server.request('/v3/organization_quotas?names=%E0%A4%A', { headers: admin })).status).to.equal(200);
+    expect((await suite.server.request('/v3/organization_quotas?names=%E0%A4%A', { headers: suite.admin })).status).to.equal(200);
   });
 
   it('refuses a JSON body over 1 MiB with a CF error', async () => {
     const body = JSON.stringify({ name: 'x'.repeat(1024 * 1024) });
-    const response = await server.request('/v3/organizations', {
+    const response = await suite.server.request('/v3/organizations', {
       method: 'POST',
-      headers: { ...admin, 'Content-Type': 'application/json' },
+      headers: { ...suite.admin, 'Content-Type': 'application/json' },
       body,
     });
     expect(response.status).to.equal(413);
@@ -39,9 +33,9 @@ describe('unusual requests', () => {
 
   describe('YAML manifests (applySpaceManifest)', () => {
     const apply = (yaml: string) =>
-      server.request('/v3/spaces/space-guid/actions/apply_manifest', {
+      suite.server.request('/v3/spaces/space-guid/actions/apply_manifest', {
         method: 'POST',
-        headers: { ...admin, 'Content-Type': 'application/x-yaml' },
+        headers: { ...suite.admin, 'Content-Type': 'application/x-yaml' },
         body: yaml,
       });
 

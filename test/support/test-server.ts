@@ -96,6 +96,20 @@ export async function contractFetch(baseUrl: string, path: string, init: Request
   return { status: response.status, headers: response.headers, body, text };
 }
 
+/** A server for a mocha suite: started before its tests, stopped after; `admin` holds the admin's bearer header. */
+export type SuiteServer = { server: TestServer; admin: Record<string, string> };
+
+/** Registers the suite's before/after hooks; the returned object is filled in when the suite starts. */
+export function serverForSuite(options: Parameters<typeof startTestServer>[0] = {}): SuiteServer {
+  const suite = {} as SuiteServer;
+  before(async () => {
+    suite.server = await startTestServer(options);
+    suite.admin = authHeaders.bearer(suite.server.admin);
+  });
+  after(() => suite.server.stop());
+  return suite;
+}
+
 type KubeconfigFile = { users: { name: string; user: Record<string, string> }[] };
 
 /** Reads a user's credentials back out of a kubeconfig the server wrote. */
