@@ -75,7 +75,7 @@ class RequestScope implements Scope {
   }
 
   get log(): Scope['log'] {
-    return requestLogger(this.#ctx.state['log'] as RequestLogState);
+    return requestLogger(this.#ctx.state['requestLog'] as RequestLogState);
   }
 
   get requestUrl(): URL {

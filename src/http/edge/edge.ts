@@ -15,7 +15,7 @@ export function edge(options: { logger: Logger; route: (ctx: Context) => Promise
   return async (ctx) => {
     const started = performance.now();
     const state: RequestLogState = { correlationId: assignCorrelationId(ctx), baseLogger: logger };
-    ctx.state['log'] = state;
+    ctx.state['requestLog'] = state;
     try {
       checkCliVersion(ctx.get('User-Agent'));
       await route(ctx);
