@@ -2,6 +2,8 @@
 export type Identity = {
   name: string;
   kind: 'User' | 'ServiceAccount';
+  /** Groups as Kubernetes would see them (certificate O fields, TokenReview groups); the embedded RBAC uses them. */
+  groups: readonly string[];
 };
 
 /** Credentials taken from the Authorization header, not yet checked. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CertificateAuthority } from '../../src/auth/embedded/certificate-authority.ts';
+import { CertificateAuthority } from '../../src/auth/certificate-authority.ts';
 import { authHeaders, startTestServer, type TestServer } from '../support/test-server.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

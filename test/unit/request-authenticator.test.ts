@@ -9,7 +9,7 @@ describe('RequestAuthenticator', () => {
   const authenticator: Authenticator = {
     authenticate: async (credentials) => {
       calls.push(credentials);
-      if (credentials.scheme === 'bearer' && credentials.token === 'good') return { name: 'alice', kind: 'User' };
+      if (credentials.scheme === 'bearer' && credentials.token === 'good') return { name: 'alice', kind: 'User', groups: [] };
       throw invalidAuthToken();
     },
   };
@@ -23,7 +23,7 @@ describe('RequestAuthenticator', () => {
     const requests = make();
     await requests.authenticate('Bearer good');
     clock = 999;
-    expect((await requests.authenticate('Bearer good')).identity).to.deep.equal({ name: 'alice', kind: 'User' });
+    expect((await requests.authenticate('Bearer good')).identity).to.deep.equal({ name: 'alice', kind: 'User', groups: [] });
     expect(calls).to.have.length(1);
   });
 
@@ -46,7 +46,7 @@ describe('RequestAuthenticator', () => {
 
   it('forgets the oldest entry when full', async () => {
     const requests = new RequestAuthenticator({
-      authenticator: { authenticate: async (credentials) => (calls.push(credentials), { name: 'x', kind: 'User' }) },
+      authenticator: { authenticate: async (credentials) => (calls.push(credentials), { name: 'x', kind: 'User', groups: [] }) },
       maxEntries: 2,
       now: () => clock,
     });

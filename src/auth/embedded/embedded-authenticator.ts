@@ -19,14 +19,15 @@ export class EmbeddedAuthenticator implements Authenticator {
 
   async authenticate(credentials: Credentials): Promise<Identity> {
     if (credentials.scheme === 'bearer') {
-      const name = await this.#users.findByToken(credentials.token);
-      if (!name) throw invalidAuthToken();
-      return { name, kind: 'User' };
+      const user = await this.#users.findByToken(credentials.token);
+      if (!user) throw invalidAuthToken();
+      return { name: user.name, kind: 'User', groups: user.groups };
     }
-    return { name: this.#verifyCertificate(credentials.certificatePem, credentials.privateKeyPem), kind: 'User' };
+    return { ...this.#verifyCertificate(credentials.certificatePem, credentials.privateKeyPem), kind: 'User' };
   }
 
-  #verifyCertificate(certificatePem: string, privateKeyPem: string): string {
+  /** The user is the subject's CN and its groups the O fields, as kube-apiserver reads a client certificate. */
+  #verifyCertificate(certificatePem: string, privateKeyPem: string): { name: string; groups: string[] } {
     let certificate: X509Certificate;
     try {
       certificate = new X509Certificate(certificatePem);
@@ -39,6 +40,7 @@ export class EmbeddedAuthenticator implements Authenticator {
     const current = certificate.validFromDate.getTime() <= now && now <= certificate.validToDate.getTime();
     const commonName = /^CN=(.+)$/m.exec(certificate.subject)?.[1];
     if (!signedByCa || !current || !commonName) throw invalidAuthToken();
-    return commonName;
+    const groups = [...certificate.subject.matchAll(/^O=(.+)$/gm)].map((match) => match[1]!);
+    return { name: commonName, groups };
   }
 }

@@ -1,12 +1,14 @@
 import { join, resolve } from 'node:path';
 import type { Authenticator } from '../identity.ts';
-import { CertificateAuthority } from './certificate-authority.ts';
+import { CertificateAuthority } from '../certificate-authority.ts';
 import { EmbeddedAuthenticator } from './embedded-authenticator.ts';
 import { writeKubeconfigUser } from './kubeconfig.ts';
 import { UserStore } from './user-store.ts';
 
 /** The first user of a new data directory; issue 4 makes this user the CF admin. */
 export const initialUserName = 'admin';
+/** The embedded store lets this group do anything, as kube-apiserver does; the initial user is in it. */
+export const superuserGroup = 'system:masters';
 
 export type LocalIdentityPaths = { authDir: string; kubeconfigPath: string; usersFile: string };
 
@@ -27,18 +29,18 @@ export async function openLocalIdentity(
   authenticator: Authenticator;
   kubeconfigPath: string;
   createdInitialUser: boolean;
-  addUser: (name: string) => Promise<void>;
+  addUser: (name: string, groups?: readonly string[]) => Promise<void>;
 }> {
   const paths = localIdentityPaths(dataDir);
   const ca = await CertificateAuthority.loadOrCreate(paths.authDir);
   const users = new UserStore(paths.usersFile);
-  const addUser = async (name: string): Promise<void> => {
-    const token = await users.add(name);
-    const keyPair = await ca.issueClientCertificate(name);
+  const addUser = async (name: string, groups: readonly string[] = []): Promise<void> => {
+    const token = await users.add(name, groups);
+    const keyPair = await ca.issueClientCertificate(name, { groups });
     await writeKubeconfigUser(paths.kubeconfigPath, serverUrl, { name, token, ...keyPair });
   };
   const createdInitialUser = (await users.count()) === 0;
-  if (createdInitialUser) await addUser(initialUserName);
+  if (createdInitialUser) await addUser(initialUserName, [superuserGroup]);
   return {
     authenticator: new EmbeddedAuthenticator({ ca: ca.certificate, users }),
     kubeconfigPath: paths.kubeconfigPath,

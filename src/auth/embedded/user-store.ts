@@ -2,7 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-type StoredUser = { name: string; tokenSha256: string; createdAt: string };
+type StoredUser = { name: string; tokenSha256: string; createdAt: string; groups?: string[] };
+export type TokenUser = { name: string; groups: readonly string[] };
 type UsersFile = { users: StoredUser[] };
 
 /** User names: what Kubernetes would accept as a certificate CN and RBAC subject, without spaces. */
@@ -23,23 +24,29 @@ export class UserStore {
   }
 
   /** Adds a user with a new random token and returns the token. */
-  async add(name: string): Promise<string> {
+  async add(name: string, groups: readonly string[] = []): Promise<string> {
     if (!userNamePattern.test(name)) {
       throw new Error(`"${name}" is not a valid user name: use letters, digits and - _ . @ :, starting with a letter or digit`);
     }
     await this.#refresh();
     if (this.#users.some((user) => user.name === name)) throw new Error(`User "${name}" already exists`);
     const token = randomBytes(32).toString('base64url');
-    this.#users.push({ name, tokenSha256: sha256(token), createdAt: new Date().toISOString() });
+    this.#users.push({
+      name,
+      tokenSha256: sha256(token),
+      createdAt: new Date().toISOString(),
+      ...(groups.length > 0 ? { groups: [...groups] } : {}),
+    });
     await this.#save();
     return token;
   }
 
-  /** The name of the user whose token this is, if any. */
-  async findByToken(token: string): Promise<string | undefined> {
+  /** The user whose token this is, if any. */
+  async findByToken(token: string): Promise<TokenUser | undefined> {
     const digest = Buffer.from(sha256(token), 'hex');
     const match = () => this.#users.find((user) => timingSafeEqual(Buffer.from(user.tokenSha256, 'hex'), digest));
-    return (match() ?? ((await this.#refresh()) ? match() : undefined))?.name;
+    const user = match() ?? ((await this.#refresh()) ? match() : undefined);
+    return user && { name: user.name, groups: user.groups ?? [] };
   }
 
   async count(): Promise<number> {

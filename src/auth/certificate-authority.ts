@@ -29,7 +29,7 @@ export class CertificateAuthority {
   }
 
   /** Loads `ca.crt`/`ca.key` from the directory, creating a new CA there on first use. */
-  static async loadOrCreate(directory: string): Promise<CertificateAuthority> {
+  static async loadOrCreate(directory: string, commonName = 'cf-k8s-api local CA'): Promise<CertificateAuthority> {
     const certFile = join(directory, 'ca.crt');
     const keyFile = join(directory, 'ca.key');
     try {
@@ -38,20 +38,40 @@ export class CertificateAuthority {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    const created = await createSelfSignedCa();
+    const created = await createSelfSignedCa(commonName);
     await mkdir(directory, { recursive: true, mode: 0o700 });
     await writeFile(keyFile, created.privateKeyPem, { mode: 0o600 });
     await writeFile(certFile, created.certificatePem, { mode: 0o644 });
     return new CertificateAuthority(created.certificatePem, await importSigningKey(created.privateKeyPem));
   }
 
-  /** Issues a client certificate whose subject CN is the user name (what Kubernetes takes as the user). */
-  async issueClientCertificate(commonName: string, validityDays = 365): Promise<KeyPair> {
+  /**
+   * Issues a client certificate. Kubernetes takes the subject CN as the user name and each O as a
+   * group, so `groups` is how a certificate user joins e.g. `system:masters`.
+   */
+  async issueClientCertificate(commonName: string, options: { groups?: readonly string[]; validityDays?: number } = {}): Promise<KeyPair> {
+    const subject = new x509.Name([...(options.groups ?? []).map((group) => ({ O: [group] })), { CN: [commonName] }]).toString();
+    return this.#issue(subject, options.validityDays ?? 365, [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])]);
+  }
+
+  /** Issues a TLS server certificate for these host names and IP addresses. */
+  async issueServerCertificate(commonName: string, alternativeNames: { dns?: string[]; ip?: string[] }): Promise<KeyPair> {
+    const names = [
+      ...(alternativeNames.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
+      ...(alternativeNames.ip ?? []).map((value) => ({ type: 'ip' as const, value })),
+    ];
+    return this.#issue(new x509.Name([{ CN: [commonName] }]).toString(), 825, [
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(names),
+    ]);
+  }
+
+  async #issue(subject: string, validityDays: number, extensions: x509.Extension[]): Promise<KeyPair> {
     const keys = await webcrypto.subtle.generateKey(keyAlgorithm, true, ['sign', 'verify']);
     const notBefore = new Date(Date.now() - 60_000);
     const certificate = await x509.X509CertificateGenerator.create({
       serialNumber: serialNumber(),
-      subject: new x509.Name([{ CN: [commonName] }]).toString(),
+      subject,
       issuer: this.#subject,
       notBefore,
       notAfter: new Date(notBefore.getTime() + validityDays * dayMs),
@@ -60,20 +80,20 @@ export class CertificateAuthority {
       signingKey: this.#privateKey,
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+        ...extensions,
       ],
     });
     return { certificatePem: certificate.toString('pem'), privateKeyPem: await exportPrivateKey(keys.privateKey) };
   }
 }
 
-async function createSelfSignedCa(): Promise<KeyPair> {
+async function createSelfSignedCa(commonName: string): Promise<KeyPair> {
   const keys = await webcrypto.subtle.generateKey(keyAlgorithm, true, ['sign', 'verify']);
   const notBefore = new Date(Date.now() - 60_000);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serialNumber(),
-    name: 'CN=cf-k8s-api local CA',
+    name: `CN=${commonName}`,
     notBefore,
     notAfter: new Date(notBefore.getTime() + 3650 * dayMs),
     signingAlgorithm,
