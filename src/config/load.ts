@@ -12,6 +12,8 @@ const environmentOverrides: Record<string, { path: string[]; kind: 'string' | 'n
   CFAPI_TLS_KEY_FILE: { path: ['tls', 'keyFile'], kind: 'string' },
   CFAPI_DATA_DIR: { path: ['dataDir'], kind: 'string' },
   CFAPI_BACKEND: { path: ['backend'], kind: 'string' },
+  CFAPI_KUBECONFIG: { path: ['kubernetes', 'kubeconfig'], kind: 'string' },
+  CFAPI_KUBE_CONTEXT: { path: ['kubernetes', 'context'], kind: 'string' },
   CFAPI_ROOT_NAMESPACE: { path: ['rootNamespace'], kind: 'string' },
   CFAPI_DEFAULT_DOMAIN: { path: ['defaultDomain'], kind: 'string' },
   CFAPI_DEFAULT_PAGE_SIZE: { path: ['list', 'defaultPageSize'], kind: 'number' },

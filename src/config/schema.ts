@@ -20,6 +20,11 @@ export const configSchema = z
       .optional(),
     dataDir: z.string().min(1).default('data'),
     backend: z.enum(['embedded', 'kubernetes']).default('embedded'),
+    /** The cluster of the kubernetes backend; without a kubeconfig: in-cluster service account, else KUBECONFIG / ~/.kube/config. */
+    kubernetes: z
+      .object({ kubeconfig: z.string().min(1).optional(), context: z.string().min(1).optional() })
+      .strict()
+      .prefault({}),
     rootNamespace: z
       .string()
       .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a Kubernetes namespace name')

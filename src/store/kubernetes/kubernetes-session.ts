@@ -1,0 +1,179 @@
+import { StoreError, storeErrors } from '../errors.ts';
+import { kinds, type KindDescriptor, type KindName } from '../kinds.ts';
+import type { NewObject, StoredObject } from '../objects.ts';
+import type {
+  ListOptions,
+  MergePatch,
+  ObjectList,
+  Ref,
+  StoreSession,
+  WaitOptions,
+  Watch,
+  WatchEvent,
+  WatchOptions,
+  WritePreconditions,
+} from '../port.ts';
+import { waitForAbsence, waitForCondition } from '../waiting.ts';
+import { translateKubernetesError } from './error-translation.ts';
+import { startWatch } from './kubernetes-watch.ts';
+import { resourcePath } from './paths.ts';
+import type { RestClient, RestRequest } from './rest-client.ts';
+import { labelSelectorQuery } from './selector-syntax.ts';
+
+const mergePatchType = 'application/merge-patch+json';
+
+/** One identity's view of the apiserver: every port call is one REST call made with its credentials. */
+export class KubernetesSession implements StoreSession {
+  readonly #client: RestClient;
+
+  constructor(client: RestClient) {
+    this.#client = client;
+  }
+
+  close(): void {
+    this.#client.close();
+  }
+
+  async get<K extends KindName>(ref: Ref<K>): Promise<StoredObject<K>> {
+    return this.#call({ method: 'GET', path: objectPath(ref) });
+  }
+
+  async list<K extends KindName>(kind: K, options: ListOptions = {}): Promise<ObjectList<K>> {
+    const query = listQuery(options);
+    if (query === null) return { items: [], resourceVersion: (await this.#currentVersion(kind, options)) ?? '0' };
+    const path = resourcePath(kinds[kind], { namespace: options.namespace });
+    const list = await this.#call<{ items: StoredObject<K>[]; metadata: { resourceVersion: string } }>({ method: 'GET', path, query });
+    // Lists leave out each item's kind and apiVersion; put them back so items look like gets.
+    const apiVersion = apiVersionOfList(kinds[kind]);
+    return { items: list.items.map((item) => ({ ...item, kind, apiVersion })), resourceVersion: list.metadata.resourceVersion };
+  }
+
+  async create<K extends KindName>(object: NewObject<K>): Promise<StoredObject<K>> {
+    const path = resourcePath(kinds[object.kind], { namespace: object.metadata.namespace });
+    return this.#call({ method: 'POST', path, body: { ...object, apiVersion: apiVersionOfList(kinds[object.kind]) } });
+  }
+
+  async createAll(objects: NewObject[]): Promise<StoredObject[]> {
+    const created: StoredObject[] = [];
+    try {
+      for (const object of objects) created.push(await this.create(object));
+      return created;
+    } catch (error) {
+      // Undo in reverse order; a failed undo is left for the caller's error to explain.
+      for (const made of created.reverse()) await this.delete(refOf(made)).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async update<K extends KindName>(object: StoredObject<K>): Promise<StoredObject<K>> {
+    requireResourceVersion(object);
+    return this.#call({ method: 'PUT', path: objectPath(refOf(object)), body: object });
+  }
+
+  async patch<K extends KindName>(ref: Ref<K>, patch: MergePatch, preconditions?: WritePreconditions): Promise<StoredObject<K>> {
+    return this.#call({
+      method: 'PATCH',
+      path: objectPath(ref),
+      body: withPrecondition(patch, preconditions),
+      contentType: mergePatchType,
+    });
+  }
+
+  async updateStatus<K extends KindName>(object: StoredObject<K>): Promise<StoredObject<K>> {
+    requireResourceVersion(object);
+    requireStatusSubresource(kinds[object.kind]);
+    return this.#call({ method: 'PUT', path: objectPath(refOf(object), 'status'), body: object });
+  }
+
+  async patchStatus<K extends KindName>(ref: Ref<K>, status: MergePatch, preconditions?: WritePreconditions): Promise<StoredObject<K>> {
+    requireStatusSubresource(kinds[ref.kind]);
+    const body = withPrecondition({ status }, preconditions);
+    return this.#call({ method: 'PATCH', path: objectPath(ref, 'status'), body, contentType: mergePatchType });
+  }
+
+  async delete(ref: Ref, preconditions?: WritePreconditions): Promise<void> {
+    const body = {
+      apiVersion: 'v1',
+      kind: 'DeleteOptions',
+      propagationPolicy: 'Background',
+      ...(preconditions?.resourceVersion ? { preconditions: { resourceVersion: preconditions.resourceVersion } } : {}),
+    };
+    await this.#call({ method: 'DELETE', path: objectPath(ref), body });
+  }
+
+  async watch<K extends KindName>(kind: K, options: WatchOptions, onEvent: (event: WatchEvent<K>) => void): Promise<Watch> {
+    const query = listQuery(options);
+    if (query === null) return { stop: () => undefined, closed: Promise.resolve() };
+    const request: RestRequest = { method: 'GET', path: resourcePath(kinds[kind], { namespace: options.namespace }), query };
+    const apiVersion = apiVersionOfList(kinds[kind]);
+    return startWatch<K>(this.#client, request, options.resourceVersion, (event) =>
+      onEvent({ type: event.type, object: { ...event.object, kind, apiVersion } }),
+    );
+  }
+
+  waitFor<K extends KindName>(
+    ref: Ref<K>,
+    condition: (object: StoredObject<K>) => boolean,
+    options: WaitOptions,
+  ): Promise<StoredObject<K>> {
+    return waitForCondition(this, ref, condition, options);
+  }
+
+  waitForDeletion(ref: Ref, options: WaitOptions): Promise<void> {
+    return waitForAbsence(this, ref, options);
+  }
+
+  async #currentVersion(kind: KindName, options: ListOptions): Promise<string | undefined> {
+    const path = resourcePath(kinds[kind], { namespace: options.namespace });
+    const list = await this.#call<{ metadata: { resourceVersion: string } }>({ method: 'GET', path, query: { limit: '1' } });
+    return list.metadata.resourceVersion;
+  }
+
+  async #call<T>(request: RestRequest): Promise<T> {
+    try {
+      return await this.#client.request<T>(request);
+    } catch (error) {
+      throw translateKubernetesError(error);
+    }
+  }
+}
+
+function objectPath(ref: Ref, subresource?: 'status'): string {
+  return resourcePath(kinds[ref.kind], { namespace: ref.namespace, name: ref.name, ...(subresource ? { subresource } : {}) });
+}
+
+function refOf(object: StoredObject | NewObject): Ref {
+  const { name, namespace } = object.metadata;
+  return namespace === undefined ? { kind: object.kind, name } : { kind: object.kind, name, namespace };
+}
+
+function listQuery(options: ListOptions): Record<string, string | undefined> | null {
+  const labelSelector = labelSelectorQuery(options.labelSelector);
+  if (labelSelector === null) return null;
+  return {
+    labelSelector,
+    fieldSelector: options.name === undefined ? undefined : `metadata.name=${options.name}`,
+  };
+}
+
+function apiVersionOfList(kind: KindDescriptor): string {
+  return kind.group === '' ? kind.version : `${kind.group}/${kind.version}`;
+}
+
+function withPrecondition(patch: MergePatch, preconditions: WritePreconditions | undefined): MergePatch {
+  if (!preconditions?.resourceVersion) return patch;
+  const metadata = (patch['metadata'] ?? {}) as Record<string, unknown>;
+  return { ...patch, metadata: { ...metadata, resourceVersion: preconditions.resourceVersion } };
+}
+
+function requireResourceVersion(object: StoredObject): void {
+  if (!object.metadata.resourceVersion) {
+    throw storeErrors.invalid(
+      `${kinds[object.kind].plural} "${object.metadata.name}": metadata.resourceVersion must be specified for an update`,
+    );
+  }
+}
+
+function requireStatusSubresource(kind: KindDescriptor): void {
+  if (!kind.statusSubresource) throw new StoreError('Invalid', `${kind.plural} have no status subresource`);
+}
