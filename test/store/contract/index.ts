@@ -1,0 +1,17 @@
+import type { StoreFixture } from '../fixture.ts';
+import { cascadeContract } from './cascade.contract.ts';
+import { crudContract } from './crud.contract.ts';
+import { rbacContract } from './rbac.contract.ts';
+import { selectorsContract } from './selectors.contract.ts';
+import { statusContract } from './status.contract.ts';
+import { watchContract } from './watch.contract.ts';
+
+/** The store contract: the same tests for every backend. */
+export function storeContract(fixture: () => StoreFixture): void {
+  crudContract(fixture);
+  statusContract(fixture);
+  selectorsContract(fixture);
+  watchContract(fixture);
+  rbacContract(fixture);
+  cascadeContract(fixture);
+}
