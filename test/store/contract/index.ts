@@ -1,6 +1,7 @@
 import type { StoreFixture } from '../fixture.ts';
 import { cascadeContract } from './cascade.contract.ts';
 import { crudContract } from './crud.contract.ts';
+import { korifiLabelsContract } from './korifi-labels.contract.ts';
 import { rbacContract } from './rbac.contract.ts';
 import { selectorsContract } from './selectors.contract.ts';
 import { statusContract } from './status.contract.ts';
@@ -12,6 +13,7 @@ export function storeContract(fixture: () => StoreFixture): void {
   statusContract(fixture);
   selectorsContract(fixture);
   watchContract(fixture);
+  korifiLabelsContract(fixture);
   rbacContract(fixture);
   cascadeContract(fixture);
 }

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import type { KindName } from '../kinds.ts';
+import type { Condition, StoredObject } from '../objects.ts';
+
+/** Korifi's label prefix; every label below is `korifi.cloudfoundry.org/<name>`. */
+export const korifiPrefix = 'korifi.cloudfoundry.org/';
+export const label = (name: string): string => `${korifiPrefix}${name}`;
+
+/** Label values are limited to 63 characters, so display names are indexed by their SHA-224, as Korifi does. */
+export function hashedLabelValue(value: string): string {
+  return createHash('sha224').update(value).digest('hex');
+}
+
+/** Korifi's timestamp label format: UTC `2006-01-02T15-04-05` (colons are not allowed in label values). */
+export function timestampLabelValue(date: Date): string {
+  return date.toISOString().slice(0, 19).replaceAll(':', '-');
+}
+
+type AnyObject = StoredObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
+type Labels = Record<string, string>;
+
+const ref = (value: unknown): string | undefined => (value as { name?: string } | undefined)?.name;
+const readyStatus = (object: AnyObject): string | undefined =>
+  (object.status?.['conditions'] as Condition[] | undefined)?.find((condition) => condition.type === 'Ready')?.status;
+const isReady = (object: AnyObject) => readyStatus(object) === 'True';
+
+/**
+ * The labels Korifi's label-indexer webhook derives from each kind's spec, namespace and status
+ * (korifi-api.md 2.2), which lists and filters rely on. Values that cannot be computed are left out.
+ */
+const rules: Partial<Record<KindName, (object: AnyObject) => Record<string, string | undefined>>> = {
+  CFOrg: (o) => ({ 'org-name': hashed(o.spec?.['displayName']), ready: readyStatus(o) }),
+  CFSpace: (o) => ({ 'space-name': hashed(o.spec?.['displayName']), 'org-guid': o.metadata.namespace, ready: readyStatus(o) }),
+  CFApp: (o) => ({
+    'space-guid': o.metadata.namespace,
+    'display-name': hashed(o.spec?.['displayName']),
+    'deployment-status': isReady(o) ? 'FINALIZED' : 'ACTIVE',
+  }),
+  CFProcess: (o) => ({
+    'space-guid': o.metadata.namespace,
+    'app-guid': ref(o.spec?.['appRef']),
+    'process-type': o.spec?.['processType'] as string | undefined,
+  }),
+  CFPackage: (o) => ({
+    'space-guid': o.metadata.namespace,
+    'app-guid': ref(o.spec?.['appRef']),
+    'package-state': isReady(o) ? 'READY' : 'AWAITING_UPLOAD',
+  }),
+  CFBuild: (o) => ({
+    'space-guid': o.metadata.namespace,
+    'droplet-guid': o.metadata.name,
+    'app-guid': ref(o.spec?.['appRef']),
+    'package-guid': ref(o.spec?.['packageRef']),
+    'build-state': o.status?.['state'] as string | undefined,
+  }),
+  CFRoute: (o) => ({
+    'domain-guid': ref(o.spec?.['domainRef']),
+    'space-guid': o.metadata.namespace,
+    'route-host': o.spec?.['host'] as string | undefined,
+    'route-path': hashed(o.spec?.['path'] ?? ''),
+    unmapped: String(((o.spec?.['destinations'] as unknown[] | undefined) ?? []).length === 0),
+  }),
+  CFDomain: (o) => ({ 'domain-name': hashed(o.spec?.['name']) }),
+  CFServiceInstance: (o) => ({
+    'space-guid': o.metadata.namespace,
+    'plan-guid': o.spec?.['planGuid'] as string | undefined,
+    'display-name': hashed(o.spec?.['displayName']),
+    'service-instance-type': o.spec?.['type'] as string | undefined,
+  }),
+  CFServiceBinding: (o) => ({
+    'space-guid': o.metadata.namespace,
+    'display-name': hashed(o.spec?.['displayName']),
+    'service-instance-guid': ref(o.spec?.['service']),
+    'app-guid': ref(o.spec?.['appRef']),
+    'service-binding-type': o.spec?.['type'] as string | undefined,
+  }),
+  CFTask: (o) => ({
+    'space-guid': o.metadata.namespace,
+    'app-guid': ref(o.spec?.['appRef']),
+    'task-sequence-id': typeof o.status?.['sequenceId'] === 'number' ? String(o.status['sequenceId']) : undefined,
+  }),
+};
+
+function hashed(value: unknown): string | undefined {
+  return typeof value === 'string' ? hashedLabelValue(value) : undefined;
+}
+
+/** Whether Korifi's webhooks label this kind at all (Korifi kinds only; core kinds are left alone). */
+export function isLabelledKind(kind: KindName): boolean {
+  return kind in rules || kind === 'BuilderInfo';
+}
+
+/** The derived labels of an object, plus `guid` (the object's name). */
+export function derivedLabels(object: StoredObject): Labels {
+  const derived = { guid: object.metadata.name, ...(rules[object.kind]?.(object) ?? {}) };
+  const labels: Labels = {};
+  for (const [name, value] of Object.entries(derived)) if (value !== undefined && value !== '') labels[label(name)] = value;
+  return labels;
+}
