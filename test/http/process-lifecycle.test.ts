@@ -1,48 +1,21 @@
 import { expect } from 'chai';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
+import { freePort, projectRoot, startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { authHeaders, contractFetch, readKubeconfigUser } from '../support/test-server.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = projectRoot;
 const run = promisify(execFile);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** Starts `node src/main.ts` as `npm start` does and waits until it announces it is listening. */
-async function startProcess(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ['src/main.ts'], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 10 s:\n${output}`)), 10_000);
-    child.stderr.on('data', () => {
-      if (output.includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-  return { child, output: () => output };
-}
+const startProcess = startServerProcess;
 
 describe('the server process', () => {
   let dataDir: string;
   let port: number;
-  let server: { child: ChildProcess; output: () => string };
+  let server: ServerProcess;
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'cf-api-process-'));
     port = await freePort();
