@@ -1,0 +1,125 @@
+import { storeErrors } from '../errors.ts';
+import type { KindName } from '../kinds.ts';
+import type { NewObject, StoredObject } from '../objects.ts';
+import type { ListOptions, MergePatch, Ref, StoreSession, WaitOptions, WatchEvent, WatchOptions, WritePreconditions } from '../port.ts';
+import { waitForAbsence, waitForCondition } from '../waiting.ts';
+import type { EmbeddedEngine } from './embedded-engine.ts';
+import { authenticatedGroup, type UserInfo } from './rbac-authorizer.ts';
+import { requestAttributes, type Verb } from './request-attributes.ts';
+import { descriptorOf, keyOfRef, type Resource } from './resource.ts';
+import { toStoreError } from './sqlite-errors.ts';
+
+type Target = { kind: KindName; namespace?: string | undefined; name?: string | undefined };
+
+/**
+ * A StoreSession over the engine. With a user, every call is first authorized as Kubernetes' RBAC
+ * authorizer would (Forbidden before anything else, even for objects that do not exist); without
+ * one it acts as the server itself.
+ */
+export function createSession(engine: EmbeddedEngine, user: UserInfo | undefined): StoreSession {
+  const authorize = (verb: Verb, target: Target, subresource?: 'status') => {
+    if (user === undefined) return;
+    const request = requestAttributes(verb, target, subresource);
+    if (!engine.policy.allows(user, request)) {
+      const resource = subresource === undefined ? request.resource : `${request.resource}/${subresource}`;
+      throw storeErrors.forbidden(user.name, verb, resource, request.namespace);
+    }
+  };
+  const objectTarget = (object: NewObject | StoredObject): Target => ({
+    kind: object.kind,
+    namespace: descriptorOf(object.kind).namespaced ? object.metadata?.namespace : undefined,
+    name: object.metadata?.name,
+  });
+
+  const session: StoreSession = {
+    async get<K extends KindName>(ref: Ref<K>) {
+      return run(() => {
+        const key = keyOfRef(ref);
+        authorize('get', key);
+        return stored<K>(engine.get(key));
+      });
+    },
+    async list<K extends KindName>(kind: K, options: ListOptions = {}) {
+      return run(() => {
+        authorize('list', { kind, namespace: options.namespace, name: options.name });
+        const { items, resourceVersion } = engine.list(kind, options);
+        return { items: items.map((item) => stored<K>(item)), resourceVersion };
+      });
+    },
+    async create<K extends KindName>(object: NewObject<K>) {
+      return run(() => {
+        authorize('create', objectTarget(object));
+        return stored<K>(engine.create([object])[0]!);
+      });
+    },
+    async createAll(objects: NewObject[]) {
+      return run(() => {
+        for (const object of objects) authorize('create', objectTarget(object));
+        return engine.create(objects).map((item) => stored(item));
+      });
+    },
+    async update<K extends KindName>(object: StoredObject<K>) {
+      return run(() => {
+        authorize('update', objectTarget(object));
+        return stored<K>(engine.update(object, ''));
+      });
+    },
+    async updateStatus<K extends KindName>(object: StoredObject<K>) {
+      return run(() => {
+        authorize('update', objectTarget(object), 'status');
+        return stored<K>(engine.update(object, 'status'));
+      });
+    },
+    async patch<K extends KindName>(ref: Ref<K>, patch: MergePatch, preconditions: WritePreconditions = {}) {
+      return run(() => {
+        const key = keyOfRef(ref);
+        authorize('patch', key);
+        return stored<K>(engine.patch(key, patch, preconditions, ''));
+      });
+    },
+    async patchStatus<K extends KindName>(ref: Ref<K>, status: MergePatch, preconditions: WritePreconditions = {}) {
+      return run(() => {
+        const key = keyOfRef(ref);
+        authorize('patch', key, 'status');
+        return stored<K>(engine.patch(key, status, preconditions, 'status'));
+      });
+    },
+    async delete(ref: Ref, preconditions: WritePreconditions = {}) {
+      run(() => {
+        const key = keyOfRef(ref);
+        authorize('delete', key);
+        engine.delete(key, preconditions);
+      });
+    },
+    async watch<K extends KindName>(kind: K, options: WatchOptions, onEvent: (event: WatchEvent<K>) => void) {
+      return run(() => {
+        authorize('watch', { kind, namespace: options.namespace, name: options.name });
+        return engine.watch(kind, options, onEvent as (event: WatchEvent<KindName>) => void);
+      });
+    },
+    async waitFor<K extends KindName>(ref: Ref<K>, condition: (object: StoredObject<K>) => boolean, options: WaitOptions) {
+      return waitForCondition(session, ref, condition, options);
+    },
+    async waitForDeletion(ref: Ref, options: WaitOptions) {
+      return waitForAbsence(session, ref, options);
+    },
+  };
+  return session;
+}
+
+/** The identity RBAC sees for a store user: every authenticated user is in `system:authenticated`. */
+export function userInfo(name: string, groups: readonly string[]): UserInfo {
+  return { name, groups: groups.includes(authenticatedGroup) ? [...groups] : [...groups, authenticatedGroup] };
+}
+
+function stored<K extends KindName>(resource: Resource): StoredObject<K> {
+  return resource as unknown as StoredObject<K>;
+}
+
+function run<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw toStoreError(error);
+  }
+}
