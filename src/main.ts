@@ -1,52 +1,54 @@
 import { parseArgs } from 'node:util';
 import { createApp } from './app.ts';
-import { openLocalIdentity } from './auth/embedded/local-identity.ts';
+import { openBackend } from './backends/open-backend.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { loadDocument } from './http/openapi-document.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { config: { type: 'string' }, backend: { type: 'string' } } });
-  const config = await loadConfig({
-    file: values.config ?? process.env['CFAPI_CONFIG'],
-    overrides: values.backend ? { backend: values.backend } : {},
+  const { values } = parseArgs({
+    options: { config: { type: 'string' }, backend: { type: 'string' }, kubeconfig: { type: 'string' }, context: { type: 'string' } },
   });
+  const config = await loadConfig({ file: values.config ?? process.env['CFAPI_CONFIG'], overrides: flagOverrides(values) });
   const logger = createLogger(config.logLevel);
-  if (config.backend === 'kubernetes') {
-    throw new ConfigError('The kubernetes backend is not available yet; run with the embedded backend (the default).');
-  }
-  const identity = await openLocalIdentity(config.dataDir, config.externalUrl);
+  const backend = await openBackend(config);
   const document = await loadDocument();
   const app = createApp({
     document,
     runtime: { config, startedAt: new Date() },
-    authenticator: identity.authenticator,
+    authenticator: backend.authenticator,
     logger,
   });
   const running = await startServer(app, config);
-  logger.info(
-    { url: running.url, externalUrl: config.externalUrl, backend: config.backend, kubeconfig: identity.kubeconfigPath },
-    'listening',
-  );
+  logger.info({ url: running.url, externalUrl: config.externalUrl, backend: config.backend }, 'listening');
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    void running.stop().then(() => {
-      logger.info('stopped');
-      logger.flush();
-      process.exit(0);
-    });
+    void running
+      .stop()
+      .then(() => backend.close())
+      .then(() => {
+        logger.info('stopped');
+        logger.flush();
+        process.exit(0);
+      });
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.stderr.write(
-    `cf-k8s-api listening on ${running.url} (external URL ${config.externalUrl})\n` +
-      `${identity.createdInitialUser ? 'Created the admin user; its' : 'The'} kubeconfig is ${identity.kubeconfigPath}\n` +
-      `Log in with: KUBECONFIG=${identity.kubeconfigPath} cf api ${config.externalUrl} && cf auth admin\n`,
+    `cf-k8s-api listening on ${running.url} (external URL ${config.externalUrl}, ${config.backend} backend)\n${backend.describe()}`,
   );
+}
+
+type Flags = { backend?: string | undefined; kubeconfig?: string | undefined; context?: string | undefined };
+
+/** Command-line flags, applied over the file and the environment. */
+function flagOverrides(flags: Flags): Record<string, unknown> {
+  const byPath = { backend: flags.backend, 'kubernetes.kubeconfig': flags.kubeconfig, 'kubernetes.context': flags.context };
+  return Object.fromEntries(Object.entries(byPath).filter(([, value]) => value !== undefined));
 }
 
 main().catch((error: unknown) => {

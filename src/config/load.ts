@@ -12,6 +12,7 @@ const environmentOverrides: Record<string, { path: string[]; kind: 'string' | 'n
   CFAPI_TLS_KEY_FILE: { path: ['tls', 'keyFile'], kind: 'string' },
   CFAPI_DATA_DIR: { path: ['dataDir'], kind: 'string' },
   CFAPI_BACKEND: { path: ['backend'], kind: 'string' },
+  CFAPI_EMBEDDED_DURABILITY: { path: ['embedded', 'durability'], kind: 'string' },
   CFAPI_KUBECONFIG: { path: ['kubernetes', 'kubeconfig'], kind: 'string' },
   CFAPI_KUBE_CONTEXT: { path: ['kubernetes', 'context'], kind: 'string' },
   CFAPI_ROOT_NAMESPACE: { path: ['rootNamespace'], kind: 'string' },
@@ -32,7 +33,7 @@ export type ConfigSources = {
   /** Path of the YAML file; none means defaults and environment only. */
   file?: string | undefined;
   env?: NodeJS.ProcessEnv;
-  /** Overrides from command-line flags, applied last. */
+  /** Overrides from command-line flags, applied last, keyed by dotted path (`kubernetes.context`). */
   overrides?: Record<string, unknown>;
 };
 
@@ -40,7 +41,7 @@ export type ConfigSources = {
 export async function loadConfig(sources: ConfigSources = {}): Promise<Config> {
   const raw = sources.file ? await readConfigFile(sources.file) : {};
   applyEnvironment(raw, sources.env ?? process.env);
-  Object.assign(raw, sources.overrides ?? {});
+  for (const [path, value] of Object.entries(sources.overrides ?? {})) setPath(raw, path.split('.'), value);
   return validateConfig(raw, sources.file ?? 'the environment');
 }
 

@@ -20,6 +20,13 @@ export const configSchema = z
       .optional(),
     dataDir: z.string().min(1).default('data'),
     backend: z.enum(['embedded', 'kubernetes']).default('embedded'),
+    embedded: z
+      .object({
+        /** process-crash: WAL + synchronous=NORMAL (acknowledged writes survive a killed process); power-loss: fsync per commit. */
+        durability: z.enum(['process-crash', 'power-loss']).default('process-crash'),
+      })
+      .strict()
+      .prefault({}),
     /** The cluster of the kubernetes backend; without a kubeconfig: in-cluster service account, else KUBECONFIG / ~/.kube/config. */
     kubernetes: z
       .object({ kubeconfig: z.string().min(1).optional(), context: z.string().min(1).optional() })

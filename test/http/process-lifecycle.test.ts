@@ -64,12 +64,23 @@ describe('the server process', () => {
     expect(bad.stderr).to.contain('is not a valid user name');
   });
 
-  it('stops cleanly on SIGTERM', async () => {
-    const second = await startProcess({ CFAPI_DATA_DIR: dataDir, CFAPI_LISTEN_PORT: String(await freePort()) });
-    expect(second.output()).to.contain('The kubeconfig is');
-    const exited = new Promise<number | null>((resolve) => second.child.once('exit', resolve));
-    second.child.kill('SIGTERM');
+  it('refuses a second server on the same data directory, saying why', async () => {
+    const failed = await run(process.execPath, ['src/main.ts'], {
+      cwd: root,
+      env: { ...process.env, CFAPI_DATA_DIR: dataDir, CFAPI_LISTEN_PORT: String(await freePort()) },
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect((failed as { code: number }).code).to.equal(1);
+    expect((failed as { stderr: string }).stderr).to.contain('is in use by another server process');
+  });
+
+  it('stops cleanly on SIGTERM, and a restart finds its data again', async () => {
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+    server.child.kill('SIGTERM');
     expect(await exited).to.equal(0);
+    server = await startProcess({ CFAPI_DATA_DIR: dataDir, CFAPI_LISTEN_PORT: String(port) });
+    expect(server.output()).to.contain('The kubeconfig is');
+    const admin = await readKubeconfigUser(join(dataDir, 'kubeconfig'), 'admin');
+    expect((await contractFetch(`http://127.0.0.1:${port}`, '/whoami', { headers: authHeaders.bearer(admin) })).status).to.equal(200);
   });
 
   it('refuses to start with an invalid configuration, saying why', async () => {

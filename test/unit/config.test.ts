@@ -42,6 +42,14 @@ describe('loadConfig', () => {
     expect((await loadConfig({ file, env: {} })).externalUrl).to.equal('https://127.0.0.1:8443');
   });
 
+  it('applies nested flag overrides without dropping the rest of their section', async () => {
+    const config = await loadConfig({
+      env: { CFAPI_KUBE_CONTEXT: 'from-env' },
+      overrides: { 'kubernetes.kubeconfig': '/tmp/kubeconfig' },
+    });
+    expect(config.kubernetes).to.deep.equal({ kubeconfig: '/tmp/kubeconfig', context: 'from-env' });
+  });
+
   it('applies flag overrides last', async () => {
     const config = await loadConfig({ env: { CFAPI_BACKEND: 'embedded' }, overrides: { backend: 'kubernetes' } });
     expect(config.backend).to.equal('kubernetes');

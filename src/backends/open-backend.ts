@@ -1,0 +1,72 @@
+import { join, resolve } from 'node:path';
+import { openLocalIdentity } from '../auth/embedded/local-identity.ts';
+import type { Authenticator } from '../auth/identity.ts';
+import { KubernetesAuthenticator } from '../auth/kubernetes/kubernetes-authenticator.ts';
+import type { Config } from '../config/schema.ts';
+import { ConfigError } from '../config/load.ts';
+import { openEmbeddedStore } from '../store/embedded/embedded-store.ts';
+import { checkCluster } from '../store/kubernetes/cluster-check.ts';
+import { KubernetesStore } from '../store/kubernetes/kubernetes-store.ts';
+import { loadServerKubeConfig } from '../store/kubernetes/server-kubeconfig.ts';
+import { isStoreError } from '../store/errors.ts';
+import type { Store } from '../store/port.ts';
+
+/** A storage backend with the authenticator that belongs to it, and a line that tells people how to log in. */
+export type Backend = {
+  store: Store;
+  authenticator: Authenticator;
+  /** What to print at start: where the store is and how to log in. */
+  describe: () => string;
+  close(): Promise<void>;
+};
+
+export async function openBackend(config: Config): Promise<Backend> {
+  return config.backend === 'kubernetes' ? openKubernetesBackend(config) : openEmbeddedBackend(config);
+}
+
+async function openEmbeddedBackend(config: Config): Promise<Backend> {
+  const identity = await openLocalIdentity(config.dataDir, config.externalUrl);
+  const file = join(resolve(config.dataDir), 'store.sqlite');
+  const store = await openEmbeddedStore({ file, durability: config.embedded.durability }).catch((error: unknown) => {
+    // The store holds an exclusive lock on its file: one server process per data directory.
+    if (isStoreError(error, 'Unavailable') && /locked|busy/i.test(error.message)) {
+      throw new ConfigError(`The embedded store ${file} is in use by another server process; stop it or give this one another dataDir.`, {
+        cause: error,
+      });
+    }
+    throw error;
+  });
+  return {
+    store,
+    authenticator: identity.authenticator,
+    describe: () =>
+      `Embedded store ${file}\n` +
+      `${identity.createdInitialUser ? 'Created the admin user; its' : 'The'} kubeconfig is ${identity.kubeconfigPath}\n` +
+      `Log in with: KUBECONFIG=${identity.kubeconfigPath} cf api ${config.externalUrl} && cf auth admin\n`,
+    close: () => store.close(),
+  };
+}
+
+async function openKubernetesBackend(config: Config): Promise<Backend> {
+  let kubeConfig;
+  try {
+    kubeConfig = loadServerKubeConfig({ kubeconfigFile: config.kubernetes.kubeconfig, context: config.kubernetes.context });
+    await checkCluster(kubeConfig);
+  } catch (error) {
+    throw new ConfigError(`kubernetes backend: ${(error as Error).message}`, { cause: error });
+  }
+  const store = new KubernetesStore(kubeConfig);
+  const authenticator = new KubernetesAuthenticator(kubeConfig);
+  const server = kubeConfig.getCurrentCluster()?.server ?? '';
+  return {
+    store,
+    authenticator,
+    describe: () =>
+      `Kubernetes cluster ${server} (context ${kubeConfig.getCurrentContext()})\n` +
+      `Log in with a kubeconfig user of that cluster: cf api ${config.externalUrl} && cf auth <user>\n`,
+    close: async () => {
+      authenticator.close();
+      await store.close();
+    },
+  };
+}
