@@ -1,0 +1,114 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startControlPlane } from '../scripts/control-plane/control-plane.ts';
+import { openEmbeddedStore, type Durability } from '../src/store/embedded/embedded-store.ts';
+import { KubernetesStore } from '../src/store/kubernetes/kubernetes-store.ts';
+import type { Store, StoreUser } from '../src/store/port.ts';
+import { conflictingUpdates, createAll, filteredLists, gets, type Figure, type Shape } from './store-workloads.ts';
+
+/**
+ * `npm run bench:store`: creates, gets, label-filtered lists and conflicting updates per second on
+ * the embedded store (a SQLite file on disk, default durability) and on a real kube-apiserver, with
+ * 10,000 objects in 100 namespaces. Prints figures; asserts nothing. Targets (embedded, this 2-core
+ * machine): get ≥ 20,000/s, a filtered list of 50 of 10,000 ≤ 5 ms p50, durable creates ≥ 2,000/s.
+ */
+const { values } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'both' },
+    objects: { type: 'string', default: '10000' },
+    namespaces: { type: 'string', default: '100' },
+    durability: { type: 'string', default: 'both' },
+  },
+});
+const shape: Shape = { objects: Number(values.objects), namespaces: Number(values.namespaces), groups: Number(values.objects) / 50 };
+
+type Run = { store: Store; user: StoreUser; concurrency: number; cleanup: () => Promise<void> };
+
+/** A user allowed to read CFApps everywhere through a ClusterRoleBinding, so gets pay for RBAC. */
+async function readerUser(store: Store, credentials: StoreUser['credentials'], name: string): Promise<StoreUser> {
+  const session = store.privileged();
+  const rbac = 'rbac.authorization.k8s.io';
+  await session.create({
+    kind: 'ClusterRole',
+    metadata: { name: 'bench-reader' },
+    rules: [{ apiGroups: ['korifi.cloudfoundry.org'], resources: ['cfapps'], verbs: ['get', 'list'] }],
+  });
+  await session.create({
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'bench-reader' },
+    subjects: [{ kind: 'User', name, apiGroup: rbac }],
+    roleRef: { apiGroup: rbac, kind: 'ClusterRole', name: 'bench-reader' },
+  });
+  return { name, groups: [], credentials };
+}
+
+async function embeddedRun(durability: Durability): Promise<Run> {
+  const directory = await mkdtemp(join(tmpdir(), 'cfapi-store-bench-'));
+  const store = await openEmbeddedStore({ file: join(directory, 'store.sqlite'), durability });
+  const user = await readerUser(store, { scheme: 'bearer', token: 'unused' }, 'bench-user');
+  return { store, user, concurrency: 1, cleanup: async () => rm(directory, { recursive: true, force: true }) };
+}
+
+async function kubernetesRun(): Promise<Run> {
+  const stateDir = await mkdtemp('/dev/shm/cfapi-store-bench-');
+  const controlPlane = await startControlPlane({ stateDir, controllerManager: false });
+  const config = new KubeConfig();
+  config.loadFromFile(controlPlane.kubeconfigFile);
+  const store = new KubernetesStore(config);
+  const pair = await controlPlane.issueUser('bench-user');
+  const user = await readerUser(store, { scheme: 'clientCert', ...pair }, 'bench-user');
+  return {
+    store,
+    user,
+    concurrency: 16,
+    cleanup: async () => {
+      await store.close();
+      await controlPlane.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function measure(backend: string, run: Run): Promise<Figure[]> {
+  const session = run.store.privileged();
+  const figures = [...(await createAll(session, shape, run.concurrency))];
+  const getCount = backend === 'embedded' ? 50_000 : 5_000;
+  figures.push(...(await gets(session, shape, { count: getCount, concurrency: run.concurrency, label: 'as the server' })));
+  figures.push(
+    ...(await gets(run.store.as(run.user), shape, { count: getCount, concurrency: run.concurrency, label: 'as a user (RBAC)' })),
+  );
+  await filteredLists(session, shape, 20); // warm-up
+  figures.push(...(await filteredLists(session, shape, 200)));
+  figures.push(...(await conflictingUpdates(session, shape, 4, 3000)));
+  return figures;
+}
+
+async function main(): Promise<void> {
+  const durabilities = values.durability === 'both' ? (['process-crash', 'power-loss'] as const) : [values.durability as Durability];
+  const runs = [
+    ...(values.backend === 'kubernetes' ? [] : durabilities.map((durability) => ({ backend: 'embedded', durability }))),
+    ...(values.backend === 'embedded' ? [] : [{ backend: 'kubernetes', durability: undefined }]),
+  ];
+  process.stdout.write(`Store benchmark: ${shape.objects.toLocaleString('en')} CFApps in ${shape.namespaces} namespaces\n`);
+  for (const { backend, durability } of runs) {
+    const run = durability === undefined ? await kubernetesRun() : await embeddedRun(durability);
+    try {
+      const title =
+        durability === undefined
+          ? `kubernetes (kube-apiserver + etcd on loopback, ${run.concurrency} requests in flight)`
+          : `embedded (SQLite file, durability ${durability}, one caller)`;
+      process.stdout.write(`\n${title}\n`);
+      for (const figure of await measure(backend, run)) process.stdout.write(`  ${figure.name.padEnd(72)} ${figure.value}\n`);
+    } finally {
+      await run.cleanup();
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
