@@ -12,7 +12,11 @@ let shared: Promise<ControlPlane> | undefined;
 export function sharedControlPlane(): Promise<ControlPlane> {
   shared ??= (async () => {
     const stateDir = await mkdtemp('/dev/shm/cfapi-control-plane-');
-    return startControlPlane({ stateDir });
+    const started = Date.now();
+    const controlPlane = await startControlPlane({ stateDir });
+    // Printed so each run shows the start-up time (the warm target is under 30 s).
+    process.stderr.write(`  [control plane ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${controlPlane.server}]\n`);
+    return controlPlane;
   })();
   return shared;
 }
