@@ -9,10 +9,12 @@ import { checkCluster } from '../store/kubernetes/cluster-check.ts';
 import { KubernetesStore } from '../store/kubernetes/kubernetes-store.ts';
 import { loadServerKubeConfig } from '../store/kubernetes/server-kubeconfig.ts';
 import { isStoreError } from '../store/errors.ts';
+import { withKorifiLabels } from '../store/korifi-labels/labelled-store.ts';
 import type { Store } from '../store/port.ts';
 
 /** A storage backend with the authenticator that belongs to it, and a line that tells people how to log in. */
 export type Backend = {
+  /** Sets Korifi's webhook labels on every write (see korifi-labels/). */
   store: Store;
   authenticator: Authenticator;
   /** What to print at start: where the store is and how to log in. */
@@ -37,7 +39,7 @@ async function openEmbeddedBackend(config: Config): Promise<Backend> {
     throw error;
   });
   return {
-    store,
+    store: withKorifiLabels(store),
     authenticator: identity.authenticator,
     describe: () =>
       `Embedded store ${file}\n` +
@@ -59,7 +61,7 @@ async function openKubernetesBackend(config: Config): Promise<Backend> {
   const authenticator = new KubernetesAuthenticator(kubeConfig);
   const server = kubeConfig.getCurrentCluster()?.server ?? '';
   return {
-    store,
+    store: withKorifiLabels(store),
     authenticator,
     describe: () =>
       `Kubernetes cluster ${server} (context ${kubeConfig.getCurrentContext()})\n` +

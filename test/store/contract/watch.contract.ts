@@ -65,11 +65,15 @@ export function watchContract(fixture: () => StoreFixture): void {
       const session = fixture().store.privileged();
       const app = await session.create(newApp(namespace));
       const ref = { kind: 'CFApp' as const, namespace, name: app.metadata.name };
-      const never = session.waitFor(ref, () => false, { timeoutMs: 10_000 });
+      // Observed from the start: the rejection may come before delete() returns.
+      const never = expectStoreError(
+        session.waitFor(ref, () => false, { timeoutMs: 10_000 }),
+        'NotFound',
+      );
       const gone = session.waitForDeletion(ref, { timeoutMs: 10_000 });
       await new Promise((resolve) => setTimeout(resolve, 100));
       await session.delete(ref);
-      await expectStoreError(never, 'NotFound');
+      await never;
       await gone;
       await session.waitForDeletion(ref, { timeoutMs: 100 });
     });
