@@ -1,18 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+
+export { freePort } from '../../scripts/control-plane/processes.ts';
 
 export const projectRoot = new URL('../../', import.meta.url).pathname;
 
 export type ServerProcess = { child: ChildProcess; output: () => string };
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 /** Starts `node src/main.ts` as `npm start` does and waits until it announces it is listening. */
 export async function startServerProcess(env: Record<string, string>, args: string[] = []): Promise<ServerProcess> {
