@@ -81,8 +81,9 @@ export interface StoreSession {
   /**
    * Resolves with the object once `condition` holds for it (checked now and on every change);
    * rejects with Timeout when it does not in time, NotFound if it is deleted while waiting.
+   * Needs list and watch permission on the kind (as Korifi's waits do).
    */
   waitFor<K extends KindName>(ref: Ref<K>, condition: (object: StoredObject<K>) => boolean, options: WaitOptions): Promise<StoredObject<K>>;
-  /** Resolves once the object no longer exists; rejects with Timeout otherwise. */
+  /** Resolves once the object no longer exists; rejects with Timeout otherwise. Needs list and watch. */
   waitForDeletion(ref: Ref, options: WaitOptions): Promise<void>;
 }

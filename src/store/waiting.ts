@@ -1,13 +1,24 @@
-import { StoreError, isStoreError } from './errors.ts';
+import { StoreError } from './errors.ts';
 import type { KindName } from './kinds.ts';
 import type { StoredObject } from './objects.ts';
 import type { Ref, StoreSession, WaitOptions, Watch } from './port.ts';
 
-type Watchable = Pick<StoreSession, 'get' | 'watch'>;
+type Watchable = Pick<StoreSession, 'list' | 'watch'>;
 
 /**
- * `waitFor` for any backend, from `get` and `watch`: read the object, and if the condition does not
- * hold yet, watch it from that version so that no change between the read and the watch is missed.
+ * The object (if it exists) and the version to watch from. A list by name gives the collection's
+ * current version, where a get gives the object's own, which may be older than the changes a
+ * backend keeps for watches (Kubernetes answers 410 Gone then). So waits need list and watch.
+ */
+async function readForWatch<K extends KindName>(session: Watchable, ref: Ref<K>, options: WaitOptions) {
+  if (options.signal?.aborted) throw new StoreError('Timeout', `stopped waiting for ${ref.kind} "${ref.name}"`);
+  const list = await session.list(ref.kind, { name: ref.name, ...(ref.namespace === undefined ? {} : { namespace: ref.namespace }) });
+  return { current: list.items[0], resourceVersion: list.resourceVersion };
+}
+
+/**
+ * `waitFor` for any backend, from `list` and `watch`: read the object, and if the condition does
+ * not hold yet, watch it from that read's version so that no change in between is missed.
  */
 export async function waitForCondition<K extends KindName>(
   session: Watchable,
@@ -15,27 +26,19 @@ export async function waitForCondition<K extends KindName>(
   condition: (object: StoredObject<K>) => boolean,
   options: WaitOptions,
 ): Promise<StoredObject<K>> {
-  const current = await session.get(ref);
+  const { current, resourceVersion } = await readForWatch(session, ref, options);
+  if (!current) throw new StoreError('NotFound', `${ref.kind} "${ref.name}" not found`);
   if (condition(current)) return current;
-  return watchUntil<K, StoredObject<K>>(
-    session,
-    { ref, resourceVersion: current.metadata.resourceVersion, ...options },
-    (event, settle) => {
-      if (event.type === 'DELETED') settle.fail(new StoreError('NotFound', `${ref.kind} "${ref.name}" was deleted while waiting for it`));
-      else if (condition(event.object)) settle.done(event.object);
-    },
-  );
+  return watchUntil<K, StoredObject<K>>(session, { ref, resourceVersion, ...options }, (event, settle) => {
+    if (event.type === 'DELETED') settle.fail(new StoreError('NotFound', `${ref.kind} "${ref.name}" was deleted while waiting for it`));
+    else if (condition(event.object)) settle.done(event.object);
+  });
 }
 
 /** Resolves once the object is gone. */
 export async function waitForAbsence(session: Watchable, ref: Ref, options: WaitOptions): Promise<void> {
-  let resourceVersion: string | undefined;
-  try {
-    resourceVersion = (await session.get(ref)).metadata.resourceVersion;
-  } catch (error) {
-    if (isStoreError(error, 'NotFound')) return;
-    throw error;
-  }
+  const { current, resourceVersion } = await readForWatch(session, ref, options);
+  if (!current) return;
   await watchUntil<KindName, void>(session, { ref, resourceVersion, ...options }, (event, settle) => {
     if (event.type === 'DELETED') settle.done(undefined);
   });

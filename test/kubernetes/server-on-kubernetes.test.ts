@@ -65,6 +65,19 @@ describe('the server with --backend kubernetes (real kube-apiserver)', function 
     expect(response.body).to.deep.equal({ errors: [{ code: 1000, title: 'CF-InvalidAuthToken', detail: 'Invalid Auth Token' }] });
   });
 
+  it('answers 401 for a certificate sent with a key that is not its own', async () => {
+    const carol = await controlPlane.issueUser('cert-carol');
+    const other = await controlPlane.issueUser('cert-dave');
+    const headers = authHeaders.clientCert({
+      name: 'cert-carol',
+      token: '',
+      certificatePem: carol.certificatePem,
+      privateKeyPem: other.privateKeyPem,
+    });
+    const response = await contractFetch(baseUrl, '/whoami', { headers });
+    expect(response.status).to.equal(401);
+  });
+
   it('refuses to start when the cluster cannot be reached, saying so', async () => {
     const kubeconfig = join(await mkdtemp(join(tmpdir(), 'unreachable-')), 'kubeconfig');
     const deadPort = await freePort();

@@ -1,3 +1,4 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { invalidAuthToken } from '../../errors/api-error.ts';
 import { userConfig } from '../../store/kubernetes/kubernetes-store.ts';
@@ -42,6 +43,12 @@ export class KubernetesAuthenticator implements Authenticator {
   }
 
   async #reviewCertificate(credentials: Credentials): Promise<Identity> {
+    // Over plain HTTP (e.g. through `kubectl proxy`) the certificate never reaches the apiserver, and
+    // the proxy's own identity would answer: such a certificate proves nothing.
+    if (!this.#config.getCurrentCluster()?.server.startsWith('https:')) {
+      throw invalidAuthToken(new Error('client certificates can only be checked by an apiserver reached over HTTPS'));
+    }
+    assertKeyMatches(credentials);
     const client = new RestClient(userConfig(this.#config, credentials));
     try {
       const review = await client.request<SelfSubjectReview>({
@@ -60,14 +67,27 @@ export class KubernetesAuthenticator implements Authenticator {
   }
 }
 
+/** A certificate and key that do not belong together are the caller's mistake (401), not a TLS failure (500). */
+function assertKeyMatches(credentials: Credentials): void {
+  if (credentials.scheme !== 'clientCert') return;
+  try {
+    if (new X509Certificate(credentials.certificatePem).checkPrivateKey(createPrivateKey(credentials.privateKeyPem))) return;
+  } catch (error) {
+    throw invalidAuthToken(error);
+  }
+  throw invalidAuthToken(new Error('the private key does not belong to the certificate'));
+}
+
 function identityOf(username: string, groups: string[] = []): Identity {
   const kind = groups.includes('system:serviceaccounts') ? 'ServiceAccount' : 'User';
   return { name: username, kind, groups: groups.filter((group) => group !== 'system:authenticated') };
 }
 
-/** A certificate the apiserver does not accept fails the TLS handshake or comes back 401/403. */
+/**
+ * The apiserver answers 401 for a certificate it does not accept (it asks for client certificates
+ * but does not require them). Anything else — a reset, our own CA not matching the server — is a
+ * fault of the server or its configuration, not of the caller's credentials, and stays an error.
+ */
 function rejectedCredentials(error: unknown): boolean {
-  if (error instanceof KubernetesHttpError) return error.statusCode === 401 || error.statusCode === 403;
-  const code = (error as NodeJS.ErrnoException).code ?? '';
-  return /^(ERR_SSL|ERR_OSSL|EPROTO|ECONNRESET)/.test(code) || /certificate|key values mismatch/i.test((error as Error).message);
+  return error instanceof KubernetesHttpError && (error.statusCode === 401 || error.statusCode === 403);
 }

@@ -16,22 +16,25 @@ import type {
 import { waitForAbsence, waitForCondition } from '../waiting.ts';
 import { translateKubernetesError } from './error-translation.ts';
 import { startWatch } from './kubernetes-watch.ts';
-import { resourcePath } from './paths.ts';
+import { isAddressableName, resourcePath } from './paths.ts';
 import type { RestClient, RestRequest } from './rest-client.ts';
-import { labelSelectorQuery } from './selector-syntax.ts';
+import { fieldSelectorValue, labelSelectorQuery } from './selector-syntax.ts';
 
 const mergePatchType = 'application/merge-patch+json';
 
 /** One identity's view of the apiserver: every port call is one REST call made with its credentials. */
 export class KubernetesSession implements StoreSession {
   readonly #client: RestClient;
+  /** Undoes a failed createAll; the server's own session, since the caller may create but not delete. */
+  readonly #undo: () => KubernetesSession;
 
-  constructor(client: RestClient) {
+  constructor(client: RestClient, undo?: () => KubernetesSession) {
     this.#client = client;
+    this.#undo = undo ?? (() => this);
   }
 
-  close(): void {
-    this.#client.close();
+  close(graceMs = 0): void {
+    this.#client.close(graceMs);
   }
 
   async get<K extends KindName>(ref: Ref<K>): Promise<StoredObject<K>> {
@@ -40,7 +43,7 @@ export class KubernetesSession implements StoreSession {
 
   async list<K extends KindName>(kind: K, options: ListOptions = {}): Promise<ObjectList<K>> {
     const query = listQuery(options);
-    if (query === null) return { items: [], resourceVersion: (await this.#currentVersion(kind, options)) ?? '0' };
+    if (query === null) return { items: [], resourceVersion: await this.#currentVersion(kind, options) };
     const path = resourcePath(kinds[kind], { namespace: options.namespace });
     const list = await this.#call<{ items: StoredObject<K>[]; metadata: { resourceVersion: string } }>({ method: 'GET', path, query });
     // Lists leave out each item's kind and apiVersion; put them back so items look like gets.
@@ -49,7 +52,14 @@ export class KubernetesSession implements StoreSession {
   }
 
   async create<K extends KindName>(object: NewObject<K>): Promise<StoredObject<K>> {
-    const path = resourcePath(kinds[object.kind], { namespace: object.metadata.namespace });
+    const kind = kinds[object.kind];
+    if (kind.namespaced && object.metadata.namespace === undefined) {
+      throw storeErrors.invalid(`${kind.plural} "${object.metadata.name}": metadata.namespace is required`);
+    }
+    // The apiserver answers 500 for this; it is the caller's mistake.
+    if (object.metadata.resourceVersion)
+      throw storeErrors.invalid(`${kind.plural} "${object.metadata.name}": resourceVersion must not be set on create`);
+    const path = resourcePath(kind, { namespace: object.metadata.namespace });
     return this.#call({ method: 'POST', path, body: { ...object, apiVersion: apiVersionOfList(kinds[object.kind]) } });
   }
 
@@ -60,17 +70,25 @@ export class KubernetesSession implements StoreSession {
       return created;
     } catch (error) {
       // Undo in reverse order; a failed undo is left for the caller's error to explain.
-      for (const made of created.reverse()) await this.delete(refOf(made)).catch(() => undefined);
+      for (const made of created.reverse())
+        await this.#undo()
+          .delete(refOf(made))
+          .catch(() => undefined);
       throw error;
     }
   }
 
   async update<K extends KindName>(object: StoredObject<K>): Promise<StoredObject<K>> {
     requireResourceVersion(object);
+    requireWellFormedVersion(object.metadata.resourceVersion, object);
     return this.#call({ method: 'PUT', path: objectPath(refOf(object)), body: object });
   }
 
   async patch<K extends KindName>(ref: Ref<K>, patch: MergePatch, preconditions?: WritePreconditions): Promise<StoredObject<K>> {
+    requireWellFormedVersion(
+      preconditions?.resourceVersion ?? (patch['metadata'] as { resourceVersion?: string } | undefined)?.resourceVersion,
+      ref,
+    );
     return this.#call({
       method: 'PATCH',
       path: objectPath(ref),
@@ -81,17 +99,20 @@ export class KubernetesSession implements StoreSession {
 
   async updateStatus<K extends KindName>(object: StoredObject<K>): Promise<StoredObject<K>> {
     requireResourceVersion(object);
+    requireWellFormedVersion(object.metadata.resourceVersion, object);
     requireStatusSubresource(kinds[object.kind]);
     return this.#call({ method: 'PUT', path: objectPath(refOf(object), 'status'), body: object });
   }
 
   async patchStatus<K extends KindName>(ref: Ref<K>, status: MergePatch, preconditions?: WritePreconditions): Promise<StoredObject<K>> {
     requireStatusSubresource(kinds[ref.kind]);
+    requireWellFormedVersion(preconditions?.resourceVersion, ref);
     const body = withPrecondition({ status }, preconditions);
     return this.#call({ method: 'PATCH', path: objectPath(ref, 'status'), body, contentType: mergePatchType });
   }
 
   async delete(ref: Ref, preconditions?: WritePreconditions): Promise<void> {
+    requireWellFormedVersion(preconditions?.resourceVersion, ref);
     const body = {
       apiVersion: 'v1',
       kind: 'DeleteOptions',
@@ -104,6 +125,8 @@ export class KubernetesSession implements StoreSession {
   async watch<K extends KindName>(kind: K, options: WatchOptions, onEvent: (event: WatchEvent<K>) => void): Promise<Watch> {
     const query = listQuery(options);
     if (query === null) return { stop: () => undefined, closed: Promise.resolve() };
+    if (options.namespace !== undefined && !isAddressableName(options.namespace))
+      return { stop: () => undefined, closed: Promise.resolve() };
     const request: RestRequest = { method: 'GET', path: resourcePath(kinds[kind], { namespace: options.namespace }), query };
     const apiVersion = apiVersionOfList(kinds[kind]);
     return startWatch<K>(this.#client, request, options.resourceVersion, (event) =>
@@ -123,8 +146,10 @@ export class KubernetesSession implements StoreSession {
     return waitForAbsence(this, ref, options);
   }
 
-  async #currentVersion(kind: KindName, options: ListOptions): Promise<string | undefined> {
-    const path = resourcePath(kinds[kind], { namespace: options.namespace });
+  /** The collection's current version, for a list answered without asking for objects (still authorized as a list). */
+  async #currentVersion(kind: KindName, options: ListOptions): Promise<string> {
+    const namespace = options.namespace !== undefined && isAddressableName(options.namespace) ? options.namespace : undefined;
+    const path = resourcePath(kinds[kind], { namespace });
     const list = await this.#call<{ metadata: { resourceVersion: string } }>({ method: 'GET', path, query: { limit: '1' } });
     return list.metadata.resourceVersion;
   }
@@ -147,12 +172,15 @@ function refOf(object: StoredObject | NewObject): Ref {
   return namespace === undefined ? { kind: object.kind, name } : { kind: object.kind, name, namespace };
 }
 
+/** The list's query, or null when nothing can match (an impossible selector, name or namespace). */
 function listQuery(options: ListOptions): Record<string, string | undefined> | null {
   const labelSelector = labelSelectorQuery(options.labelSelector);
   if (labelSelector === null) return null;
+  if (options.name !== undefined && !isAddressableName(options.name)) return null;
+  if (options.namespace !== undefined && !isAddressableName(options.namespace)) return null;
   return {
     labelSelector,
-    fieldSelector: options.name === undefined ? undefined : `metadata.name=${options.name}`,
+    fieldSelector: options.name === undefined ? undefined : `metadata.name=${fieldSelectorValue(options.name)}`,
   };
 }
 
@@ -174,6 +202,16 @@ function requireResourceVersion(object: StoredObject): void {
   }
 }
 
+/** As the apiserver answers for a subresource a kind does not have. */
 function requireStatusSubresource(kind: KindDescriptor): void {
-  if (!kind.statusSubresource) throw new StoreError('Invalid', `${kind.plural} have no status subresource`);
+  if (!kind.statusSubresource) throw new StoreError('NotFound', 'the server could not find the requested resource');
+}
+
+/** Versions are decimal counters; any other string can never be current (the apiserver would answer 500). */
+function requireWellFormedVersion(
+  resourceVersion: string | undefined,
+  target: { metadata?: { name: string }; name?: string; kind: KindName },
+): void {
+  if (resourceVersion === undefined || /^\d+$/.test(resourceVersion)) return;
+  throw storeErrors.conflict(kinds[target.kind].plural, target.metadata?.name ?? target.name ?? '');
 }

@@ -7,6 +7,7 @@ import { RestClient } from './rest-client.ts';
 
 const userClientLimit = 500;
 const userClientIdleMs = 10 * 60_000;
+const evictionGraceMs = 60_000;
 
 type CachedClient = { session: KubernetesSession; lastUsed: number };
 
@@ -39,7 +40,7 @@ export class KubernetesStore implements Store {
       return cached.session;
     }
     if (this.#users.size >= userClientLimit) this.#evictIdle(now);
-    const session = new KubernetesSession(new RestClient(userConfig(this.#base, user.credentials)));
+    const session = new KubernetesSession(new RestClient(userConfig(this.#base, user.credentials)), () => this.#privileged);
     this.#users.set(key, { session, lastUsed: now });
     return session;
   }
@@ -54,7 +55,7 @@ export class KubernetesStore implements Store {
     const entries = [...this.#users.entries()].sort((a, b) => a[1].lastUsed - b[1].lastUsed);
     for (const [key, entry] of entries) {
       if (this.#users.size < userClientLimit * 0.9 && now - entry.lastUsed < userClientIdleMs) break;
-      entry.session.close();
+      entry.session.close(evictionGraceMs); // a request may still be using it
       this.#users.delete(key);
     }
   }

@@ -35,6 +35,7 @@ export type RestRequest = {
 
 type ConnectionSettings = { server: URL; agent: http.Agent; headers: Record<string, string>; tlsFingerprint: string };
 const credentialRefreshMs = 30_000;
+const requestTimeoutMs = 30_000;
 
 /**
  * JSON over HTTPS to one apiserver as one identity, for every kind alike (client-node's typed APIs
@@ -52,9 +53,18 @@ export class RestClient {
     this.#config = config;
   }
 
+  /** One call, answered in full within `requestTimeoutMs` (else it fails with ETIMEDOUT). */
   async request<T>(request: RestRequest): Promise<T> {
-    const response = await this.stream(request);
-    const text = await readAll(response);
+    const signal = AbortSignal.timeout(requestTimeoutMs);
+    let response: http.IncomingMessage;
+    let text: string;
+    try {
+      response = await this.stream(request, signal);
+      text = await readAll(response);
+    } catch (error) {
+      if (!signal.aborted) throw error;
+      throw Object.assign(new Error(`no answer within ${requestTimeoutMs / 1000} s`, { cause: error }), { code: 'ETIMEDOUT' });
+    }
     const status = response.statusCode ?? 0;
     if (status < 200 || status >= 300) throw new KubernetesHttpError(status, parseStatus(text));
     return JSON.parse(text) as T;
@@ -63,7 +73,8 @@ export class RestClient {
   /** Starts a request and returns the response once its headers arrived (for watches). */
   async stream(request: RestRequest, signal?: AbortSignal): Promise<http.IncomingMessage> {
     const settings = await this.#connectionSettings();
-    const url = new URL(request.path, settings.server);
+    // The server URL may carry a path prefix (an API proxy); keep it.
+    const url = new URL(`${settings.server.pathname.replace(/\/$/, '')}${request.path}`, settings.server);
     for (const [key, value] of Object.entries(request.query ?? {})) if (value !== undefined) url.searchParams.set(key, value);
     const body = request.body === undefined ? undefined : JSON.stringify(request.body);
     const headers: Record<string, string> = { ...settings.headers, accept: 'application/json' };
@@ -83,8 +94,12 @@ export class RestClient {
     });
   }
 
-  close(): void {
-    void this.#settings?.then((settings) => settings.agent.destroy());
+  /** Closes the kept connections, after `graceMs` so that calls still in flight can finish. */
+  close(graceMs = 0): void {
+    void this.#settings?.then((settings) => {
+      if (graceMs === 0) settings.agent.destroy();
+      else setTimeout(() => settings.agent.destroy(), graceMs).unref();
+    });
   }
 
   #connectionSettings(): Promise<ConnectionSettings> {

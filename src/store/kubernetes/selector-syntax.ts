@@ -1,19 +1,51 @@
 import type { LabelSelector, Requirement } from '../../labels/selector.ts';
 
+// The apiserver's label grammar; anything else in a value would change the selector's meaning.
+const labelKey =
+  /^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const labelValue = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
 /**
- * A selector in the apiserver's `labelSelector` syntax, or `null` when it can match nothing: the
- * apiserver refuses `in ()`, which the port allows to mean "none of these" (e.g. no visible spaces).
+ * A selector in the apiserver's `labelSelector` syntax, or `null` when it can match nothing. Keys
+ * and values no label can have are resolved here, as literal matching would (the embedded store's
+ * way): `in ()`, `=` to an impossible value or `exists` of an impossible key match nothing; their
+ * negations match everything and are dropped. So a value such as `a,b=c` can never inject a
+ * requirement, and the apiserver never sees `in ()`, which it refuses.
  */
 export function labelSelectorQuery(selector: LabelSelector | undefined): string | null | undefined {
   if (!selector || selector.length === 0) return undefined;
-  if (selector.some((requirement) => requirement.operator === 'in' && requirement.values.length === 0)) return null;
-  return selector
-    .filter((requirement) => !(requirement.operator === 'notIn' && requirement.values.length === 0))
-    .map(formatRequirement)
-    .join(',');
+  const parts: string[] = [];
+  for (const requirement of selector) {
+    const resolved = resolve(requirement);
+    if (resolved === null) return null;
+    if (resolved !== undefined) parts.push(format(resolved));
+  }
+  return parts.length === 0 ? undefined : parts.join(',');
 }
 
-function formatRequirement(requirement: Requirement): string {
+/** The requirement limited to possible keys and values; null = matches nothing, undefined = matches everything. */
+function resolve(requirement: Requirement): Requirement | null | undefined {
+  const positive = ['exists', 'equals', 'in'].includes(requirement.operator);
+  if (!labelKey.test(requirement.key)) return positive ? null : undefined;
+  switch (requirement.operator) {
+    case 'equals':
+      return labelValue.test(requirement.value) ? requirement : null;
+    case 'notEquals':
+      return labelValue.test(requirement.value) ? requirement : undefined;
+    case 'in': {
+      const values = requirement.values.filter((value) => labelValue.test(value));
+      return values.length === 0 ? null : { ...requirement, values };
+    }
+    case 'notIn': {
+      const values = requirement.values.filter((value) => labelValue.test(value));
+      return values.length === 0 ? undefined : { ...requirement, values };
+    }
+    default:
+      return requirement;
+  }
+}
+
+function format(requirement: Requirement): string {
   switch (requirement.operator) {
     case 'exists':
       return requirement.key;
@@ -28,4 +60,9 @@ function formatRequirement(requirement: Requirement): string {
     case 'notIn':
       return `${requirement.key} notin (${requirement.values.join(',')})`;
   }
+}
+
+/** A field selector value, escaped as the apiserver's `fields.EscapeValue` does. */
+export function fieldSelectorValue(value: string): string {
+  return value.replaceAll('\\', '\\\\').replaceAll(',', '\\,').replaceAll('=', '\\=');
 }
