@@ -90,10 +90,31 @@ export function isLabelledKind(kind: KindName): boolean {
   return kind in rules || kind === 'BuilderInfo';
 }
 
-/** The derived labels of an object, plus `guid` (the object's name). */
-export function derivedLabels(object: StoredObject): Labels {
+/**
+ * The derived labels of an object, plus `guid` (the object's name): a value for each label it must
+ * carry, `null` for each index label it must not carry (its source is empty or gone).
+ */
+export function derivedLabels(object: StoredObject): Record<string, string | null> {
   const derived = { guid: object.metadata.name, ...(rules[object.kind]?.(object) ?? {}) };
-  const labels: Labels = {};
-  for (const [name, value] of Object.entries(derived)) if (value !== undefined && value !== '') labels[label(name)] = value;
+  const labels: Record<string, string | null> = {};
+  for (const [name, value] of Object.entries(derived)) labels[label(name)] = value === undefined || value === '' ? null : value;
   return labels;
+}
+
+/** The object's labels as they must be: its own, with the derived ones set and stale index labels removed. */
+export function withDerivedLabels(object: StoredObject, extra: Labels = {}): Labels {
+  const labels: Labels = { ...object.metadata.labels };
+  for (const [key, value] of Object.entries({ ...derivedLabels(object), ...extra })) {
+    if (value === null) delete labels[key];
+    else labels[key] = value;
+  }
+  return labels;
+}
+
+/** A merge patch of `labels` that turns `current` into `wanted` (null removes). */
+export function labelsPatch(current: Labels | undefined, wanted: Labels): Record<string, string | null> {
+  const patch: Record<string, string | null> = {};
+  for (const key of Object.keys(current ?? {})) if (!(key in wanted)) patch[key] = null;
+  for (const [key, value] of Object.entries(wanted)) if (current?.[key] !== value) patch[key] = value;
+  return patch;
 }

@@ -1,5 +1,5 @@
-import { isStoreError } from '../errors.ts';
-import type { KindName } from '../kinds.ts';
+import { isStoreError, storeErrors } from '../errors.ts';
+import { kinds, type KindName } from '../kinds.ts';
 import { applyMergePatch } from '../merge-patch.ts';
 import type { NewObject, StoredObject } from '../objects.ts';
 import type {
@@ -14,7 +14,7 @@ import type {
   WatchOptions,
   WritePreconditions,
 } from '../port.ts';
-import { derivedLabels, isLabelledKind, label, timestampLabelValue } from './label-rules.ts';
+import { isLabelledKind, label, labelsPatch, timestampLabelValue, withDerivedLabels } from './label-rules.ts';
 
 const createdAt = label('created_at');
 const updatedAt = label('updated_at');
@@ -56,26 +56,30 @@ export class LabellingSession implements StoreSession {
   }
 
   /**
-   * The index labels depend on the patched result, so the patch is applied to a fresh read and sent
-   * with that read's resourceVersion; a concurrent write makes it retry (unless the caller gave a
-   * precondition, which then decides).
+   * The index labels depend on the patched result, so the patch is applied to a fresh read, and the
+   * labels it must change are sent with it under that read's resourceVersion; a concurrent write
+   * makes it retry (unless the caller gave a precondition, which then decides). Needs get as well as
+   * patch permission, which every CF role that may patch has.
    */
   async patch<K extends KindName>(ref: Ref<K>, patch: MergePatch, preconditions?: WritePreconditions): Promise<StoredObject<K>> {
     if (!isLabelledKind(ref.kind)) return this.#inner.patch(ref, patch, preconditions);
+    const expectedVersion = preconditions?.resourceVersion ?? (asObject(patch['metadata'])['resourceVersion'] as string | undefined);
     for (let attempt = 1; ; attempt++) {
       const current = await this.#inner.get(ref);
+      if (expectedVersion !== undefined && expectedVersion !== current.metadata.resourceVersion) {
+        throw storeErrors.conflict(kinds[ref.kind].plural, ref.name);
+      }
       const patched = applyMergePatch(current, patch) as StoredObject<K>;
-      if (sameIgnoringUpdatedAt(this.#withLabels(patched, { touch: false }), current)) return current;
-      const labels = this.#withLabels(patched, { touch: true }).metadata.labels;
-      const resourceVersion = preconditions?.resourceVersion ?? current.metadata.resourceVersion!;
-      const labelled = {
-        ...patch,
-        metadata: { ...asObject(patch['metadata']), labels: { ...asObject(asObject(patch['metadata'])['labels']), ...labels } },
-      };
+      const untouched = withDerivedLabels(patched);
+      if (sameExceptVersion({ ...patched, metadata: { ...patched.metadata, labels: untouched } }, current)) return current;
+      // created_at is a fact of the object's history, not of this patch; it survives the patch.
+      const stamps = { [updatedAt]: timestampLabelValue(this.#now()), ...pick(current.metadata.labels, createdAt) };
+      const labels = labelsPatch(current.metadata.labels, withDerivedLabels(patched, stamps));
+      const labelled = { ...patch, metadata: { ...asObject(patch['metadata']), labels } };
       try {
-        return await this.#inner.patch(ref, labelled, { resourceVersion });
+        return await this.#inner.patch(ref, labelled, { resourceVersion: current.metadata.resourceVersion! });
       } catch (error) {
-        if (preconditions?.resourceVersion || !isStoreError(error, 'Conflict') || attempt >= conflictRetries) throw error;
+        if (expectedVersion !== undefined || !isStoreError(error, 'Conflict') || attempt >= conflictRetries) throw error;
       }
     }
   }
@@ -110,16 +114,12 @@ export class LabellingSession implements StoreSession {
 
   #labelNew<K extends KindName>(object: NewObject<K>): NewObject<K> {
     if (!isLabelledKind(object.kind)) return object;
-    const labels = { ...derivedLabels(object as StoredObject), [createdAt]: timestampLabelValue(this.#now()) };
-    return { ...object, metadata: { ...object.metadata, labels: { ...object.metadata.labels, ...labels } } };
+    const labels = withDerivedLabels(object as StoredObject, { [createdAt]: timestampLabelValue(this.#now()) });
+    return { ...object, metadata: { ...object.metadata, labels } };
   }
 
   #withLabels<K extends KindName>(object: StoredObject<K>, options: { touch: boolean }): StoredObject<K> {
-    const labels = {
-      ...object.metadata.labels,
-      ...derivedLabels(object),
-      ...(options.touch ? { [updatedAt]: timestampLabelValue(this.#now()) } : {}),
-    };
+    const labels = withDerivedLabels(object, options.touch ? { [updatedAt]: timestampLabelValue(this.#now()) } : {});
     return { ...object, metadata: { ...object.metadata, labels } };
   }
 
@@ -128,21 +128,21 @@ export class LabellingSession implements StoreSession {
     if (!isLabelledKind(written.kind)) return written;
     let current = written;
     for (let attempt = 1; ; attempt++) {
-      const wanted = derivedLabels(current);
-      const stale = Object.entries(wanted).filter(([key, value]) => current.metadata.labels?.[key] !== value);
-      if (stale.length === 0) return current;
+      const labels = labelsPatch(current.metadata.labels, withDerivedLabels(current));
+      if (Object.keys(labels).length === 0) return current;
       try {
-        return await this.#inner.patch(
-          refOf(current),
-          { metadata: { labels: Object.fromEntries(stale) } },
-          { resourceVersion: current.metadata.resourceVersion! },
-        );
+        return await this.#inner.patch(refOf(current), { metadata: { labels } }, { resourceVersion: current.metadata.resourceVersion! });
       } catch (error) {
         if (!isStoreError(error, 'Conflict') || attempt >= conflictRetries) throw error;
         current = await this.#inner.get(refOf(current));
       }
     }
   }
+}
+
+function pick(labels: Record<string, string> | undefined, key: string): Record<string, string> {
+  const value = labels?.[key];
+  return value === undefined ? {} : { [key]: value };
 }
 
 function asObject(value: unknown): Record<string, unknown> {
@@ -154,10 +154,10 @@ function refOf<K extends KindName>(object: StoredObject<K>): Ref<K> {
   return namespace === undefined ? { kind: object.kind, name } : { kind: object.kind, name, namespace };
 }
 
-/** Whether a patch would change nothing but the updated_at label (then it is not sent at all). */
-function sameIgnoringUpdatedAt<K extends KindName>(patched: StoredObject<K>, current: StoredObject<K>): boolean {
+/** Whether two states of an object differ in nothing but their version bookkeeping. */
+function sameExceptVersion<K extends KindName>(patched: StoredObject<K>, current: StoredObject<K>): boolean {
   const comparable = (object: StoredObject<K>) => {
-    const metadata: Record<string, unknown> = { ...object.metadata, labels: { ...object.metadata.labels, [updatedAt]: null } };
+    const metadata: Record<string, unknown> = { ...object.metadata };
     delete metadata['resourceVersion'];
     delete metadata['managedFields'];
     return JSON.stringify(canonical({ ...object, metadata }));

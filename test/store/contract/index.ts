@@ -1,6 +1,7 @@
 import type { StoreFixture } from '../fixture.ts';
 import { cascadeContract } from './cascade.contract.ts';
 import { crudContract } from './crud.contract.ts';
+import { edgesContract } from './edges.contract.ts';
 import { korifiLabelsContract } from './korifi-labels.contract.ts';
 import { rbacContract } from './rbac.contract.ts';
 import { selectorsContract } from './selectors.contract.ts';
@@ -16,4 +17,5 @@ export function storeContract(fixture: () => StoreFixture): void {
   korifiLabelsContract(fixture);
   rbacContract(fixture);
   cascadeContract(fixture);
+  edgesContract(fixture);
 }

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { withKorifiLabels } from '../../../src/store/korifi-labels/labelled-store.ts';
 import { createNamespace, uniqueName, type StoreFixture } from '../fixture.ts';
+import { expectStoreError } from './expect-store-error.ts';
 
 const sha224 = (text: string) => createHash('sha224').update(text).digest('hex');
 const k = (name: string) => `korifi.cloudfoundry.org/${name}`;
@@ -64,6 +65,53 @@ export function korifiLabelsContract(fixture: () => StoreFixture): void {
       const created = await session().create({ kind: 'CFOrg', metadata: { name, namespace }, spec: { displayName: 'Same' } });
       const same = await session().patch({ kind: 'CFOrg', namespace, name }, { spec: { displayName: 'Same' } });
       expect(same.metadata.resourceVersion).to.equal(created.metadata.resourceVersion);
+    });
+
+    it('removes index labels whose source is gone', async () => {
+      const name = uniqueName('route');
+      const ref = { kind: 'CFRoute' as const, namespace, name };
+      await session().create({
+        kind: 'CFRoute',
+        metadata: { name, namespace },
+        spec: { host: 'foo', path: '/p', protocol: 'http', domainRef: { name: 'd' } },
+      });
+      const hostless = await session().patch(ref, { spec: { host: '' } });
+      expect(hostless.metadata.labels).not.to.have.property(k('route-host'));
+      const condition = {
+        type: 'Ready',
+        status: 'True' as const,
+        reason: 'Ready',
+        message: '',
+        lastTransitionTime: '2026-11-27T10:00:00Z',
+      };
+      expect((await session().patchStatus(ref, { conditions: [condition] })).metadata.labels).not.to.have.property(k('ready'));
+      const org = uniqueName('org');
+      const orgRef = { kind: 'CFOrg' as const, namespace, name: org };
+      await session().create({ kind: 'CFOrg', metadata: { name: org, namespace }, spec: { displayName: 'O' } });
+      expect((await session().patchStatus(orgRef, { guid: org, conditions: [condition] })).metadata.labels?.[k('ready')]).to.equal('True');
+      expect((await session().patchStatus(orgRef, { conditions: null })).metadata.labels).not.to.have.property(k('ready'));
+    });
+
+    it('lets a patch remove every label of the caller’s, keeping the derived ones', async () => {
+      const name = uniqueName('org');
+      await session().create({
+        kind: 'CFOrg',
+        metadata: { name, namespace, labels: { mine: 'x', yours: 'y' } },
+        spec: { displayName: 'L' },
+      });
+      const cleared = await session().patch({ kind: 'CFOrg', namespace, name }, { metadata: { labels: null } });
+      expect(Object.keys(cleared.metadata.labels ?? {}).sort()).to.deep.equal([k('created_at'), k('guid'), k('org-name'), k('updated_at')]);
+    });
+
+    it('refuses a patch with a stale precondition even when it would change nothing', async () => {
+      const name = uniqueName('org');
+      const created = await session().create({ kind: 'CFOrg', metadata: { name, namespace }, spec: { displayName: 'P' } });
+      await session().patch({ kind: 'CFOrg', namespace, name }, { spec: { displayName: 'Q' } });
+      const ref = { kind: 'CFOrg' as const, namespace, name };
+      await expectStoreError(
+        session().patch(ref, { spec: { displayName: 'Q' } }, { resourceVersion: created.metadata.resourceVersion! }),
+        'Conflict',
+      );
     });
 
     it('leaves core kinds alone', async () => {
