@@ -3,14 +3,18 @@ import type { NewObject } from '../objects.ts';
 import { keyForNew, prepareCreate } from './object-preparation.ts';
 import { descriptorOf, type ObjectKey, type Resource } from './resource.ts';
 import { recordWrite } from './server-metadata.ts';
-import type { WriteContext } from './write-context.ts';
+import { admissionFor, type WriteContext } from './write-context.ts';
 
 /** Creates one object within the caller's transaction, as the apiserver would. */
 export function createObject(context: WriteContext, input: NewObject): Resource {
   const descriptor = descriptorOf(input.kind);
   const key = keyForNew(descriptor, input);
   if (descriptor.namespaced) checkNamespaceAcceptsContent(context, key);
-  const resource = prepareCreate(descriptor, input, { now: context.batch.now, schema: context.schemas.get(descriptor.kind) });
+  const resource = prepareCreate(descriptor, input, {
+    now: context.batch.now,
+    schema: context.schemas.get(descriptor.kind),
+    admit: admissionFor(context, undefined),
+  });
   resource.metadata.managedFields = recordWrite(undefined, { apiVersion: resource.apiVersion, subresource: '', time: context.batch.now });
   resource.metadata.resourceVersion = String(context.batch.nextVersion());
   const json = JSON.stringify(resource);

@@ -1,7 +1,7 @@
 import { StoreError } from '../errors.ts';
-import { kinds, type KindName } from '../kinds.ts';
 import type { OwnerReference } from '../objects.ts';
 import { namespaceFinalizer } from './namespace-rules.ts';
+import { ownerState } from './owner-resolution.ts';
 import type { Row } from './object-table.ts';
 import type { ObjectKey, Resource } from './resource.ts';
 import { recordWrite } from './server-metadata.ts';
@@ -88,28 +88,29 @@ function finalizeNamespaceIfEmpty(context: WriteContext, namespace: string): voi
   }
 }
 
-/**
- * The garbage collector's part: a dependent none of whose other owners still exists is deleted;
- * one that keeps an owner only loses its references to owners that are gone.
- */
+/** The garbage collector's part when an owner goes: each of its dependents is checked again. */
 function collectDependents(context: WriteContext, owner: Resource): void {
   const uid = owner.metadata.uid;
   if (uid === undefined) return;
-  for (const key of context.table.dependents(uid)) {
-    const row = context.table.read(key);
-    if (row === undefined) continue;
-    const references = row.resource.metadata.ownerReferences ?? [];
-    const surviving = references.filter((reference) => ownerExists(context, key, reference));
-    if (surviving.length === 0) deleteRow(context, key, row);
-    else if (surviving.length < references.length) dropOwnerReferences(context, key, row, surviving);
-  }
+  for (const key of context.table.dependents(uid)) collectIfOrphaned(context, key);
 }
 
-function ownerExists(context: WriteContext, dependent: ObjectKey, reference: OwnerReference): boolean {
-  if (!Object.hasOwn(kinds, reference.kind)) return false;
-  const kind = reference.kind as KindName;
-  const namespace = kinds[kind].namespaced ? dependent.namespace : '';
-  return context.table.read({ kind, namespace, name: reference.name })?.resource.metadata.uid === reference.uid;
+/**
+ * The garbage collector's check of one object with owners: with none of them left it is deleted
+ * (honouring its finalizers); with some left it only loses its references to the absent ones. A
+ * reference the collector cannot resolve leaves the object as it is.
+ */
+export function collectIfOrphaned(context: WriteContext, key: ObjectKey): void {
+  const row = context.table.read(key);
+  const references = row?.resource.metadata.ownerReferences ?? [];
+  if (row === undefined || references.length === 0) return;
+  const states = references.map((reference) => ownerState(context.table, key, reference));
+  if (states.includes('unresolvable')) return;
+  const surviving = references.filter((_, index) => states[index] === 'present');
+  if (surviving.length === references.length) return;
+  if (surviving.length > 0) dropOwnerReferences(context, key, row, surviving);
+  // An object already being deleted is left to its finalizers (deleting it again changes nothing).
+  else if (row.resource.metadata.deletionTimestamp === undefined) deleteRow(context, key, row);
 }
 
 function dropOwnerReferences(context: WriteContext, key: ObjectKey, row: Row, surviving: OwnerReference[]): void {

@@ -3,7 +3,7 @@ import { StoreError, storeErrors } from '../errors.ts';
 import type { KindName } from '../kinds.ts';
 import type { NewObject, ObjectMeta } from '../objects.ts';
 import type { MergePatch, Watch, WatchEvent, WatchOptions, WritePreconditions } from '../port.ts';
-import { deleteRow } from './deletion.ts';
+import { collectIfOrphaned, deleteRow } from './deletion.ts';
 import { planList, type ListFilter } from './list-plan.ts';
 import { createObject } from './creation.ts';
 import type { CrdSchemas } from './crd-schemas.ts';
@@ -13,17 +13,30 @@ import { RbacPolicy, rbacObjectsIn } from './rbac-policy.ts';
 import { descriptorOf, notFound, qualifiedKind, type ObjectKey, type Resource } from './resource.ts';
 import { rfc3339Seconds } from './server-metadata.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
-import { checkResourceVersion, patchedObject, requireResourceVersion, storeUpdate, type Existing, type Subresource } from './updates.ts';
+import {
+  checkResourceVersion,
+  checkUid,
+  patchedObject,
+  requireResourceVersion,
+  storeUpdate,
+  type Existing,
+  type Subresource,
+} from './updates.ts';
 import { readVersion, writeVersion } from './version-counter.ts';
 import { WatchHub } from './watch-hub.ts';
 import { WriteBatch } from './write-batch.ts';
-import type { WriteContext } from './write-context.ts';
+import { admissionFor, type WriteAdmission, type WriteContext } from './write-context.ts';
+
+/** How a write is made: to the object or its status, on which preconditions, after which admission check. */
+export type EngineWrite = { subresource?: Subresource; preconditions?: WritePreconditions; admit?: WriteAdmission | undefined };
 
 const rbacKinds: ReadonlySet<string> = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 
 /**
  * The store itself, without authorization: reads, transactional writes that publish their changes
- * to watchers once committed, and the RBAC policy compiled from the stored RBAC objects.
+ * to watchers once committed (and then let the garbage collector check new ownerReferences), and
+ * the RBAC policy compiled from the stored RBAC objects. Writes take an admission check, which
+ * sessions use for the RBAC storage's escalation rules.
  */
 export class EmbeddedEngine {
   readonly policy: RbacPolicy;
@@ -67,36 +80,39 @@ export class EmbeddedEngine {
     return this.#hub.start(filter, { after: Number(from) }, listener);
   }
 
-  create(inputs: readonly NewObject[]): Resource[] {
-    return this.#write((context) => inputs.map((input) => createObject(context, input)));
+  create(inputs: readonly NewObject[], write: EngineWrite = {}): Resource[] {
+    return this.#write((context) => inputs.map((input) => createObject(context, input)), write.admit);
   }
 
-  update(input: Resource, subresource: Subresource): Resource {
+  update(input: Resource, write: EngineWrite = {}): Resource {
+    const subresource = write.subresource ?? '';
     const target = keyOfObject(input);
     checkSubresource(target, subresource);
     return this.#write((context) => {
       const existing = this.#existing(context, target);
       const { key, row } = existing;
+      checkUid(key, row, input.metadata.uid);
       checkResourceVersion(key, row, requireResourceVersion(key, input.metadata));
       const descriptor = descriptorOf(key.kind);
       const schema = context.schemas.get(key.kind);
       const next =
         subresource === 'status'
           ? prepareStatusUpdate(descriptor, row.resource, input.status, schema)
-          : prepareUpdate(descriptor, row.resource, input, schema);
+          : prepareUpdate(descriptor, row.resource, input, { schema, admit: admissionFor(context, row.resource) });
       return storeUpdate(context, existing, next, subresource);
-    });
+    }, write.admit);
   }
 
-  patch(key: ObjectKey, patch: MergePatch, preconditions: WritePreconditions, subresource: Subresource): Resource {
+  patch(key: ObjectKey, patch: MergePatch, write: EngineWrite = {}): Resource {
     if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
       throw storeErrors.invalid('a merge patch must be a JSON object');
     }
+    const subresource = write.subresource ?? '';
     checkSubresource(key, subresource);
     return this.#write((context) => {
       const existing = this.#existing(context, key);
       const { row } = existing;
-      checkResourceVersion(key, row, preconditions.resourceVersion);
+      checkResourceVersion(key, row, write.preconditions?.resourceVersion);
       const descriptor = descriptorOf(key.kind);
       const schema = context.schemas.get(key.kind);
       if (subresource === 'status') {
@@ -105,8 +121,9 @@ export class EmbeddedEngine {
       }
       const patched = patchedObject(key, row, patch);
       patched.metadata = { ...patched.metadata, resourceVersion: row.resource.metadata.resourceVersion! };
-      return storeUpdate(context, existing, prepareUpdate(descriptor, row.resource, patched, schema), '');
-    });
+      const next = prepareUpdate(descriptor, row.resource, patched, { schema, admit: admissionFor(context, row.resource) });
+      return storeUpdate(context, existing, next, '');
+    }, write.admit);
   }
 
   delete(key: ObjectKey, preconditions: WritePreconditions): void {
@@ -136,18 +153,35 @@ export class EmbeddedEngine {
   }
 
   /** One transaction; its changes go to watchers only once it has committed. */
-  #write<T>(work: (context: WriteContext) => T): T {
+  #write<T>(work: (context: WriteContext) => T, admit?: WriteAdmission): T {
     this.#checkOpen();
     const batch = new WriteBatch(this.#version, rfc3339Seconds(new Date()));
     const result = this.#db.transaction(() => {
-      const value = work({ table: this.#table, batch, schemas: this.#schemas });
+      const value = work({ table: this.#table, batch, schemas: this.#schemas, admit });
       if (batch.version !== this.#version) writeVersion(this.#db, batch.version);
       return value;
     });
     this.#version = batch.version;
     if (batch.changes.some((change) => rbacKinds.has(change.kind))) this.policy.invalidate();
     this.#hub.publish(batch.changes);
+    if (batch.ownerChecks.length > 0) this.#collectOrphansLater(batch.ownerChecks);
     return result;
+  }
+
+  /**
+   * Kubernetes' garbage collector deletes an object none of whose owners exists, in the background:
+   * the write that made it succeeds, and the collection follows once its caller has the answer.
+   */
+  #collectOrphansLater(keys: readonly ObjectKey[]): void {
+    setImmediate(() => {
+      if (this.#closed) return;
+      try {
+        this.#write((context) => keys.forEach((key) => collectIfOrphaned(context, key)));
+      } catch (error) {
+        // Nobody waits for the collector; a failure must not take the server down, only be seen.
+        process.emitWarning(`the embedded garbage collector failed: ${String(error)}`);
+      }
+    });
   }
 
   #checkOpen(): void {
@@ -175,7 +209,7 @@ function keyOfObject(input: Resource): ObjectKey {
 /** Kinds without a status subresource have no `/status` endpoint. */
 function checkSubresource(key: ObjectKey, subresource: Subresource): void {
   if (subresource === 'status' && !descriptorOf(key.kind).statusSubresource) {
-    throw new StoreError('NotFound', `the server could not find the requested resource (${descriptorOf(key.kind).plural}/status)`);
+    throw new StoreError('NotFound', 'the server could not find the requested resource');
   }
 }
 

@@ -5,6 +5,7 @@ import type { ListOptions, MergePatch, Ref, StoreSession, WaitOptions, WatchEven
 import { waitForAbsence, waitForCondition } from '../waiting.ts';
 import type { EmbeddedEngine } from './embedded-engine.ts';
 import { authenticatedGroup, type UserInfo } from './rbac-authorizer.ts';
+import { escalationCheck } from './rbac-escalation.ts';
 import { requestAttributes, type Verb } from './request-attributes.ts';
 import { descriptorOf, keyOfRef, type Resource } from './resource.ts';
 import { toStoreError } from './sqlite-errors.ts';
@@ -17,6 +18,8 @@ type Target = { kind: KindName; namespace?: string | undefined; name?: string | 
  * one it acts as the server itself.
  */
 export function createSession(engine: EmbeddedEngine, user: UserInfo | undefined): StoreSession {
+  // The RBAC storage's escalation rules, checked inside the write (the privileged session is exempt).
+  const admit = user === undefined ? undefined : escalationCheck(engine.policy, user);
   const authorize = (verb: Verb, target: Target, subresource?: 'status') => {
     if (user === undefined) return;
     const request = requestAttributes(verb, target, subresource);
@@ -49,39 +52,39 @@ export function createSession(engine: EmbeddedEngine, user: UserInfo | undefined
     async create<K extends KindName>(object: NewObject<K>) {
       return run(() => {
         authorize('create', objectTarget(object));
-        return stored<K>(engine.create([object])[0]!);
+        return stored<K>(engine.create([object], { admit })[0]!);
       });
     },
     async createAll(objects: NewObject[]) {
       return run(() => {
         for (const object of objects) authorize('create', objectTarget(object));
-        return engine.create(objects).map((item) => stored(item));
+        return engine.create(objects, { admit }).map((item) => stored(item));
       });
     },
     async update<K extends KindName>(object: StoredObject<K>) {
       return run(() => {
         authorize('update', objectTarget(object));
-        return stored<K>(engine.update(object, ''));
+        return stored<K>(engine.update(object, { admit }));
       });
     },
     async updateStatus<K extends KindName>(object: StoredObject<K>) {
       return run(() => {
         authorize('update', objectTarget(object), 'status');
-        return stored<K>(engine.update(object, 'status'));
+        return stored<K>(engine.update(object, { subresource: 'status' }));
       });
     },
     async patch<K extends KindName>(ref: Ref<K>, patch: MergePatch, preconditions: WritePreconditions = {}) {
       return run(() => {
         const key = keyOfRef(ref);
         authorize('patch', key);
-        return stored<K>(engine.patch(key, patch, preconditions, ''));
+        return stored<K>(engine.patch(key, patch, { preconditions, admit }));
       });
     },
     async patchStatus<K extends KindName>(ref: Ref<K>, status: MergePatch, preconditions: WritePreconditions = {}) {
       return run(() => {
         const key = keyOfRef(ref);
         authorize('patch', key, 'status');
-        return stored<K>(engine.patch(key, status, preconditions, 'status'));
+        return stored<K>(engine.patch(key, status, { preconditions, subresource: 'status' }));
       });
     },
     async delete(ref: Ref, preconditions: WritePreconditions = {}) {

@@ -1,5 +1,5 @@
 import type { KindDescriptor } from '../kinds.ts';
-import { namespaceRules } from './namespace-rules.ts';
+import { namespaceRules, namespaceStatusRules } from './namespace-rules.ts';
 import { bindingRules, roleRules } from './rbac-rules.ts';
 import type { Resource } from './resource.ts';
 import { secretRules } from './secret-rules.ts';
@@ -14,7 +14,15 @@ export type KindRules = {
   problems(resource: Resource, current?: Resource): string[];
 };
 
+/** What a kind's status strategy adds to a status write. */
+export type StatusRules = {
+  /** Defaults of the written status (mutates the object). */
+  update(next: Resource): void;
+  problems(next: Resource): string[];
+};
+
 const noRules: KindRules = { create: () => {}, update: () => {}, problems: () => [] };
+const noStatusRules: StatusRules = { update: () => {}, problems: () => [] };
 
 /**
  * Built-in kinds are decoded into typed structs, so fields they do not have are dropped (as the
@@ -49,4 +57,8 @@ const rulesByKind: Partial<Record<string, KindRules>> = {
 
 export function kindRules(descriptor: KindDescriptor): KindRules {
   return rulesByKind[descriptor.kind] ?? noRules;
+}
+
+export function statusRules(descriptor: KindDescriptor): StatusRules {
+  return descriptor.kind === 'Namespace' ? namespaceStatusRules : noStatusRules;
 }

@@ -63,17 +63,33 @@ function ownerReferenceProblems(references: unknown): string[] {
   if (references === undefined) return [];
   if (!Array.isArray(references)) return [fieldError.invalid('metadata.ownerReferences', references, 'must be a list')];
   const problems = references.flatMap((reference: Record<string, unknown>, index) =>
-    (['apiVersion', 'kind', 'name', 'uid'] as const)
-      .filter((field) => typeof reference[field] !== 'string' || reference[field] === '')
-      .map((field) =>
-        fieldError.invalid(`metadata.ownerReferences[${index}].${field}`, reference[field] ?? '', `${field} must not be empty`),
-      ),
+    ownerReferenceFieldProblems(reference, `metadata.ownerReferences[${index}]`),
   );
-  const controllers = references.filter((reference: Record<string, unknown>) => reference.controller === true);
-  if (controllers.length > 1) {
-    problems.push(fieldError.invalid('metadata.ownerReferences', references, 'Only one reference can have Controller set to true'));
+  const controllers = references
+    .filter((reference: Record<string, unknown>) => reference.controller === true)
+    .map((reference: Record<string, unknown>) => `${String(reference.kind)}/${String(reference.name)}`);
+  for (const other of controllers.slice(1)) {
+    const detail = `Only one reference can have Controller set to true. Found "true" in references for ${controllers[0]} and ${other}`;
+    problems.push(fieldError.invalid('metadata.ownerReferences', references, detail));
   }
   return problems;
+}
+
+function ownerReferenceFieldProblems(reference: Record<string, unknown>, path: string): string[] {
+  const problems = (['apiVersion', 'kind', 'name', 'uid'] as const)
+    .filter((field) => typeof reference[field] !== 'string' || reference[field] === '')
+    .map((field) => fieldError.required(`${path}.${field}`, 'must not be empty'));
+  const { apiVersion } = reference;
+  if (typeof apiVersion === 'string' && apiVersion !== '' && !isGroupVersion(apiVersion)) {
+    problems.unshift(fieldError.invalid(`${path}.apiVersion`, apiVersion, 'must be <group>/<version> or <version>'));
+  }
+  return problems;
+}
+
+/** `<version>` or `<group>/<version>` (the group may be empty, the version may not). */
+function isGroupVersion(apiVersion: string): boolean {
+  const parts = apiVersion.split('/');
+  return parts.length <= 2 && parts[parts.length - 1] !== '';
 }
 
 function isStringMap(value: unknown): value is Record<string, string> {

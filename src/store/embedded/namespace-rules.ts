@@ -1,4 +1,5 @@
-import type { KindRules } from './kind-rules.ts';
+import { fieldError } from './field-errors.ts';
+import type { KindRules, StatusRules } from './kind-rules.ts';
 import type { Resource } from './resource.ts';
 
 /** The finalizer the namespace controller removes once a terminating namespace is empty. */
@@ -29,6 +30,27 @@ export const namespaceRules: KindRules = {
     labelWithName(next);
   },
   problems: () => [],
+};
+
+/**
+ * A namespace's status write: an empty phase defaults to Active, and the phase must say whether the
+ * namespace is being deleted (Terminating exactly when it has a deletionTimestamp).
+ */
+export const namespaceStatusRules: StatusRules = {
+  update(next) {
+    const namespace = next as Resource & NamespaceFields;
+    const status = namespace.status ?? {};
+    if (typeof status === 'object' && !status.phase) namespace.status = { ...status, phase: 'Active' };
+  },
+  problems(next) {
+    const phase = (next as NamespaceFields).status?.phase;
+    const deleting = next.metadata.deletionTimestamp !== undefined;
+    if (phase === (deleting ? 'Terminating' : 'Active')) return [];
+    const detail = deleting
+      ? "may only be 'Terminating' if `deletionTimestamp` is not empty"
+      : "may only be 'Active' if `deletionTimestamp` is empty";
+    return [fieldError.invalid('status.Phase', phase ?? '', detail)];
+  },
 };
 
 function labelWithName(resource: Resource): void {

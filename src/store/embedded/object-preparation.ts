@@ -3,7 +3,7 @@ import { apiVersionOf, tracksGeneration, type KindDescriptor } from '../kinds.ts
 import type { NewObject, ObjectMeta } from '../objects.ts';
 import type { CrdSchema } from '../kubernetes/crd-manifests.ts';
 import { assertValid, fieldError, invalidObject } from './field-errors.ts';
-import { kindRules } from './kind-rules.ts';
+import { kindRules, statusRules } from './kind-rules.ts';
 import { metadataProblems } from './metadata-validation.ts';
 import { inApiOrder, type ObjectKey, type Resource } from './resource.ts';
 import { carryServerMetadata, omitEmptyMetadata, stampCreate } from './server-metadata.ts';
@@ -22,11 +22,16 @@ export function keyForNew(descriptor: KindDescriptor, input: NewObject): ObjectK
   return { kind: input.kind, namespace: metadata.namespace, name };
 }
 
-/** How to prepare a write: its time and, for custom kinds, the structural schema. */
-export type Preparation = { now: string; schema: CrdSchema | undefined };
+/**
+ * How to prepare a write: for custom kinds the structural schema, and a check that runs once
+ * defaults are applied and before validation (where the apiserver refuses RBAC escalations).
+ */
+export type UpdatePreparation = { schema: CrdSchema | undefined; admit?: ((next: Resource) => void) | undefined };
+/** A create also needs its time. */
+export type Preparation = UpdatePreparation & { now: string };
 
 /** A new object as the apiserver would store it (all but its resourceVersion), or Invalid. */
-export function prepareCreate(descriptor: KindDescriptor, input: NewObject, { now, schema }: Preparation): Resource {
+export function prepareCreate(descriptor: KindDescriptor, input: NewObject, { now, schema, admit }: Preparation): Resource {
   checkApiVersion(descriptor, input.apiVersion, input.metadata.name);
   if (input.metadata.resourceVersion) {
     throw storeErrors.invalid(`${descriptor.kind} "${input.metadata.name}": resourceVersion should not be set on objects to be created`);
@@ -39,6 +44,7 @@ export function prepareCreate(descriptor: KindDescriptor, input: NewObject, { no
   rules.create(resource);
   const schemaProblems = schema === undefined ? [] : applyStructuralSchema(schema, resource);
   resource.metadata = omitEmptyMetadata(stampCreate(resource.metadata, { now, tracksGeneration: tracksGeneration(descriptor) }));
+  admit?.(resource);
   assertValid(descriptor, resource.metadata.name, [
     ...metadataProblems(descriptor, resource.metadata),
     ...schemaProblems,
@@ -51,7 +57,12 @@ export function prepareCreate(descriptor: KindDescriptor, input: NewObject, { no
  * An update of the object (not its status) as the apiserver would apply it: server-owned metadata
  * and, with a status subresource, the status stay as stored.
  */
-export function prepareUpdate(descriptor: KindDescriptor, current: Resource, input: Resource, schema: CrdSchema | undefined): Resource {
+export function prepareUpdate(
+  descriptor: KindDescriptor,
+  current: Resource,
+  input: Resource,
+  { schema, admit }: UpdatePreparation,
+): Resource {
   const name = current.metadata.name;
   checkApiVersion(descriptor, input.apiVersion, name);
   assertValid(descriptor, name, immutableMetadataProblems(input.metadata, current.metadata));
@@ -66,6 +77,7 @@ export function prepareUpdate(descriptor: KindDescriptor, current: Resource, inp
   const rules = kindRules(descriptor);
   rules.update(next, current);
   next.metadata = omitEmptyMetadata(next.metadata);
+  admit?.(next);
   assertValid(descriptor, name, [
     ...metadataProblems(descriptor, next.metadata),
     ...(schema === undefined ? [] : applyStructuralSchema(schema, next)),
@@ -75,7 +87,7 @@ export function prepareUpdate(descriptor: KindDescriptor, current: Resource, inp
   return next;
 }
 
-/** A status write: the stored object with only its status replaced (and checked against the schema). */
+/** A status write: the stored object with only its status replaced (defaulted and checked as the kind's status strategy does). */
 export function prepareStatusUpdate(
   descriptor: KindDescriptor,
   current: Resource,
@@ -85,7 +97,12 @@ export function prepareStatusUpdate(
   const next = structuredClone(current);
   if (status === undefined || status === null) delete next.status;
   else next.status = structuredClone(status);
-  if (schema !== undefined) assertValid(descriptor, current.metadata.name, applyStructuralSchema(schema, next));
+  const rules = statusRules(descriptor);
+  rules.update(next);
+  assertValid(descriptor, current.metadata.name, [
+    ...(schema === undefined ? [] : applyStructuralSchema(schema, next)),
+    ...rules.problems(next),
+  ]);
   return next;
 }
 

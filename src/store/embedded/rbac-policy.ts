@@ -21,7 +21,7 @@ const maxCachedRuleSets = 10_000;
 export class RbacPolicy {
   readonly #load: () => RbacObjects;
   #compiled: CompiledPolicy | undefined;
-  readonly #rules = new Map<string, PolicyRule[]>();
+  readonly #rules = new Map<string, readonly PolicyRule[]>();
 
   constructor(load: () => RbacObjects) {
     this.#load = load;
@@ -35,10 +35,11 @@ export class RbacPolicy {
 
   allows(user: UserInfo, request: RequestAttributes): boolean {
     if (user.groups.includes(mastersGroup)) return true;
-    return rulesAllow(this.#rulesFor(user, request.namespace), request);
+    return rulesAllow(this.rulesFor(user, request.namespace), request);
   }
 
-  #rulesFor(user: UserInfo, namespace: string | undefined): PolicyRule[] {
+  /** The rules `user` holds in `namespace` (undefined: cluster-wide only); shared, so not to be changed. */
+  rulesFor(user: UserInfo, namespace: string | undefined): readonly PolicyRule[] {
     const key = `${namespace ?? ''}\u0000${user.name}\u0000${user.groups.join('\u0000')}`;
     let rules = this.#rules.get(key);
     if (rules === undefined) {

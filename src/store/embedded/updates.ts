@@ -1,3 +1,4 @@
+import { StoreError } from '../errors.ts';
 import { applyMergePatch } from '../merge-patch.ts';
 import { tracksGeneration } from '../kinds.ts';
 import type { ObjectMeta } from '../objects.ts';
@@ -34,6 +35,17 @@ export function storeUpdate(context: WriteContext, { key, row }: Existing, next:
     time: context.batch.now,
   });
   return writeRow(context, key, row, next);
+}
+
+/** An update's `metadata.uid` is a precondition the apiserver's storage checks first: another uid is a Conflict. */
+export function checkUid(key: ObjectKey, row: Row, uid: string | undefined): void {
+  const stored = row.resource.metadata.uid;
+  if (uid === undefined || uid === '' || uid === stored) return;
+  const { plural } = descriptorOf(key.kind);
+  throw new StoreError(
+    'Conflict',
+    `Operation cannot be fulfilled on ${plural} "${key.name}": Precondition failed: UID in precondition: ${uid}, UID in object meta: ${stored ?? ''}`,
+  );
 }
 
 /** A write's `metadata.resourceVersion` must match the stored one. */

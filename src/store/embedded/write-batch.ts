@@ -1,6 +1,7 @@
 import type { KindName } from '../kinds.ts';
+import { jsonEqual } from './json-equal.ts';
 import type { Row } from './object-table.ts';
-import type { Resource } from './resource.ts';
+import type { ObjectKey, Resource } from './resource.ts';
 
 /**
  * One committed change, as watchers see it. It keeps its own copy of what filters look at, since
@@ -21,11 +22,13 @@ export type Change = {
 
 /**
  * What one transaction writes: the resourceVersions it hands out (one per object write, from the
- * global counter) and the changes to publish once it commits.
+ * global counter), the changes to publish once it commits, and the objects written with new
+ * ownerReferences, whose owners the garbage collector checks after the commit.
  */
 export class WriteBatch {
   readonly now: string;
   readonly changes: Change[] = [];
+  readonly ownerChecks: ObjectKey[] = [];
   #version: number;
 
   constructor(version: number, now: string) {
@@ -55,5 +58,9 @@ export class WriteBatch {
       json,
       previous: previous === undefined ? undefined : { labels: { ...previous.resource.metadata.labels }, json: previous.json },
     });
+    const owners = metadata.ownerReferences ?? [];
+    if (type !== 'DELETED' && owners.length > 0 && !jsonEqual(owners, previous?.resource.metadata.ownerReferences ?? [])) {
+      this.ownerChecks.push({ kind, namespace: metadata.namespace ?? '', name: metadata.name });
+    }
   }
 }

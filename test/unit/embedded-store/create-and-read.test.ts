@@ -145,6 +145,28 @@ describe('embedded store: create, get and list', () => {
       expect((await rejection(t.admin.create(owned))).reason).to.equal('Invalid');
     });
 
+    it('takes owner reference apiVersions only as <version> or <group>/<version>', async () => {
+      const owned = (name: string, apiVersion: string) => {
+        const object = app('space-1', name);
+        object.metadata.ownerReferences = [{ apiVersion, kind: 'CFOrg', name: 'o', uid: 'u' }];
+        return object;
+      };
+      expect(await rejection(t.admin.create(owned('a1', 'bogus/x/y')))).to.deep.equal({
+        reason: 'Invalid',
+        message:
+          'CFApp.korifi.cloudfoundry.org "a1" is invalid: metadata.ownerReferences[0].apiVersion: Invalid value: "bogus/x/y": must be <group>/<version> or <version>',
+      });
+      expect((await rejection(t.admin.create(owned('a2', 'group/')))).reason).to.equal('Invalid');
+      expect((await rejection(t.admin.create(owned('a3', '/')))).reason).to.equal('Invalid');
+      for (const [name, apiVersion] of [
+        ['a4', 'v1'],
+        ['a5', 'korifi.cloudfoundry.org/v1alpha1'],
+        ['a6', '/v1'],
+      ]) {
+        await t.admin.create(owned(name!, apiVersion!));
+      }
+    });
+
     it('needs a namespace for a namespaced kind', async () => {
       const homeless = app('space-1', 'app-1');
       delete homeless.metadata.namespace;

@@ -125,13 +125,14 @@ describe('embedded store: deletion', () => {
       expect(await exists(t.admin, 'Secret', 'shared', 'space-1')).to.equal(false);
     });
 
-    it('does not touch objects that name another object of the same name', async () => {
-      const owner = await t.admin.create(app('space-1', 'app-1'));
+    it('matches owners by uid, not by name', async () => {
+      const first = await t.admin.create(app('space-1', 'app-1'));
+      await t.admin.create(ownedSecret(first, 'of-first'));
       await t.admin.delete(ref);
-      await t.admin.create(app('space-1', 'app-1'));
-      await t.admin.create(ownedSecret(owner, 'orphan'));
-      await t.admin.delete(ref);
-      expect(await exists(t.admin, 'Secret', 'orphan', 'space-1')).to.equal(true);
+      const second = await t.admin.create(app('space-1', 'app-1'));
+      await t.admin.create(ownedSecret(second, 'of-second'));
+      expect(await exists(t.admin, 'Secret', 'of-first', 'space-1')).to.equal(false);
+      expect(await exists(t.admin, 'Secret', 'of-second', 'space-1')).to.equal(true);
     });
   });
 

@@ -131,8 +131,8 @@ describe('embedded store: RBAC on sessions', () => {
     expect((await alice.waitFor(ref, () => true, { timeoutMs: 100 })).metadata.name).to.equal('app-1');
   });
 
-  it('needs get and watch to wait', async () => {
-    await grant('getter', [{ apiGroups: [korifi], resources: ['cfapps'], verbs: ['get'] }], { namespace: 'space-1' });
+  it('needs list and watch to wait', async () => {
+    await grant('getter', [{ apiGroups: [korifi], resources: ['cfapps'], verbs: ['get', 'list'] }], { namespace: 'space-1' });
     expect((await rejection(alice.waitFor(ref, () => false, { timeoutMs: 100 }))).reason).to.equal('Forbidden');
     await grant('watcher', [{ apiGroups: [korifi], resources: ['cfapps'], verbs: ['watch'] }], { namespace: 'space-1' });
     expect((await rejection(alice.waitFor(ref, () => false, { timeoutMs: 30 }))).reason).to.equal('Timeout');

@@ -73,10 +73,24 @@ describe('embedded store: update, patch and status', () => {
       expect(updated.metadata.labels).to.deep.equal({ tier: 'db' });
     });
 
-    it('refuses a change of uid', async () => {
+    it('takes the uid as a precondition, checked before the resourceVersion', async () => {
       const tampered = structuredClone(created);
       tampered.metadata.uid = 'another';
-      expect((await rejection(t.admin.update(tampered))).reason).to.equal('Invalid');
+      expect(await rejection(t.admin.update(tampered))).to.deep.equal({
+        reason: 'Conflict',
+        message: `Operation cannot be fulfilled on cfapps "app-1": Precondition failed: UID in precondition: another, UID in object meta: ${created.metadata.uid}`,
+      });
+      expect((await rejection(t.admin.update({ ...tampered, metadata: { ...tampered.metadata, resourceVersion: '1' } }))).message).to.match(
+        /UID in precondition/,
+      );
+      expect((await rejection(t.admin.updateStatus(tampered))).reason).to.equal('Conflict');
+      const { uid: _uid, ...withoutUid } = created.metadata;
+      void _uid;
+      await t.admin.update({ ...created, metadata: { ...withoutUid, labels: { tier: 'db' } } });
+    });
+
+    it('refuses a change of uid in a patch as an immutable field', async () => {
+      expect((await rejection(t.admin.patch(ref, { metadata: { uid: 'another' } }))).reason).to.equal('Invalid');
     });
 
     it('does not bump the resourceVersion when nothing changes', async () => {
@@ -233,10 +247,40 @@ describe('embedded store: update, patch and status', () => {
       for (const entry of entries) expect(entry.time).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     });
 
-    it('has no status for kinds without a status subresource', async () => {
-      await t.admin.create({ kind: 'Secret', metadata: { name: 's', namespace: 'space-1' } });
-      expect((await rejection(t.admin.patchStatus({ kind: 'Secret', namespace: 'space-1', name: 's' }, { a: 1 }))).reason).to.equal(
-        'NotFound',
+    it('has no status for kinds without a status subresource: the apiserver has no such URL', async () => {
+      const secret = await t.admin.create({ kind: 'Secret', metadata: { name: 's', namespace: 'space-1' } });
+      const notFound = { reason: 'NotFound', message: 'the server could not find the requested resource' };
+      expect(await rejection(t.admin.patchStatus({ kind: 'Secret', namespace: 'space-1', name: 's' }, { a: 1 }))).to.deep.equal(notFound);
+      expect(await rejection(t.admin.updateStatus(secret))).to.deep.equal(notFound);
+      const role = await t.admin.create({ kind: 'Role', metadata: { name: 'r', namespace: 'space-1' } });
+      expect(await rejection(t.admin.updateStatus(role))).to.deep.equal(notFound);
+    });
+
+    it('keeps a namespace Active unless it is being deleted, defaulting an empty phase', async () => {
+      const stored = await t.admin.get({ kind: 'Namespace', name: 'space-1' });
+      expect(await rejection(t.admin.updateStatus({ ...stored, status: { phase: 'Terminating' } }))).to.deep.equal({
+        reason: 'Invalid',
+        message:
+          'Namespace "space-1" is invalid: status.Phase: Invalid value: "Terminating": may only be \'Active\' if `deletionTimestamp` is empty',
+      });
+      expect((await rejection(t.admin.patchStatus({ kind: 'Namespace', name: 'space-1' }, { phase: 'Terminating' }))).reason).to.equal(
+        'Invalid',
+      );
+      const same = await t.admin.updateStatus({ ...stored, status: {} });
+      expect(same.status).to.deep.equal({ phase: 'Active' });
+      expect(same.metadata.resourceVersion).to.equal(stored.metadata.resourceVersion);
+    });
+
+    it('keeps a namespace being deleted Terminating', async () => {
+      await t.admin.create({
+        ...app('space-1', 'held'),
+        metadata: { name: 'held', namespace: 'space-1', finalizers: ['example.com/keep'] },
+      });
+      await t.admin.delete({ kind: 'Namespace', name: 'space-1' });
+      const terminating = await t.admin.get({ kind: 'Namespace', name: 'space-1' });
+      const { message } = await rejection(t.admin.updateStatus({ ...terminating, status: { phase: 'Active' } }));
+      expect(message).to.equal(
+        'Namespace "space-1" is invalid: status.Phase: Invalid value: "Active": may only be \'Terminating\' if `deletionTimestamp` is not empty',
       );
     });
   });
