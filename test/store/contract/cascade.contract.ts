@@ -52,3 +52,24 @@ export function cascadeContract(fixture: () => StoreFixture): void {
     });
   });
 }
+
+/** Kubernetes' garbage collector deletes an object whose owners do not exist. */
+export function orphanContract(fixture: () => StoreFixture): void {
+  describe('orphaned dependents', function () {
+    this.timeout(cascadeTimeoutMs + 10_000);
+
+    it('deletes an object whose only owner does not exist, and keeps one whose owner does', async () => {
+      const session = fixture().store.privileged();
+      const namespace = await createNamespace(fixture());
+      const owner = await session.create(newApp(namespace));
+      const ghost = { apiVersion: owner.apiVersion, kind: 'CFApp', name: 'ghost', uid: '00000000-0000-4000-8000-000000000000' };
+      const real = { apiVersion: owner.apiVersion, kind: 'CFApp', name: owner.metadata.name, uid: owner.metadata.uid! };
+      const orphanSecret = newSecret(namespace);
+      const orphan = await session.create({ ...orphanSecret, metadata: { ...orphanSecret.metadata, ownerReferences: [ghost] } });
+      const keptSecret = newSecret(namespace);
+      const kept = await session.create({ ...keptSecret, metadata: { ...keptSecret.metadata, ownerReferences: [real] } });
+      await session.waitForDeletion({ kind: 'Secret', namespace, name: orphan.metadata.name }, { timeoutMs: cascadeTimeoutMs });
+      expect((await session.get({ kind: 'Secret', namespace, name: kept.metadata.name })).metadata.ownerReferences).to.have.length(1);
+    });
+  });
+}

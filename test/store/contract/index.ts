@@ -1,9 +1,9 @@
 import type { StoreFixture } from '../fixture.ts';
-import { cascadeContract } from './cascade.contract.ts';
+import { cascadeContract, orphanContract } from './cascade.contract.ts';
 import { crudContract } from './crud.contract.ts';
 import { edgesContract } from './edges.contract.ts';
 import { korifiLabelsContract } from './korifi-labels.contract.ts';
-import { rbacContract } from './rbac.contract.ts';
+import { rbacContract, rbacEscalationContract } from './rbac.contract.ts';
 import { selectorsContract } from './selectors.contract.ts';
 import { statusContract } from './status.contract.ts';
 import { watchContract } from './watch.contract.ts';
@@ -16,6 +16,8 @@ export function storeContract(fixture: () => StoreFixture): void {
   watchContract(fixture);
   korifiLabelsContract(fixture);
   rbacContract(fixture);
+  rbacEscalationContract(fixture);
   cascadeContract(fixture);
+  orphanContract(fixture);
   edgesContract(fixture);
 }

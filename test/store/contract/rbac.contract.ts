@@ -113,3 +113,43 @@ export function rbacContract(fixture: () => StoreFixture): void {
     });
   });
 }
+
+/** Kubernetes refuses RBAC writes that would grant more than the writer holds (escalation prevention). */
+export function rbacEscalationContract(fixture: () => StoreFixture): void {
+  describe('RBAC escalation prevention', () => {
+    it('lets a user grant only what they hold themselves', async () => {
+      const namespace = await createNamespace(fixture());
+      const identity = await fixture().newUser();
+      const manageRbac = { apiGroups: [rbacGroup], resources: ['roles', 'rolebindings'], verbs: ['create', 'get'] };
+      await grantInNamespace(fixture(), identity, namespace, [manageRbac]);
+      const user = fixture().store.as(identity);
+      const subject = { kind: 'User' as const, name: identity.name, apiGroup: rbacGroup };
+      const secretsReader = {
+        kind: 'Role' as const,
+        metadata: { name: uniqueName('secrets'), namespace },
+        rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }],
+      };
+      await eventually(() => expectStoreError(user.create(secretsReader), 'Forbidden'));
+      const privileged = fixture().store.privileged();
+      await privileged.create(secretsReader);
+      await expectStoreError(
+        user.create({
+          kind: 'RoleBinding',
+          metadata: { name: uniqueName('bind'), namespace },
+          subjects: [subject],
+          roleRef: { apiGroup: rbacGroup, kind: 'Role', name: secretsReader.metadata.name },
+        }),
+        'Forbidden',
+      );
+      const ownRights = { kind: 'Role' as const, metadata: { name: uniqueName('own'), namespace }, rules: [manageRbac] };
+      const created = await user.create(ownRights);
+      expect(created.metadata.name).to.equal(ownRights.metadata.name);
+      await user.create({
+        kind: 'RoleBinding',
+        metadata: { name: uniqueName('bind'), namespace },
+        subjects: [subject],
+        roleRef: { apiGroup: rbacGroup, kind: 'Role', name: ownRights.metadata.name },
+      });
+    });
+  });
+}
