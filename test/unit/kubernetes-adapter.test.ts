@@ -4,6 +4,7 @@ import { StoreError } from '../../src/store/errors.ts';
 import { kinds } from '../../src/store/kinds.ts';
 import { translateKubernetesError } from '../../src/store/kubernetes/error-translation.ts';
 import { resourcePath } from '../../src/store/kubernetes/paths.ts';
+import { maxRetries, retryDelayMs } from '../../src/store/kubernetes/retry-policy.ts';
 import { KubernetesHttpError } from '../../src/store/kubernetes/rest-client.ts';
 import { labelSelectorQuery } from '../../src/store/kubernetes/selector-syntax.ts';
 
@@ -45,5 +46,20 @@ describe('Kubernetes adapter: paths, selectors, errors', () => {
     expect((translateKubernetesError(refused) as StoreError).reason).to.equal('Unavailable');
     const bug = new TypeError('x is undefined');
     expect(translateKubernetesError(bug)).to.equal(bug);
+  });
+
+  it('retries what the apiserver did not carry out: 429 always, a 5xx only for reads that it asks to retry', () => {
+    const answer = (statusCode: number, retryAfter?: string) => ({
+      statusCode,
+      headers: retryAfter === undefined ? {} : { 'retry-after': retryAfter },
+    });
+    expect(retryDelayMs(answer(429, '1'), 'POST', 0)).to.equal(1000);
+    expect(retryDelayMs(answer(429), 'PATCH', 2)).to.equal(400);
+    expect(retryDelayMs(answer(429, '60'), 'GET', 0)).to.equal(2000);
+    expect(retryDelayMs(answer(429), 'GET', maxRetries)).to.equal(undefined);
+    expect(retryDelayMs(answer(503, '1'), 'GET', 0)).to.equal(1000);
+    expect(retryDelayMs(answer(503, '1'), 'POST', 0)).to.equal(undefined);
+    expect(retryDelayMs(answer(503), 'GET', 0)).to.equal(undefined);
+    expect(retryDelayMs(answer(409), 'PUT', 0)).to.equal(undefined);
   });
 });

@@ -5,6 +5,7 @@ import type { StoredObject } from '../objects.ts';
 import type { Watch, WatchEvent } from '../port.ts';
 import { KubernetesHttpError, type KubernetesStatus, type RestClient, type RestRequest } from './rest-client.ts';
 import { translateKubernetesError } from './error-translation.ts';
+import { retryDelayMs } from './retry-policy.ts';
 
 type RawEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'; object: Record<string, unknown> };
 
@@ -21,18 +22,20 @@ export async function startWatch<K extends KindName>(
   const aborter = new AbortController();
   let resourceVersion = startVersion;
   const open = async (): Promise<IncomingMessage> => {
-    const query = { ...request.query, watch: '1', allowWatchBookmarks: 'true', resourceVersion };
-    const response = await client.stream({ ...request, query }, aborter.signal);
-    if (response.statusCode !== 200) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of response) chunks.push(chunk as Buffer);
-      const body = Buffer.concat(chunks).toString('utf8');
-      throw new KubernetesHttpError(
-        response.statusCode ?? 0,
-        body.startsWith('{') ? (JSON.parse(body) as KubernetesStatus) : { message: body },
-      );
+    for (let attempt = 0; ; attempt++) {
+      const query = { ...request.query, watch: '1', allowWatchBookmarks: 'true', resourceVersion };
+      const response = await client.stream({ ...request, query }, aborter.signal);
+      if (response.statusCode === 200) return response;
+      const body = await readBody(response);
+      const delay = retryDelayMs(response, 'GET', attempt);
+      if (delay === undefined) {
+        throw new KubernetesHttpError(
+          response.statusCode ?? 0,
+          body.startsWith('{') ? (JSON.parse(body) as KubernetesStatus) : { message: body },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
-    return response;
   };
   const first = await open().catch((error: unknown) => {
     throw translateKubernetesError(error);
@@ -60,6 +63,12 @@ export async function startWatch<K extends KindName>(
 function expiredOrFailed(status: Record<string, unknown>): StoreError {
   const message = typeof status['message'] === 'string' ? status['message'] : 'the watch failed';
   return new StoreError(status['code'] === 410 ? 'Conflict' : 'Unavailable', message);
+}
+
+async function readBody(response: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function* lines(stream: IncomingMessage): AsyncGenerator<string> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import https from 'node:https';
 import http from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { retryDelayMs } from './retry-policy.ts';
 
 /** A response from the apiserver other than 2xx; `body` is its Status object when it sent one. */
 export class KubernetesHttpError extends Error {
@@ -53,21 +54,27 @@ export class RestClient {
     this.#config = config;
   }
 
-  /** One call, answered in full within `requestTimeoutMs` (else it fails with ETIMEDOUT). */
+  /** One call, answered in full within `requestTimeoutMs` (else it fails with ETIMEDOUT); retried as `retryDelayMs` says. */
   async request<T>(request: RestRequest): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const { response, text } = await this.#exchange(request);
+      const status = response.statusCode ?? 0;
+      if (status >= 200 && status < 300) return JSON.parse(text) as T;
+      const delay = retryDelayMs(response, request.method, attempt);
+      if (delay === undefined) throw new KubernetesHttpError(status, parseStatus(text));
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  async #exchange(request: RestRequest): Promise<{ response: http.IncomingMessage; text: string }> {
     const signal = AbortSignal.timeout(requestTimeoutMs);
-    let response: http.IncomingMessage;
-    let text: string;
     try {
-      response = await this.stream(request, signal);
-      text = await readAll(response);
+      const response = await this.stream(request, signal);
+      return { response, text: await readAll(response) };
     } catch (error) {
       if (!signal.aborted) throw error;
       throw Object.assign(new Error(`no answer within ${requestTimeoutMs / 1000} s`, { cause: error }), { code: 'ETIMEDOUT' });
     }
-    const status = response.statusCode ?? 0;
-    if (status < 200 || status >= 300) throw new KubernetesHttpError(status, parseStatus(text));
-    return JSON.parse(text) as T;
   }
 
   /** Starts a request and returns the response once its headers arrived (for watches). */
