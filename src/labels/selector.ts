@@ -21,6 +21,10 @@ const keyPattern =
   /^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const valuePattern = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
+/** Whether a string can be a label key / a label value at all (Kubernetes' rules). */
+export const isLabelKey = (key: string): boolean => keyPattern.test(key) && key.length <= 317;
+export const isLabelValue = (value: string): boolean => valuePattern.test(value);
+
 /** Parses a selector string; an empty string selects everything. */
 export function parseLabelSelector(input: string): LabelSelector {
   const parts = splitRequirements(input);

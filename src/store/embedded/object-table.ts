@@ -1,6 +1,6 @@
 import type { KindName } from '../kinds.ts';
 import type { ListQuery } from './list-plan.ts';
-import { jsonEqual } from './json-equal.ts';
+import { jsonEqual } from '../json-equal.ts';
 import type { ObjectKey, Resource } from './resource.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 import { translatingSqliteErrors } from './sqlite-errors.ts';

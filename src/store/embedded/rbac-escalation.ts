@@ -5,7 +5,7 @@ import { mastersGroup, type UserInfo } from './rbac-authorizer.ts';
 import { uncoveredRules } from './rbac-coverage.ts';
 import { notHeldMessage } from './rbac-grant-message.ts';
 import type { RbacPolicy } from './rbac-policy.ts';
-import { jsonEqual } from './json-equal.ts';
+import { jsonEqual } from '../json-equal.ts';
 import { descriptorOf, type ObjectKey, type Resource } from './resource.ts';
 import type { WriteAdmission } from './write-context.ts';
 

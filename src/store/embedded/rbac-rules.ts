@@ -1,7 +1,7 @@
 import type { PolicyRule, RoleRef, Subject } from '../objects.ts';
 import { fieldError } from './field-errors.ts';
 import type { KindRules } from './kind-rules.ts';
-import { jsonEqual } from './json-equal.ts';
+import { jsonEqual } from '../json-equal.ts';
 import type { Resource } from './resource.ts';
 
 const rbacGroup = 'rbac.authorization.k8s.io';

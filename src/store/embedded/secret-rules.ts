@@ -1,6 +1,6 @@
 import type { KindRules } from './kind-rules.ts';
 import { fieldError } from './field-errors.ts';
-import { jsonEqual } from './json-equal.ts';
+import { jsonEqual } from '../json-equal.ts';
 import type { Resource } from './resource.ts';
 
 const configKeyFormat = '[-._a-zA-Z0-9]+';

@@ -1,6 +1,6 @@
 import type { CrdSchema } from '../kubernetes/crd-manifests.ts';
 import { fieldError } from './field-errors.ts';
-import { jsonEqual } from './json-equal.ts';
+import { jsonEqual } from '../json-equal.ts';
 
 type Json = Record<string, unknown>;
 

@@ -3,7 +3,7 @@ import { applyMergePatch } from '../merge-patch.ts';
 import { tracksGeneration } from '../kinds.ts';
 import type { ObjectMeta } from '../objects.ts';
 import { fieldError, invalidObject } from './field-errors.ts';
-import { jsonEqual } from './json-equal.ts';
+import { jsonEqual } from '../json-equal.ts';
 import type { Row } from './object-table.ts';
 import { conflict, descriptorOf, specOf, type ObjectKey, type Resource } from './resource.ts';
 import { recordWrite } from './server-metadata.ts';

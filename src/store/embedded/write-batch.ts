@@ -1,5 +1,5 @@
 import type { KindName } from '../kinds.ts';
-import { jsonEqual } from './json-equal.ts';
+import { jsonEqual } from '../json-equal.ts';
 import type { Row } from './object-table.ts';
 import type { ObjectKey, Resource } from './resource.ts';
 

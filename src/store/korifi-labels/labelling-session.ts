@@ -1,6 +1,8 @@
 import { isStoreError, storeErrors } from '../errors.ts';
 import { kinds, type KindName } from '../kinds.ts';
+import { jsonEqual } from '../json-equal.ts';
 import { applyMergePatch } from '../merge-patch.ts';
+import { refOf } from '../refs.ts';
 import type { NewObject, StoredObject } from '../objects.ts';
 import type {
   ListOptions,
@@ -149,28 +151,11 @@ function asObject(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 }
 
-function refOf<K extends KindName>(object: StoredObject<K>): Ref<K> {
-  const { name, namespace } = object.metadata;
-  return namespace === undefined ? { kind: object.kind, name } : { kind: object.kind, name, namespace };
-}
-
 /** Whether two states of an object differ in nothing but their version bookkeeping. */
 function sameExceptVersion<K extends KindName>(patched: StoredObject<K>, current: StoredObject<K>): boolean {
-  const comparable = (object: StoredObject<K>) => {
-    const metadata: Record<string, unknown> = { ...object.metadata };
-    delete metadata['resourceVersion'];
-    delete metadata['managedFields'];
-    return JSON.stringify(canonical({ ...object, metadata }));
-  };
-  return comparable(patched) === comparable(current);
-}
-
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
-  );
+  const withoutVersion = (object: StoredObject<K>) => ({
+    ...object,
+    metadata: { ...object.metadata, resourceVersion: undefined, managedFields: undefined },
+  });
+  return jsonEqual(withoutVersion(patched), withoutVersion(current));
 }

@@ -1,5 +1,5 @@
 import { StoreError, storeErrors } from '../errors.ts';
-import { kinds, type KindDescriptor, type KindName } from '../kinds.ts';
+import { apiVersionOf, kinds, type KindDescriptor, type KindName } from '../kinds.ts';
 import type { NewObject, StoredObject } from '../objects.ts';
 import type {
   ListOptions,
@@ -13,6 +13,7 @@ import type {
   WatchOptions,
   WritePreconditions,
 } from '../port.ts';
+import { refOf } from '../refs.ts';
 import { waitForAbsence, waitForCondition } from '../waiting.ts';
 import { translateKubernetesError } from './error-translation.ts';
 import { startWatch } from './kubernetes-watch.ts';
@@ -47,7 +48,7 @@ export class KubernetesSession implements StoreSession {
     const path = resourcePath(kinds[kind], { namespace: options.namespace });
     const list = await this.#call<{ items: StoredObject<K>[]; metadata: { resourceVersion: string } }>({ method: 'GET', path, query });
     // Lists leave out each item's kind and apiVersion; put them back so items look like gets.
-    const apiVersion = apiVersionOfList(kinds[kind]);
+    const apiVersion = apiVersionOf(kinds[kind]);
     return { items: list.items.map((item) => ({ ...item, kind, apiVersion })), resourceVersion: list.metadata.resourceVersion };
   }
 
@@ -60,7 +61,7 @@ export class KubernetesSession implements StoreSession {
     if (object.metadata.resourceVersion)
       throw storeErrors.invalid(`${kind.plural} "${object.metadata.name}": resourceVersion must not be set on create`);
     const path = resourcePath(kind, { namespace: object.metadata.namespace });
-    return this.#call({ method: 'POST', path, body: { ...object, apiVersion: apiVersionOfList(kinds[object.kind]) } });
+    return this.#call({ method: 'POST', path, body: { ...object, apiVersion: apiVersionOf(kinds[object.kind]) } });
   }
 
   async createAll(objects: NewObject[]): Promise<StoredObject[]> {
@@ -128,7 +129,7 @@ export class KubernetesSession implements StoreSession {
     if (options.namespace !== undefined && !isAddressableName(options.namespace))
       return { stop: () => undefined, closed: Promise.resolve() };
     const request: RestRequest = { method: 'GET', path: resourcePath(kinds[kind], { namespace: options.namespace }), query };
-    const apiVersion = apiVersionOfList(kinds[kind]);
+    const apiVersion = apiVersionOf(kinds[kind]);
     return startWatch<K>(this.#client, request, options.resourceVersion, (event) =>
       onEvent({ type: event.type, object: { ...event.object, kind, apiVersion } }),
     );
@@ -167,11 +168,6 @@ function objectPath(ref: Ref, subresource?: 'status'): string {
   return resourcePath(kinds[ref.kind], { namespace: ref.namespace, name: ref.name, ...(subresource ? { subresource } : {}) });
 }
 
-function refOf(object: StoredObject | NewObject): Ref {
-  const { name, namespace } = object.metadata;
-  return namespace === undefined ? { kind: object.kind, name } : { kind: object.kind, name, namespace };
-}
-
 /** The list's query, or null when nothing can match (an impossible selector, name or namespace). */
 function listQuery(options: ListOptions): Record<string, string | undefined> | null {
   const labelSelector = labelSelectorQuery(options.labelSelector);
@@ -182,10 +178,6 @@ function listQuery(options: ListOptions): Record<string, string | undefined> | n
     labelSelector,
     fieldSelector: options.name === undefined ? undefined : `metadata.name=${fieldSelectorValue(options.name)}`,
   };
-}
-
-function apiVersionOfList(kind: KindDescriptor): string {
-  return kind.group === '' ? kind.version : `${kind.group}/${kind.version}`;
 }
 
 function withPrecondition(patch: MergePatch, preconditions: WritePreconditions | undefined): MergePatch {

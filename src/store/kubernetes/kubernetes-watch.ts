@@ -3,7 +3,7 @@ import { StoreError } from '../errors.ts';
 import type { KindName } from '../kinds.ts';
 import type { StoredObject } from '../objects.ts';
 import type { Watch, WatchEvent } from '../port.ts';
-import { KubernetesHttpError, type KubernetesStatus, type RestClient, type RestRequest } from './rest-client.ts';
+import { KubernetesHttpError, readAll, type KubernetesStatus, type RestClient, type RestRequest } from './rest-client.ts';
 import { translateKubernetesError } from './error-translation.ts';
 import { retryDelayMs } from './retry-policy.ts';
 
@@ -26,7 +26,7 @@ export async function startWatch<K extends KindName>(
       const query = { ...request.query, watch: '1', allowWatchBookmarks: 'true', resourceVersion };
       const response = await client.stream({ ...request, query }, aborter.signal);
       if (response.statusCode === 200) return response;
-      const body = await readBody(response);
+      const body = await readAll(response);
       const delay = retryDelayMs(response, 'GET', attempt);
       if (delay === undefined) {
         throw new KubernetesHttpError(
@@ -63,12 +63,6 @@ export async function startWatch<K extends KindName>(
 function expiredOrFailed(status: Record<string, unknown>): StoreError {
   const message = typeof status['message'] === 'string' ? status['message'] : 'the watch failed';
   return new StoreError(status['code'] === 410 ? 'Conflict' : 'Unavailable', message);
-}
-
-async function readBody(response: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of response) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function* lines(stream: IncomingMessage): AsyncGenerator<string> {

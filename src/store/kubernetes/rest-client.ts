@@ -149,7 +149,8 @@ function tlsFingerprint(tls: https.AgentOptions): string {
   return `${hash.digest('hex')}${tls.rejectUnauthorized === false ? ':insecure' : ''}`;
 }
 
-async function readAll(response: http.IncomingMessage): Promise<string> {
+/** The whole body of a response, as text. */
+export async function readAll(response: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of response) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');

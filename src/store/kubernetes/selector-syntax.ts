@@ -1,9 +1,4 @@
-import type { LabelSelector, Requirement } from '../../labels/selector.ts';
-
-// The apiserver's label grammar; anything else in a value would change the selector's meaning.
-const labelKey =
-  /^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const labelValue = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+import { isLabelKey, isLabelValue, type LabelSelector, type Requirement } from '../../labels/selector.ts';
 
 /**
  * A selector in the apiserver's `labelSelector` syntax, or `null` when it can match nothing. Keys
@@ -26,18 +21,18 @@ export function labelSelectorQuery(selector: LabelSelector | undefined): string 
 /** The requirement limited to possible keys and values; null = matches nothing, undefined = matches everything. */
 function resolve(requirement: Requirement): Requirement | null | undefined {
   const positive = ['exists', 'equals', 'in'].includes(requirement.operator);
-  if (!labelKey.test(requirement.key)) return positive ? null : undefined;
+  if (!isLabelKey(requirement.key)) return positive ? null : undefined;
   switch (requirement.operator) {
     case 'equals':
-      return labelValue.test(requirement.value) ? requirement : null;
+      return isLabelValue(requirement.value) ? requirement : null;
     case 'notEquals':
-      return labelValue.test(requirement.value) ? requirement : undefined;
+      return isLabelValue(requirement.value) ? requirement : undefined;
     case 'in': {
-      const values = requirement.values.filter((value) => labelValue.test(value));
+      const values = requirement.values.filter((value) => isLabelValue(value));
       return values.length === 0 ? null : { ...requirement, values };
     }
     case 'notIn': {
-      const values = requirement.values.filter((value) => labelValue.test(value));
+      const values = requirement.values.filter((value) => isLabelValue(value));
       return values.length === 0 ? undefined : { ...requirement, values };
     }
     default:

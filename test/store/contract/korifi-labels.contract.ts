@@ -6,6 +6,7 @@ import { expectStoreError } from './expect-store-error.ts';
 
 const sha224 = (text: string) => createHash('sha224').update(text).digest('hex');
 const k = (name: string) => `korifi.cloudfoundry.org/${name}`;
+const condition = { type: 'Ready', status: 'True' as const, reason: 'Ready', message: '', lastTransitionTime: '2026-11-27T10:00:00Z' };
 
 export function korifiLabelsContract(fixture: () => StoreFixture): void {
   describe("Korifi's webhook labels, set by our own code", () => {
@@ -48,13 +49,6 @@ export function korifiLabelsContract(fixture: () => StoreFixture): void {
     it('derives labels from status after a status write', async () => {
       const name = uniqueName('org');
       await session().create({ kind: 'CFOrg', metadata: { name, namespace }, spec: { displayName: 'Ready Org' } });
-      const condition = {
-        type: 'Ready',
-        status: 'True' as const,
-        reason: 'Ready',
-        message: '',
-        lastTransitionTime: '2026-11-27T10:00:00Z',
-      };
       const ready = await session().patchStatus({ kind: 'CFOrg', namespace, name }, { guid: name, conditions: [condition] });
       expect(ready.metadata.labels?.[k('ready')]).to.equal('True');
       expect(ready.status?.guid).to.equal(name);
@@ -77,13 +71,6 @@ export function korifiLabelsContract(fixture: () => StoreFixture): void {
       });
       const hostless = await session().patch(ref, { spec: { host: '' } });
       expect(hostless.metadata.labels).not.to.have.property(k('route-host'));
-      const condition = {
-        type: 'Ready',
-        status: 'True' as const,
-        reason: 'Ready',
-        message: '',
-        lastTransitionTime: '2026-11-27T10:00:00Z',
-      };
       expect((await session().patchStatus(ref, { conditions: [condition] })).metadata.labels).not.to.have.property(k('ready'));
       const org = uniqueName('org');
       const orgRef = { kind: 'CFOrg' as const, namespace, name: org };
