@@ -50,6 +50,8 @@ export const kinds = {
   ClusterRole: rbac('ClusterRole', 'clusterroles', false),
   RoleBinding: rbac('RoleBinding', 'rolebindings', true),
   ClusterRoleBinding: rbac('ClusterRoleBinding', 'clusterrolebindings', false),
+  // Name claims that make display names unique per scope (as Korifi's webhooks do with Leases).
+  Lease: { kind: 'Lease', group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true, statusSubresource: false },
 } as const satisfies Record<string, KindDescriptor>;
 
 export type KindName = keyof typeof kinds;

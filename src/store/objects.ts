@@ -64,6 +64,16 @@ export type KindShapes = KorifiShapes & {
   ClusterRole: { rules?: PolicyRule[]; aggregationRule?: unknown };
   RoleBinding: { subjects?: Subject[]; roleRef: RoleRef };
   ClusterRoleBinding: { subjects?: Subject[]; roleRef: RoleRef };
+  Lease: { spec?: LeaseSpec };
+};
+
+/** `coordination.k8s.io/v1` LeaseSpec (times are RFC 3339 with microseconds). */
+export type LeaseSpec = {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
 };
 
 /** An object of kind K as both backends store and return it. */

@@ -53,6 +53,7 @@ const rulesByKind: Partial<Record<string, KindRules>> = {
   ClusterRole: withKnownFields(roleRules(false), ['rules', 'aggregationRule']),
   RoleBinding: withKnownFields(bindingRules(true), ['subjects', 'roleRef']),
   ClusterRoleBinding: withKnownFields(bindingRules(false), ['subjects', 'roleRef']),
+  Lease: withKnownFields(noRules, ['spec']),
 };
 
 export function kindRules(descriptor: KindDescriptor): KindRules {
