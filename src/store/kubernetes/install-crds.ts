@@ -17,7 +17,8 @@ export type InstallCrdsOptions = {
   onApplied?: (crdName: string) => void;
 };
 
-const fieldManager = 'cfapi';
+/** Who owns the fields we apply (server-side apply), for CRDs and ClusterRoles alike. */
+export const fieldManager = 'cfapi';
 const pollIntervalMs = 250;
 
 /**
@@ -74,7 +75,7 @@ async function waitUntilEstablished(api: ApiextensionsV1Api, name: string, deadl
 }
 
 /** The apiserver's own Status message when there is one (client-node's message also dumps every header). */
-function messageOf(error: unknown): string {
+export function messageOf(error: unknown): string {
   if (error instanceof ApiException && typeof error.body === 'string') {
     const status = parseStatus(error.body);
     if (status?.message) return `${error.code} ${status.reason ?? ''}: ${status.message}`;
