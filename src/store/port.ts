@@ -53,6 +53,11 @@ export type Watch = { stop(): void; readonly closed: Promise<void> };
 
 export type WaitOptions = { timeoutMs: number; signal?: AbortSignal };
 
+export type AccessVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+
+/** What an access question is about: a kind, in a namespace (or cluster-wide), optionally one object. */
+export type AccessTarget = { kind: KindName; namespace?: string; name?: string };
+
 export interface StoreSession {
   get<K extends KindName>(ref: Ref<K>): Promise<StoredObject<K>>;
   list<K extends KindName>(kind: K, options?: ListOptions): Promise<ObjectList<K>>;
@@ -86,4 +91,10 @@ export interface StoreSession {
   waitFor<K extends KindName>(ref: Ref<K>, condition: (object: StoredObject<K>) => boolean, options: WaitOptions): Promise<StoredObject<K>>;
   /** Resolves once the object no longer exists; rejects with Timeout otherwise. Needs list and watch. */
   waitForDeletion(ref: Ref, options: WaitOptions): Promise<void>;
+  /**
+   * Whether this session may do `verb` on the target, as Kubernetes' SelfSubjectAccessReview answers it,
+   * without doing it: lets domain code refuse an action before work done as the server could reveal
+   * anything (the privileged session may do everything).
+   */
+  canI(verb: AccessVerb, target: AccessTarget): Promise<boolean>;
 }

@@ -1,7 +1,18 @@
 import { storeErrors } from '../errors.ts';
 import type { KindName } from '../kinds.ts';
 import type { NewObject, StoredObject } from '../objects.ts';
-import type { ListOptions, MergePatch, Ref, StoreSession, WaitOptions, WatchEvent, WatchOptions, WritePreconditions } from '../port.ts';
+import type {
+  AccessTarget,
+  AccessVerb,
+  ListOptions,
+  MergePatch,
+  Ref,
+  StoreSession,
+  WaitOptions,
+  WatchEvent,
+  WatchOptions,
+  WritePreconditions,
+} from '../port.ts';
 import { waitForAbsence, waitForCondition } from '../waiting.ts';
 import type { EmbeddedEngine } from './embedded-engine.ts';
 import { authenticatedGroup, type UserInfo } from './rbac-authorizer.ts';
@@ -105,6 +116,9 @@ export function createSession(engine: EmbeddedEngine, user: UserInfo | undefined
     },
     async waitForDeletion(ref: Ref, options: WaitOptions) {
       return waitForAbsence(session, ref, options);
+    },
+    async canI(verb: AccessVerb, target: AccessTarget) {
+      return user === undefined || engine.policy.allows(user, requestAttributes(verb, target));
     },
   };
   return session;

@@ -5,6 +5,8 @@ import { applyMergePatch } from '../merge-patch.ts';
 import { refOf } from '../refs.ts';
 import type { NewObject, StoredObject } from '../objects.ts';
 import type {
+  AccessTarget,
+  AccessVerb,
   ListOptions,
   MergePatch,
   ObjectList,
@@ -112,6 +114,10 @@ export class LabellingSession implements StoreSession {
 
   waitForDeletion(ref: Ref, options: WaitOptions): Promise<void> {
     return this.#inner.waitForDeletion(ref, options);
+  }
+
+  canI(verb: AccessVerb, target: AccessTarget): Promise<boolean> {
+    return this.#inner.canI(verb, target);
   }
 
   #labelNew<K extends KindName>(object: NewObject<K>): NewObject<K> {

@@ -2,6 +2,8 @@ import { StoreError, storeErrors } from '../errors.ts';
 import { apiVersionOf, kinds, type KindDescriptor, type KindName } from '../kinds.ts';
 import type { NewObject, StoredObject } from '../objects.ts';
 import type {
+  AccessTarget,
+  AccessVerb,
   ListOptions,
   MergePatch,
   ObjectList,
@@ -145,6 +147,29 @@ export class KubernetesSession implements StoreSession {
 
   waitForDeletion(ref: Ref, options: WaitOptions): Promise<void> {
     return waitForAbsence(this, ref, options);
+  }
+
+  /** A SelfSubjectAccessReview made with this session's credentials (every authenticated user may make one). */
+  async canI(verb: AccessVerb, target: AccessTarget): Promise<boolean> {
+    const descriptor = kinds[target.kind];
+    const review = await this.#call<{ status?: { allowed?: boolean } }>({
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: {
+          resourceAttributes: {
+            group: descriptor.group,
+            resource: descriptor.plural,
+            verb,
+            ...(descriptor.namespaced && target.namespace !== undefined ? { namespace: target.namespace } : {}),
+            ...(target.name === undefined ? {} : { name: target.name }),
+          },
+        },
+      },
+    });
+    return review.status?.allowed === true;
   }
 
   /** The collection's current version, for a list answered without asking for objects (still authorized as a list). */

@@ -48,6 +48,24 @@ export function rbacContract(fixture: () => StoreFixture): void {
       await expectStoreError(user.get({ kind: 'Secret', namespace: own, name: 'x' }), 'Forbidden');
     });
 
+    it('answers access questions as the grants decide, without acting', async () => {
+      const identity = await fixture().newUser();
+      await grantInNamespace(fixture(), identity, own, [
+        { apiGroups: [korifi], resources: ['cfapps'], verbs: ['get', 'create'] },
+        { apiGroups: [korifi], resources: ['cfspaces'], verbs: ['patch'], resourceNames: ['only-this'] },
+      ]);
+      const user = fixture().store.as(identity);
+      await eventually(async () => expect(await user.canI('create', { kind: 'CFApp', namespace: own })).to.equal(true));
+      expect(await user.canI('delete', { kind: 'CFApp', namespace: own })).to.equal(false);
+      expect(await user.canI('create', { kind: 'CFApp', namespace: foreign })).to.equal(false);
+      expect(await user.canI('list', { kind: 'CFApp' })).to.equal(false);
+      expect(await user.canI('patch', { kind: 'CFSpace', namespace: own, name: 'only-this' })).to.equal(true);
+      expect(await user.canI('patch', { kind: 'CFSpace', namespace: own, name: 'another' })).to.equal(false);
+      expect(await fixture().store.privileged().canI('delete', { kind: 'CFApp', namespace: foreign })).to.equal(true);
+      // Asking created nothing: the namespace still holds only the app made before these tests.
+      expect((await fixture().store.privileged().list('CFApp', { namespace: own })).items).to.have.length(1);
+    });
+
     it('separates the status subresource and honours resourceNames', async () => {
       const identity = await fixture().newUser();
       await grantInNamespace(fixture(), identity, own, [
