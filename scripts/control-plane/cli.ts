@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   });
   process.stdout.write(
     [
-      `Control plane ready at ${controlPlane.server}; CRDs installed.`,
+      `Control plane ready at ${controlPlane.server}; CRDs and CF ClusterRoles installed.`,
       `Kubeconfig (admin, in system:masters): ${controlPlane.kubeconfigFile}`,
       `Token users (contexts of the same kubeconfig): ${controlPlane.tokenUsers.map((user) => user.name).join(', ')}`,
       '',

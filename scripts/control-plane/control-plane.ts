@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { KeyPair } from '../../src/auth/certificate-authority.ts';
+import { loadClusterRoleManifests } from '../../src/domain/roles/cluster-role-manifests.ts';
+import { installClusterRoles } from '../../src/store/kubernetes/install-cluster-roles.ts';
 import { installCrds } from '../../src/store/kubernetes/install-crds.ts';
 import { preparePki, type ControlPlanePki, type TokenUser } from './pki.ts';
 import { freePort, startProcess, stopProcess, waitUntilReady, type ManagedProcess } from './processes.ts';
@@ -76,6 +78,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     const adminConfig = new KubeConfig();
     adminConfig.loadFromFile(kubeconfigFile);
     await installCrds(adminConfig);
+    // What `npm run crds:install` installs besides the CRDs: the CF roles' ClusterRoles.
+    await installClusterRoles(adminConfig, await loadClusterRoleManifests());
     if (options.controllerManager !== false) {
       const kcmConfig = join(options.stateDir, 'controller-manager.kubeconfig');
       await writeFile(kcmConfig, kubeconfig(server, pki, 'controller-manager'), { mode: 0o600 });

@@ -1,8 +1,6 @@
 import { mkdtemp } from 'node:fs/promises';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startControlPlane, removeState, type ControlPlane } from '../../scripts/control-plane/control-plane.ts';
-import { loadClusterRoleManifests } from '../../src/domain/roles/cluster-role-manifests.ts';
-import { installClusterRoles } from '../../src/store/kubernetes/install-cluster-roles.ts';
 
 let shared: Promise<ControlPlane> | undefined;
 
@@ -16,10 +14,6 @@ export function sharedControlPlane(): Promise<ControlPlane> {
     const stateDir = await mkdtemp('/dev/shm/cfapi-control-plane-');
     const started = Date.now();
     const controlPlane = await startControlPlane({ stateDir });
-    await installClusterRoles(adminKubeConfig(controlPlane), await loadClusterRoleManifests()).catch(async (error: unknown) => {
-      await controlPlane.stop();
-      throw error;
-    });
     // Printed so each run shows the start-up time (the warm target is under 30 s).
     process.stderr.write(`  [control plane ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${controlPlane.server}]\n`);
     return controlPlane;
