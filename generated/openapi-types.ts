@@ -1138,13 +1138,13 @@ export interface paths {
         };
         /**
          * List domains
-         * @description Lists every domain; all domains are shared, so every caller sees the same ones. The cf CLI looks a domain up by name here before creating or mapping a route.
+         * @description Lists every domain to any caller with a CF role (a caller without one gets an empty list); all domains are shared, so `organization_guids` narrows nothing. The cf CLI looks a domain up by name here before creating or mapping a route.
          */
         get: operations["listDomains"];
         put?: never;
         /**
          * Create a domain
-         * @description Creates a shared domain. Private (organization-owned) and internal domains are not supported and are refused with 422, as are names that are not a fully qualified domain name or that overlap an existing domain (`Overlapping domain exists`).
+         * @description Creates a shared domain (admins only); its name is stored in lower case. Refused with 422: `internal: true` (`Internal domains are not supported.`), an `organization` or non-empty `shared_organizations` relationship (`Private domains are not supported; every domain is shared.`), a name that is not a fully qualified domain name, a name already in use, compared case-insensitively (`The domain name "<name>" is already in use.`), and a name that is a subdomain or parent domain of an existing one (`Overlapping domain exists`).
          */
         post: operations["createDomain"];
         delete?: never;
@@ -1169,7 +1169,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a domain
-         * @description Deletes a domain together with the routes made from it; the job in `Location` tracks the deletion.
+         * @description Deletes a domain (admins only); the job in `Location` (`domain.delete~<guid>`) tracks the deletion. With Korifi, its domain controller also deletes the routes made from the domain.
          */
         delete: operations["deleteDomain"];
         options?: never;
@@ -1467,13 +1467,13 @@ export interface paths {
         };
         /**
          * List organizations
-         * @description Lists the organizations the caller holds a role in; an admin sees all of them.
+         * @description Lists the ready organizations the caller holds a role in; an admin sees all of them, and a caller without any CF role sees none. A caller whose client certificate is valid for longer than `certificateWarningHours` gets a warning in `X-Cf-Warnings`.
          */
         get: operations["listOrganizations"];
         put?: never;
         /**
          * Create an organization
-         * @description Creates an organization and its namespace and waits until it is ready. A name already taken (compared case-insensitively) is refused with `Organization '<name>' already exists.`
+         * @description Creates an organization (admins only) and waits until its controller has made its namespace and reported it ready. A name already taken (compared case-insensitively) is refused with 422 `Organization '<name>' already exists.` When the controller does not report the organization ready within `readyTimeoutSeconds`, the answer is 503 CF-ServiceUnavailable; the organization has been created all the same and appears once it is ready.
          */
         post: operations["createOrganization"];
         delete?: never;
@@ -1498,7 +1498,7 @@ export interface paths {
         post?: never;
         /**
          * Delete an organization
-         * @description Deletes an organization with its spaces and everything in them; the job in `Location` tracks the deletion.
+         * @description Deletes an organization with its spaces and everything in them; the job in `Location` (`org.delete~<guid>`) tracks the deletion.
          */
         delete: operations["deleteOrganization"];
         options?: never;
@@ -1543,7 +1543,10 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Get the default domain of an organization */
+        /**
+         * Get the default domain of an organization
+         * @description The configured default domain (`defaultDomain`), which every organization may use; 404 when the organization cannot be seen or the domain does not exist.
+         */
         get: operations["getOrganizationDefaultDomain"];
         put?: never;
         post?: never;
@@ -1625,13 +1628,13 @@ export interface paths {
         };
         /**
          * List spaces
-         * @description Lists the spaces the caller can see through its roles; an admin sees all of them. The cf CLI finds a space by name with `names` and `organization_guids`.
+         * @description Lists the ready spaces the caller can see through its roles (an organization manager's role reaches every space of the organization); an admin sees all of them. The cf CLI finds a space by name with `names` and `organization_guids`.
          */
         get: operations["listSpaces"];
         put?: never;
         /**
          * Create a space
-         * @description Creates a space and its namespace in an organization and waits until it is ready. An organization the caller cannot see is refused with 422 `Invalid organization. Ensure the organization exists and you have access to it.`; a name already taken in the organization (compared case-insensitively) with 422 `Space '<name>' already exists. Name must be unique per organization.`, which the cf CLI treats as success.
+         * @description Creates a space in an organization and waits until its controller has made its namespace and reported it ready. An organization the caller cannot see is refused with 422 `Invalid organization. Ensure the organization exists and you have access to it.`; a name already taken in the organization (compared case-insensitively) with 422 `Space '<name>' already exists. Name must be unique per organization.`, which the cf CLI treats as success. When the controller does not report the space ready within `readyTimeoutSeconds`, the answer is 503 CF-ServiceUnavailable; the space has been created all the same and appears once it is ready.
          */
         post: operations["createSpace"];
         delete?: never;
@@ -1872,7 +1875,7 @@ export interface paths {
         put?: never;
         /**
          * Create a role
-         * @description Gives a user a role in an organization or a space (`cf create-space`, `cf set-org-role`, `cf set-space-role`). A space that cannot be seen, or a user without a role in the space's organization, is refused with 422; so is a role the user already holds, with `User '<name>' already has '<type>' role`, which the cf CLI treats as success.
+         * @description Gives a user a role in an organization or a space (`cf create-space`, `cf set-org-role`, `cf set-space-role`), as the caller, so only those allowed to grant it can (403 otherwise); the user also gets the root-namespace role every CF user needs. Refused with 422: an organization or space that cannot be seen (`Invalid organization. ...`, `Invalid space. ...`), both or neither of them, a space role for a user without a role in the space's organization, and a role the user already holds, with `User '<name>' already has '<type>' role`, which the cf CLI treats as success.
          */
         post: operations["createRole"];
         delete?: never;
@@ -1897,7 +1900,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a role
-         * @description Takes the role away from the user (`cf unset-org-role`, `cf unset-space-role`); the job in `Location` (`role.delete~<guid>`) tracks the deletion.
+         * @description Takes the role away from the user (`cf unset-org-role`, `cf unset-space-role`); the job in `Location` (`role.delete~<guid>`) tracks the deletion. The user's root-namespace role stays, as in Korifi.
          */
         delete: operations["deleteRole"];
         options?: never;
@@ -1914,7 +1917,7 @@ export interface paths {
         };
         /**
          * List users
-         * @description Lists users. The cf CLI calls it with `usernames` (and `origins` with `--origin`) to find the GUID of a user whose role it is about to remove.
+         * @description Lists the users holding roles the caller can see, sorted by name, plus every name asked for in `usernames` or `guids`: Kubernetes has no user objects, so any name is a user and is echoed back (as with Korifi), and a role can be given to a user who holds none yet. A user's GUID is its name. Users have no origin, so `origins` matches only with `uaa`, and no labels, so `label_selector` only lets them through when an empty label set satisfies it. The cf CLI calls it with `usernames` (and `origins` with `--origin`) to find the GUID of a user whose role it is about to change.
          */
         get: operations["listUsers"];
         put?: never;
@@ -1937,7 +1940,7 @@ export interface paths {
         };
         /**
          * Get a user
-         * @description The cf CLI reads it in `cf unset-*-role --client`. A user the caller cannot see is 404 with the detail `User not found`, which the CLI recognises.
+         * @description The cf CLI reads it in `cf unset-*-role --client`. Kubernetes has no user objects, so any GUID names a user: one with no role the caller can see is answered too, with only its name.
          */
         get: operations["getUser"];
         put?: never;
@@ -1953,14 +1956,14 @@ export interface paths {
             query?: never;
             header?: never;
             path: {
-                /** @description The job GUID from a `Location` header, `<operation>~<resource guid>`, e.g. `space.delete~8d6e1f2a-4b3c-4d5e-9f60-7a8b9c0d1e2f`. A GUID of another form is not found. */
+                /** @description The job GUID from a `Location` header, `<operation>~<resource guid>`, e.g. `space.delete~8d6e1f2a-4b3c-4d5e-9f60-7a8b9c0d1e2f`. A GUID of another form or operation, or of a resource that exists but is not being deleted, is not found. */
                 guid: string;
             };
             cookie?: never;
         };
         /**
          * Get a job
-         * @description Reports an asynchronous operation. A deletion is COMPLETE once the resource is gone, PROCESSING while it is going away, and FAILED with one error when it has not gone after a while. A manifest apply is always COMPLETE. Clients poll until the state is COMPLETE or FAILED.
+         * @description Reports a deletion: `org.delete`, `space.delete`, `domain.delete` or `role.delete`. It is COMPLETE once the resource is gone, PROCESSING while it is going away, and FAILED with one error (10008 CF-UnprocessableEntity, `<Type> deletion timed out, check the remaining "<guid>" resource`) when it has not gone after `deletionTimeoutSeconds`. Clients poll until the state is COMPLETE or FAILED.
          */
         get: operations["getJob"];
         put?: never;
@@ -3908,6 +3911,26 @@ export interface components {
                 "application/json": components["schemas"]["Errors"];
             };
         };
+        /** @description A dependency did not do its part in time: the resource was created, but its controller (Korifi, or this server with reconcilers enabled) did not report it ready within `readyTimeoutSeconds`. */
+        ServiceUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "errors": [
+                 *         {
+                 *           "code": 10015,
+                 *           "title": "CF-ServiceUnavailable",
+                 *           "detail": "Organization 'my-org' was created but did not become ready within 120 seconds. Check that its controller (Korifi, or this server with reconcilers enabled) is running."
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["Errors"];
+            };
+        };
     };
     parameters: {
         /** @description A comma-separated list of the names of the resources to return. */
@@ -4007,10 +4030,10 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /** @description Warnings for the cf CLI to print: comma-separated, each URL-encoded. Sent to a caller who holds no CF role (no role binding in the root namespace) on every response of an authenticated operation once the request has been authenticated and validated, errors included: Korifi's `Warning: subject '<kind>/<name>' has no CF roles assigned. ...`. Also sent on the organization list when the caller's client certificate is valid for longer than the configured `certificateWarningHours` (Korifi's short-lived certificate warning). Absent when there is nothing to warn about. */
+        CfWarnings: string;
         /** @description The absolute URL of the job that tracks the asynchronous operation. */
         Location: string;
-        /** @description Warnings for the cf CLI to print: comma-separated, each URL-encoded. Sent, for example, to users without any CF role, and on the organization list to users whose client certificate is long-lived. */
-        CfWarnings: string;
     };
     pathItems: never;
 }
@@ -4168,6 +4191,7 @@ export interface operations {
             /** @description The caller's identity. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4239,6 +4263,7 @@ export interface operations {
             /** @description The envelopes. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4301,6 +4326,7 @@ export interface operations {
             /** @description A page of apps. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4344,6 +4370,7 @@ export interface operations {
             /** @description The new app. */
             201: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4372,6 +4399,7 @@ export interface operations {
             /** @description The app. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4399,6 +4427,7 @@ export interface operations {
             202: {
                 headers: {
                     Location: components["headers"]["Location"];
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4438,6 +4467,7 @@ export interface operations {
             /** @description The updated app. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4467,6 +4497,7 @@ export interface operations {
             /** @description The started app. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4495,6 +4526,7 @@ export interface operations {
             /** @description The stopped app. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4522,6 +4554,7 @@ export interface operations {
             /** @description The restarted app. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4550,6 +4583,7 @@ export interface operations {
             /** @description The app's environment, by origin. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4576,6 +4610,7 @@ export interface operations {
             /** @description The app's user-provided environment variables. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4615,6 +4650,7 @@ export interface operations {
             /** @description All of the app's user-provided environment variables after the change. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4644,6 +4680,7 @@ export interface operations {
             /** @description The droplet the app runs. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4689,6 +4726,7 @@ export interface operations {
             /** @description The app's current-droplet relationship. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4727,6 +4765,7 @@ export interface operations {
             /** @description A page of the app's droplets. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4766,6 +4805,7 @@ export interface operations {
             /** @description A page of the app's packages. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4803,6 +4843,7 @@ export interface operations {
             /** @description A page of the app's routes. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4833,6 +4874,7 @@ export interface operations {
             /** @description The feature. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4859,6 +4901,7 @@ export interface operations {
             /** @description Whether SSH is enabled, and why not. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4901,6 +4944,7 @@ export interface operations {
             /** @description A page of processes. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4928,6 +4972,7 @@ export interface operations {
             /** @description The process, with its command. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4969,6 +5014,7 @@ export interface operations {
             /** @description The updated process. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5008,6 +5054,7 @@ export interface operations {
             /** @description The scaled process. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5037,6 +5084,7 @@ export interface operations {
             /** @description One entry per instance, sorted by index. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5065,6 +5113,7 @@ export interface operations {
             /** @description The instance is being restarted. */
             204: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5098,6 +5147,7 @@ export interface operations {
             /** @description A page of the app's processes. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5128,6 +5178,7 @@ export interface operations {
             /** @description The process, with its command. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5156,6 +5207,7 @@ export interface operations {
             /** @description One entry per instance, sorted by index. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5193,6 +5245,7 @@ export interface operations {
             /** @description The scaled process. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5226,6 +5279,7 @@ export interface operations {
             /** @description The instance is being restarted. */
             204: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -5257,6 +5311,7 @@ export interface operations {
             /** @description An empty page. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5303,6 +5358,7 @@ export interface operations {
             /** @description A page of tasks. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5330,6 +5386,7 @@ export interface operations {
             /** @description The task. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5369,6 +5426,7 @@ export interface operations {
             /** @description The updated task. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5398,6 +5456,7 @@ export interface operations {
             /** @description The cancellation has been accepted; the body is the task. */
             202: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5426,6 +5485,7 @@ export interface operations {
             /** @description The cancellation has been accepted; the body is the task. */
             202: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5469,6 +5529,7 @@ export interface operations {
             /** @description A page of the app's tasks. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5508,6 +5569,7 @@ export interface operations {
             /** @description The new task. */
             201: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5551,6 +5613,7 @@ export interface operations {
             /** @description A page of builds. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5586,6 +5649,7 @@ export interface operations {
             /** @description The new build, staging. */
             201: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5614,6 +5678,7 @@ export interface operations {
             /** @description The build. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5653,6 +5718,7 @@ export interface operations {
             /** @description The updated build (never sent; see the description). */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5688,6 +5754,7 @@ export interface operations {
             /** @description A page of buildpacks. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5723,6 +5790,7 @@ export interface operations {
             /** @description A page of stacks. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5766,6 +5834,7 @@ export interface operations {
             /** @description A page of droplets. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5793,6 +5862,7 @@ export interface operations {
             /** @description The droplet. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5835,6 +5905,7 @@ export interface operations {
             /** @description The updated droplet. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5882,6 +5953,7 @@ export interface operations {
             /** @description A page of packages. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5910,6 +5982,7 @@ export interface operations {
             /** @description The new package. */
             201: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5938,6 +6011,7 @@ export interface operations {
             /** @description The package. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5977,6 +6051,7 @@ export interface operations {
             /** @description The updated package. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6010,6 +6085,7 @@ export interface operations {
             /** @description The package with its bits. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6046,6 +6122,7 @@ export interface operations {
             /** @description A page of droplets. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6086,6 +6163,7 @@ export interface operations {
             /** @description A page of deployments. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6129,6 +6207,7 @@ export interface operations {
             /** @description The new deployment. */
             201: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6157,6 +6236,7 @@ export interface operations {
             /** @description The deployment. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6198,6 +6278,7 @@ export interface operations {
             /** @description The files already held; always none. */
             201: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6237,6 +6318,7 @@ export interface operations {
             /** @description A page of domains. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6276,6 +6358,7 @@ export interface operations {
             /** @description The new domain. */
             201: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6304,6 +6387,7 @@ export interface operations {
             /** @description The domain. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6331,6 +6415,7 @@ export interface operations {
             202: {
                 headers: {
                     Location: components["headers"]["Location"];
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6372,6 +6457,7 @@ export interface operations {
             /** @description The updated domain. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6425,6 +6511,7 @@ export interface operations {
             /** @description A page of routes. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6471,6 +6558,7 @@ export interface operations {
             /** @description The new route. */
             201: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6499,6 +6587,7 @@ export interface operations {
             /** @description The route. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6526,6 +6615,7 @@ export interface operations {
             202: {
                 headers: {
                     Location: components["headers"]["Location"];
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6564,6 +6654,7 @@ export interface operations {
             /** @description The updated route. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6593,6 +6684,7 @@ export interface operations {
             /** @description The route's destinations. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6634,6 +6726,7 @@ export interface operations {
             /** @description All destinations of the route after the insert. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6665,6 +6758,7 @@ export interface operations {
             /** @description The destination is removed. */
             204: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6721,6 +6815,7 @@ export interface operations {
             /** @description A page of service instances. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6770,6 +6865,7 @@ export interface operations {
             /** @description The new user-provided service instance. */
             201: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6780,6 +6876,7 @@ export interface operations {
             202: {
                 headers: {
                     Location: components["headers"]["Location"];
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6817,6 +6914,7 @@ export interface operations {
             /** @description The service instance. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6849,6 +6947,7 @@ export interface operations {
             202: {
                 headers: {
                     Location: components["headers"]["Location"];
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6856,6 +6955,7 @@ export interface operations {
             /** @description The user-provided service instance is deleted. */
             204: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6897,6 +6997,7 @@ export interface operations {
             /** @description The updated service instance. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6926,6 +7027,7 @@ export interface operations {
             /** @description The credentials. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6970,6 +7072,7 @@ export interface operations {
             /** @description A page of bindings. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7015,6 +7118,7 @@ export interface operations {
             /** @description The new binding. */
             201: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7025,6 +7129,7 @@ export interface operations {
             202: {
                 headers: {
                     Location: components["headers"]["Location"];
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7052,6 +7157,7 @@ export interface operations {
             /** @description The binding. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7079,6 +7185,7 @@ export interface operations {
             202: {
                 headers: {
                     Location: components["headers"]["Location"];
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7086,6 +7193,7 @@ export interface operations {
             /** @description The binding is deleted. */
             204: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7124,6 +7232,7 @@ export interface operations {
             /** @description The updated binding. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7153,6 +7262,7 @@ export interface operations {
             /** @description The binding's credentials and related settings. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7187,6 +7297,7 @@ export interface operations {
             /** @description An empty page. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7259,6 +7370,7 @@ export interface operations {
             /** @description The new organization. */
             201: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7269,6 +7381,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
         };
     };
@@ -7287,6 +7400,7 @@ export interface operations {
             /** @description The organization. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7314,6 +7428,7 @@ export interface operations {
             202: {
                 headers: {
                     Location: components["headers"]["Location"];
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7353,6 +7468,7 @@ export interface operations {
             /** @description The updated organization. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7395,6 +7511,7 @@ export interface operations {
             /** @description A page of domains. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7423,6 +7540,7 @@ export interface operations {
             /** @description The domain new routes use when none is named. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7449,6 +7567,7 @@ export interface operations {
             /** @description The (empty) relationship. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7493,6 +7612,7 @@ export interface operations {
             /** @description An empty page. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7530,6 +7650,7 @@ export interface operations {
             /** @description An empty page. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7571,6 +7692,7 @@ export interface operations {
             /** @description A page of spaces. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7611,6 +7733,7 @@ export interface operations {
             /** @description The new space. */
             201: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7621,6 +7744,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["UnprocessableEntity"];
+            503: components["responses"]["ServiceUnavailable"];
             default: components["responses"]["Error"];
         };
     };
@@ -7642,6 +7766,7 @@ export interface operations {
             /** @description The space. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7671,6 +7796,7 @@ export interface operations {
             202: {
                 headers: {
                     Location: components["headers"]["Location"];
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7710,6 +7836,7 @@ export interface operations {
             /** @description The updated space. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7739,6 +7866,7 @@ export interface operations {
             /** @description The (empty) relationship. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7769,6 +7897,7 @@ export interface operations {
             202: {
                 headers: {
                     Location: components["headers"]["Location"];
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7801,6 +7930,7 @@ export interface operations {
             /** @description An empty page. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7834,6 +7964,7 @@ export interface operations {
             /** @description An empty page. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7864,6 +7995,7 @@ export interface operations {
             /** @description The feature. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7903,6 +8035,7 @@ export interface operations {
             202: {
                 headers: {
                     Location: components["headers"]["Location"];
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7934,6 +8067,7 @@ export interface operations {
             /** @description The diff. */
             202: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7963,6 +8097,7 @@ export interface operations {
             /** @description The manifest, as YAML. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8005,6 +8140,7 @@ export interface operations {
             /** @description A page of roles. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8050,6 +8186,7 @@ export interface operations {
             /** @description The new role. */
             201: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8078,6 +8215,7 @@ export interface operations {
             /** @description The role. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8105,6 +8243,7 @@ export interface operations {
             202: {
                 headers: {
                     Location: components["headers"]["Location"];
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8142,6 +8281,7 @@ export interface operations {
             /** @description A page of users. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8169,6 +8309,7 @@ export interface operations {
             /** @description The user. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8203,7 +8344,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The job GUID from a `Location` header, `<operation>~<resource guid>`, e.g. `space.delete~8d6e1f2a-4b3c-4d5e-9f60-7a8b9c0d1e2f`. A GUID of another form is not found. */
+                /** @description The job GUID from a `Location` header, `<operation>~<resource guid>`, e.g. `space.delete~8d6e1f2a-4b3c-4d5e-9f60-7a8b9c0d1e2f`. A GUID of another form or operation, or of a resource that exists but is not being deleted, is not found. */
                 guid: string;
             };
             cookie?: never;
@@ -8213,6 +8354,7 @@ export interface operations {
             /** @description The job. */
             200: {
                 headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
                     [name: string]: unknown;
                 };
                 content: {
