@@ -4,19 +4,26 @@ import { openBackend } from './backends/open-backend.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { loadDocument } from './http/openapi-document.ts';
 import { createLogger } from './logger.ts';
+import { RoleWarnings } from './domain/role-warnings.ts';
 import { startServer } from './server.ts';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { config: { type: 'string' }, backend: { type: 'string' }, kubeconfig: { type: 'string' }, context: { type: 'string' } },
+    options: {
+      config: { type: 'string' },
+      backend: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+      reconcilers: { type: 'boolean' },
+    },
   });
   const config = await loadConfig({ file: values.config ?? process.env['CFAPI_CONFIG'], overrides: flagOverrides(values) });
   const logger = createLogger(config.logLevel);
-  const backend = await openBackend(config);
+  const backend = await openBackend(config, logger);
   const document = await loadDocument();
   const app = createApp({
     document,
-    runtime: { config, startedAt: new Date() },
+    runtime: { config, startedAt: new Date(), store: backend.store, roleWarnings: new RoleWarnings(backend.store, config.rootNamespace) },
     authenticator: backend.authenticator,
     logger,
   });
@@ -43,11 +50,21 @@ async function main(): Promise<void> {
   );
 }
 
-type Flags = { backend?: string | undefined; kubeconfig?: string | undefined; context?: string | undefined };
+type Flags = {
+  backend?: string | undefined;
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  reconcilers?: boolean | undefined;
+};
 
 /** Command-line flags, applied over the file and the environment. */
 function flagOverrides(flags: Flags): Record<string, unknown> {
-  const byPath = { backend: flags.backend, 'kubernetes.kubeconfig': flags.kubeconfig, 'kubernetes.context': flags.context };
+  const byPath = {
+    backend: flags.backend,
+    'kubernetes.kubeconfig': flags.kubeconfig,
+    'kubernetes.context': flags.context,
+    reconcilers: flags.reconcilers,
+  };
   return Object.fromEntries(Object.entries(byPath).filter(([, value]) => value !== undefined));
 }
 

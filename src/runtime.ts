@@ -1,7 +1,13 @@
 import type { Config } from './config/schema.ts';
+import type { RoleWarnings } from './domain/role-warnings.ts';
+import type { Store } from './store/port.ts';
 
-/** Process-wide facts handlers may read; later issues add the store and services here. */
+/** Process-wide facts and services handlers may use. */
 export type Runtime = {
   config: Config;
   startedAt: Date;
+  /** The backend's store, with Korifi's webhook labels set on every write. */
+  store: Store;
+  /** Tells whether a caller holds any CF role (the `X-Cf-Warnings` of role-less users). */
+  roleWarnings: RoleWarnings;
 };

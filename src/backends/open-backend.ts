@@ -11,6 +11,9 @@ import { loadServerKubeConfig } from '../store/kubernetes/server-kubeconfig.ts';
 import { isStoreError } from '../store/errors.ts';
 import { withKorifiLabels } from '../store/korifi-labels/labelled-store.ts';
 import type { Store } from '../store/port.ts';
+import { describePlatformChanges, ensurePlatform } from '../domain/platform/bootstrap.ts';
+import type { Logger } from '../logger.ts';
+import { startTenancyReconcilers } from '../reconcilers/index.ts';
 
 /** A storage backend with the authenticator that belongs to it, and a line that tells people how to log in. */
 export type Backend = {
@@ -22,8 +25,39 @@ export type Backend = {
   close(): Promise<void>;
 };
 
-export async function openBackend(config: Config): Promise<Backend> {
-  return config.backend === 'kubernetes' ? openKubernetesBackend(config) : openEmbeddedBackend(config);
+/**
+ * Opens the configured backend and makes it ready to serve: the platform objects the API relies on
+ * (root namespace, default domain; on the embedded store also the CF ClusterRoles and a first admin)
+ * and, when enabled, the in-process org/space reconcilers.
+ */
+export async function openBackend(config: Config, logger: Logger): Promise<Backend> {
+  const embedded = config.backend === 'embedded';
+  const backend = embedded ? await openEmbeddedBackend(config) : await openKubernetesBackend(config);
+  try {
+    const platformOptions = {
+      rootNamespace: config.rootNamespace,
+      defaultDomain: config.defaultDomain,
+      installClusterRoles: embedded,
+      ...(embedded ? { initialAdmin: 'admin' } : {}),
+    };
+    const changes = await ensurePlatform(backend.store.privileged(), platformOptions);
+    const reconcilers =
+      (config.reconcilers ?? embedded)
+        ? await startTenancyReconcilers(backend.store, { rootNamespace: config.rootNamespace, logger })
+        : undefined;
+    const platform = `${describePlatformChanges(changes, platformOptions)}\nOrg/space reconcilers: ${reconcilers ? 'running in this process' : "off (Korifi's controllers are expected)"}\n`;
+    return {
+      ...backend,
+      describe: () => `${backend.describe()}${platform}`,
+      close: async () => {
+        await reconcilers?.stop();
+        await backend.close();
+      },
+    };
+  } catch (error) {
+    await backend.close();
+    throw error;
+  }
 }
 
 async function openEmbeddedBackend(config: Config): Promise<Backend> {

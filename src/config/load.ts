@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { configSchema, type Config } from './schema.ts';
 
 /** Environment variables that override the file, each naming a config path and how to read it. */
-const environmentOverrides: Record<string, { path: string[]; kind: 'string' | 'number' }> = {
+const environmentOverrides: Record<string, { path: string[]; kind: 'string' | 'number' | 'boolean' }> = {
   CFAPI_LISTEN_HOST: { path: ['listen', 'host'], kind: 'string' },
   CFAPI_LISTEN_PORT: { path: ['listen', 'port'], kind: 'number' },
   CFAPI_EXTERNAL_URL: { path: ['externalUrl'], kind: 'string' },
@@ -17,6 +17,7 @@ const environmentOverrides: Record<string, { path: string[]; kind: 'string' | 'n
   CFAPI_KUBE_CONTEXT: { path: ['kubernetes', 'context'], kind: 'string' },
   CFAPI_ROOT_NAMESPACE: { path: ['rootNamespace'], kind: 'string' },
   CFAPI_DEFAULT_DOMAIN: { path: ['defaultDomain'], kind: 'string' },
+  CFAPI_RECONCILERS: { path: ['reconcilers'], kind: 'boolean' },
   CFAPI_DEFAULT_PAGE_SIZE: { path: ['list', 'defaultPageSize'], kind: 'number' },
   CFAPI_LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
   CFAPI_INFO_NAME: { path: ['info', 'name'], kind: 'string' },
@@ -81,12 +82,19 @@ function applyEnvironment(target: Record<string, unknown>, env: NodeJS.ProcessEn
   for (const [name, { path, kind }] of Object.entries(environmentOverrides)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    const parsed = kind === 'number' ? Number(value) : value;
-    if (kind === 'number' && !Number.isFinite(parsed)) {
-      throw new ConfigError(`${name} must be a number, got "${value}"`);
-    }
-    setPath(target, path, parsed);
+    setPath(target, path, parseEnvironmentValue(name, value, kind));
   }
+}
+
+function parseEnvironmentValue(name: string, value: string, kind: 'string' | 'number' | 'boolean'): unknown {
+  if (kind === 'string') return value;
+  if (kind === 'boolean') {
+    if (value !== 'true' && value !== 'false') throw new ConfigError(`${name} must be true or false, got "${value}"`);
+    return value === 'true';
+  }
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) throw new ConfigError(`${name} must be a number, got "${value}"`);
+  return parsed;
 }
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {

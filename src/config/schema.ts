@@ -38,6 +38,17 @@ export const configSchema = z
       .max(63)
       .default('cf'),
     defaultDomain: z.string().min(1).default('apps.localhost'),
+    /** After how long a deletion that has not finished is reported as a FAILED job. */
+    deletionTimeoutSeconds: z.number().positive().default(120),
+    /** How long org and space creation wait for their controller to report them ready. */
+    readyTimeoutSeconds: z.number().positive().default(120),
+    /**
+     * Run the org/space reconcilers in this process (namespaces, role propagation, readiness, deletion).
+     * Default: on for the embedded backend, off for kubernetes (where Korifi's controllers may run).
+     */
+    reconcilers: z.boolean().optional(),
+    /** Warn on the org list when a client certificate is valid for longer than this (Korifi's default: 168 h). */
+    certificateWarningHours: z.number().positive().default(168),
     info: z
       .object({
         name: z.string().default('cf-k8s-api'),

@@ -84,3 +84,7 @@ export const notImplemented = (operationId: string): ApiError =>
 /** Anything unexpected; the cause is logged, never sent. */
 export const unknownError = (cause?: unknown): ApiError =>
   new ApiError({ status: 500, code: 10001, title: 'UnknownError', detail: 'An unknown error occurred.', cause });
+
+/** A dependency did not do its part in time (a resource that never became ready); worth retrying later. */
+export const serviceUnavailable = (detail: string): ApiError =>
+  new ApiError({ status: 503, code: 10015, title: 'CF-ServiceUnavailable', detail });

@@ -1,5 +1,11 @@
 import type { HandlerMap } from '../http/operation.ts';
+import { domainHandlers } from './domains.ts';
 import { identityHandlers } from './identity.ts';
+import { jobHandlers } from './jobs.ts';
+import { organizationHandlers } from './organizations.ts';
+import { roleHandlers } from './roles.ts';
+import { spaceHandlers } from './spaces.ts';
+import { userHandlers } from './users.ts';
 import { infoHandlers } from './info.ts';
 import { logCacheHandlers } from './log-cache.ts';
 import { notImplementedHandlers } from './not-implemented.ts';
@@ -17,6 +23,12 @@ export const handlers = {
   ...identityHandlers,
   ...logCacheHandlers,
   ...unsupportedFeatureHandlers,
+  ...organizationHandlers,
+  ...spaceHandlers,
+  ...domainHandlers,
+  ...roleHandlers,
+  ...userHandlers,
+  ...jobHandlers,
   ...notImplementedHandlers([
     // Log Cache
     'readLogCacheEnvelopes',
@@ -87,12 +99,6 @@ export const handlers = {
     'getDeployment',
     // Resource Matches
     'createResourceMatch',
-    // Domains
-    'listDomains',
-    'createDomain',
-    'getDomain',
-    'updateDomain',
-    'deleteDomain',
     // Routes
     'listRoutes',
     'createRoute',
@@ -116,39 +122,11 @@ export const handlers = {
     'updateServiceCredentialBinding',
     'deleteServiceCredentialBinding',
     'getServiceCredentialBindingDetails',
-    // Organizations
-    'listOrganizations',
-    'createOrganization',
-    'getOrganization',
-    'updateOrganization',
-    'deleteOrganization',
-    'listOrganizationDomains',
-    'getOrganizationDefaultDomain',
-    'getOrganizationDefaultIsolationSegment',
     // Spaces
-    'listSpaces',
-    'createSpace',
-    'getSpace',
-    'updateSpace',
-    'deleteSpace',
-    'getSpaceIsolationSegment',
     'deleteSpaceUnmappedRoutes',
-    'listSpaceRunningSecurityGroups',
-    'listSpaceStagingSecurityGroups',
-    'getSpaceFeature',
     // Manifests
     'applySpaceManifest',
     'createSpaceManifestDiff',
     'getAppManifest',
-    // Roles
-    'listRoles',
-    'createRole',
-    'getRole',
-    'deleteRole',
-    // Users
-    'listUsers',
-    'getUser',
-    // Jobs
-    'getJob',
   ]),
 } satisfies HandlerMap;

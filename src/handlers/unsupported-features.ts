@@ -7,7 +7,7 @@ import { paginate, type Page } from '../lists/pagination.ts';
  * services): always an empty page, with correct pagination, so the cf CLI commands that read them
  * (`cf org`, `cf routes`) work.
  */
-function emptyPage(query: { page?: number; per_page?: number }, scope: Scope): Page<never> {
+export function emptyPage(query: { page?: number; per_page?: number }, scope: Scope): Page<never> {
   return paginate([], pageRequest(query, scope.runtime.config.list.defaultPageSize), scope.requestUrl);
 }
 

@@ -42,6 +42,8 @@ export function dispatcher(options: DispatcherOptions): (ctx: Context) => Promis
     const path = operation.typedPathParams(match.pathParams);
     const body = operation.body ? await readBody(operation, ctx) : undefined;
     const scope = new RequestScope({ auth, ctx, externalUrl, runtime: options.runtime });
+    // Set before the handler runs, so error responses carry the warnings too.
+    if (auth) for (const warning of await options.runtime.roleWarnings.warningsFor(auth.identity)) scope.warn(warning);
     const response = await handlers[operation.operationId]!({ path, query, body }, scope);
     writeResponse(ctx, response);
   };
@@ -66,6 +68,7 @@ class RequestScope implements Scope {
   readonly #ctx: Context;
   readonly #externalUrl: URL;
   #url: URL | undefined;
+  readonly #warnings: string[] = [];
 
   constructor(parts: { auth: Scope['auth']; ctx: Context; externalUrl: URL; runtime: Runtime }) {
     this.auth = parts.auth;
@@ -82,6 +85,12 @@ class RequestScope implements Scope {
     this.#url ??= requestUrl(this.#externalUrl, this.#ctx);
     return this.#url;
   }
+
+  /** The cf CLI splits the header on commas and URL-decodes each warning, so each is encoded. */
+  warn(message: string): void {
+    this.#warnings.push(encodeURIComponent(message));
+    this.#ctx.set('X-Cf-Warnings', this.#warnings.join(','));
+  }
 }
 
 function requestUrl(externalUrl: URL, ctx: Context): URL {
@@ -92,12 +101,14 @@ function requestUrl(externalUrl: URL, ctx: Context): URL {
 }
 
 function writeResponse(ctx: Context, response: LooseResponse): void {
-  ctx.status = response.status;
   for (const [name, value] of Object.entries(response.headers ?? {})) ctx.set(name, value);
   if (response.body === undefined) {
+    // Koa turns a null body into 204 unless the status is set after it (a 202 has no body either).
     ctx.body = null;
+    ctx.status = response.status;
     return;
   }
+  ctx.status = response.status;
   if (response.contentType) ctx.type = response.contentType;
   ctx.body = response.body;
 }

@@ -39,6 +39,8 @@ export type Scope = {
   /** The request's URL as the client addressed it, built on the configured external URL (made on first use). */
   readonly requestUrl: URL;
   runtime: Runtime;
+  /** Adds a warning the response carries in `X-Cf-Warnings` (the cf CLI prints each). */
+  warn(message: string): void;
 };
 
 export type OperationHandler<K extends OperationId> = (request: OpRequest<K>, scope: Scope) => Promise<OpResponse<K>>;

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { parse as parseYaml } from 'yaml';
 import { createApp } from '../../src/app.ts';
+import type { ControlPlane } from '../../scripts/control-plane/control-plane.ts';
 import { openLocalIdentity } from '../../src/auth/embedded/local-identity.ts';
+import { openBackend } from '../../src/backends/open-backend.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { RoleWarnings } from '../../src/domain/role-warnings.ts';
+import { newRoleBinding } from '../../src/domain/roles/role-binding.ts';
+import type { Store } from '../../src/store/port.ts';
+import { uniqueName } from '../store/fixture.ts';
+import { sharedControlPlane } from './control-plane.ts';
 import type { Authenticator } from '../../src/auth/identity.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
@@ -19,13 +27,20 @@ export type UserCredentials = { name: string; token: string; certificatePem: str
 export type TestResponse = { status: number; headers: Headers; body: unknown; text: string };
 
 export type TestServer = {
+  backend: 'embedded' | 'kubernetes';
   /** Where the server listens; requests go here. */
   url: string;
   /** The configured external URL; links and Location headers use it. */
   externalUrl: string;
   dataDir: string;
   kubeconfigPath: string;
+  /** A user holding the CF admin role. */
   admin: UserCredentials;
+  /** A new user the backend authenticates, with no CF role. */
+  newUser: (name: string) => Promise<UserCredentials>;
+  config: Config;
+  /** The backend's store, for looking behind the API in tests. */
+  store: Store;
   /** Log lines the server wrote, parsed. */
   logs: Record<string, unknown>[];
   /** Sends a request and checks the response against the OpenAPI document before returning it. */
@@ -35,14 +50,24 @@ export type TestServer = {
 
 let checker: Promise<ContractChecker> | undefined;
 
-/** Starts a real server in this process on a free port, with a fresh data directory. */
+/** Starts a real server in this process on a free port, with a fresh data directory (and, on Kubernetes, its own root namespace). */
 export async function startTestServer(
-  options: { config?: ConfigInput; authenticator?: Authenticator; handlers?: HandlerMap } = {},
+  options: { backend?: 'embedded' | 'kubernetes'; config?: ConfigInput; authenticator?: Authenticator; handlers?: HandlerMap } = {},
 ): Promise<TestServer> {
+  const backendName = options.backend ?? 'embedded';
   const dataDir = await mkdtemp(join(tmpdir(), 'cf-api-test-'));
+  const controlPlane = backendName === 'kubernetes' ? await sharedControlPlane() : undefined;
   const config = validateConfig({
     externalUrl: 'https://api.example.test',
     logLevel: 'debug',
+    ...(controlPlane
+      ? {
+          backend: 'kubernetes',
+          kubernetes: { kubeconfig: controlPlane.kubeconfigFile },
+          rootNamespace: uniqueName('cf'),
+          reconcilers: true,
+        }
+      : {}),
     ...options.config,
     listen: { host: '127.0.0.1', port: 0 },
     dataDir,
@@ -54,28 +79,64 @@ export async function startTestServer(
       done();
     },
   });
-  const identity = await openLocalIdentity(dataDir, config.externalUrl);
+  const logger = createLogger('debug', sink);
+  const backend = await openBackend(config, logger);
+  const users = controlPlane
+    ? kubernetesUsers(controlPlane, backend.store, config.rootNamespace)
+    : await embeddedUsers(dataDir, config.externalUrl);
   const app = createApp({
     document: await loadDocument(),
-    runtime: { config, startedAt: new Date() },
-    authenticator: options.authenticator ?? identity.authenticator,
-    logger: createLogger('debug', sink),
+    runtime: { config, startedAt: new Date(), store: backend.store, roleWarnings: new RoleWarnings(backend.store, config.rootNamespace) },
+    authenticator: options.authenticator ?? backend.authenticator,
+    logger,
     ...(options.handlers ? { handlers: options.handlers } : {}),
   });
   const running = await startServer(app, config);
   const request = (path: string, init: RequestInit = {}) => contractFetch(running.url, path, init);
   return {
+    backend: backendName,
     url: running.url,
     externalUrl: config.externalUrl,
     dataDir,
-    kubeconfigPath: identity.kubeconfigPath,
-    admin: await readKubeconfigUser(identity.kubeconfigPath, 'admin'),
+    kubeconfigPath: join(dataDir, 'kubeconfig'),
+    admin: await users.admin(),
+    newUser: users.newUser,
+    config,
+    store: backend.store,
     logs,
     request,
     stop: async () => {
       await running.stop();
+      await backend.close();
       await rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+type TestUsers = { admin: () => Promise<UserCredentials>; newUser: (name: string) => Promise<UserCredentials> };
+
+/** Embedded users live in the data directory: the first one is the CF admin the server made at start. */
+async function embeddedUsers(dataDir: string, externalUrl: string): Promise<TestUsers> {
+  const identity = await openLocalIdentity(dataDir, externalUrl);
+  return {
+    admin: () => readKubeconfigUser(identity.kubeconfigPath, 'admin'),
+    newUser: async (name) => {
+      await identity.addUser(name);
+      return readKubeconfigUser(identity.kubeconfigPath, name);
+    },
+  };
+}
+
+/** Kubernetes users have certificates from the control plane's CA; the admin gets the CF admin role in this server's root namespace. */
+function kubernetesUsers(controlPlane: ControlPlane, store: Store, rootNamespace: string): TestUsers {
+  const newUser = async (name: string) => ({ name, token: '', ...(await controlPlane.issueUser(name)) });
+  return {
+    admin: async () => {
+      const admin = await newUser(uniqueName('cf-admin'));
+      await store.privileged().create(newRoleBinding('admin', admin.name, rootNamespace));
+      return admin;
+    },
+    newUser,
   };
 }
 
@@ -104,7 +165,7 @@ export function serverForSuite(options: Parameters<typeof startTestServer>[0] = 
   const suite = {} as SuiteServer;
   before(async () => {
     suite.server = await startTestServer(options);
-    suite.admin = authHeaders.bearer(suite.server.admin);
+    suite.admin = authHeaders.forUser(suite.server.admin);
   });
   after(() => suite.server.stop());
   return suite;
@@ -128,6 +189,8 @@ export async function readKubeconfigUser(kubeconfigPath: string, name: string): 
 
 /** `Authorization` header values the cf CLI would send for a user. */
 export const authHeaders = {
+  /** The bearer token when the user has one (embedded users), else the client certificate. */
+  forUser: (user: UserCredentials) => (user.token === '' ? authHeaders.clientCert(user) : authHeaders.bearer(user)),
   bearer: (user: UserCredentials) => ({ Authorization: `Bearer ${user.token}` }),
   clientCert: (user: UserCredentials) => ({
     Authorization: `ClientCert ${Buffer.from(user.certificatePem + user.privateKeyPem).toString('base64')}`,

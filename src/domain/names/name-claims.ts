@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { apiVersionOf, kinds } from '../../store/kinds.ts';
+import { isStoreError } from '../../store/errors.ts';
+import type { StoredObject } from '../../store/objects.ts';
+import type { StoreSession } from '../../store/port.ts';
+
+/**
+ * Display names that must be unique in a scope (org names in the root namespace, space names in their
+ * org) are claimed with a Lease named after the lower-cased name, as Korifi's webhooks do: creating the
+ * Lease is atomic on both backends, so two requests (or two server replicas) cannot both win. Once the
+ * resource exists the Lease is owned by it, so the garbage collector frees the name when it goes.
+ */
+export type NameClaim = {
+  /** The scope: the namespace the claim (and the uniqueness) lives in. */
+  namespace: string;
+  /** What kind of name this is (`cforg`, `cfspace`), so kinds do not collide. */
+  entityType: string;
+  name: string;
+  /** The GUID of the resource that holds the name. */
+  holder: string;
+};
+
+/** A claim whose holder never appeared (its request died between claim and create) is taken over after this. */
+const abandonedAfterMs = 60_000;
+
+export function claimName(claim: NameClaim): string {
+  return `cfapi-name-${createHash('sha1').update(`${claim.entityType}::${claim.name.toLowerCase()}`).digest('hex')}`;
+}
+
+/**
+ * Claims the name for `claim.holder`. Resolves to false when another resource holds it. `holderExists`
+ * tells whether a holder named in an existing claim is still there.
+ */
+export async function claim(server: StoreSession, claim: NameClaim, holderExists: (guid: string) => Promise<boolean>): Promise<boolean> {
+  const lease = leaseOf(claim);
+  try {
+    await server.create(lease);
+    return true;
+  } catch (error) {
+    if (!isStoreError(error, 'AlreadyExists')) throw error;
+  }
+  const existing = await server.get({ kind: 'Lease', namespace: claim.namespace, name: lease.metadata.name });
+  const holder = existing.spec?.holderIdentity ?? '';
+  if (holder === claim.holder) return true;
+  if (!isAbandoned(existing) || (await holderExists(holder))) return false;
+  await server.update({ ...existing, metadata: { ...existing.metadata, ownerReferences: [] }, spec: lease.spec });
+  return true;
+}
+
+/** Gives the claim to the resource, so it goes when the resource goes. */
+export async function bindClaim(server: StoreSession, claim: NameClaim, owner: StoredObject): Promise<void> {
+  await server.patch(
+    { kind: 'Lease', namespace: claim.namespace, name: claimName(claim) },
+    {
+      metadata: {
+        ownerReferences: [{ apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid ?? '' }],
+      },
+    },
+  );
+}
+
+/** Frees a name this holder claimed (after a failed create, or a rename). */
+export async function releaseClaim(server: StoreSession, claim: NameClaim): Promise<void> {
+  const ref = { kind: 'Lease' as const, namespace: claim.namespace, name: claimName(claim) };
+  try {
+    const existing = await server.get(ref);
+    if (existing.spec?.holderIdentity !== claim.holder) return;
+    await server.delete(ref, { resourceVersion: existing.metadata.resourceVersion ?? '' });
+  } catch (error) {
+    if (!isStoreError(error, 'NotFound') && !isStoreError(error, 'Conflict')) throw error;
+  }
+}
+
+function leaseOf(claim: NameClaim) {
+  return {
+    apiVersion: apiVersionOf(kinds.Lease),
+    kind: 'Lease' as const,
+    metadata: {
+      name: claimName(claim),
+      namespace: claim.namespace,
+      // For people reading the cluster: what the claim is for.
+      annotations: { 'cfapi.cloudfoundry.org/entity-type': claim.entityType, 'cfapi.cloudfoundry.org/name': claim.name },
+    },
+    spec: { holderIdentity: claim.holder, acquireTime: new Date().toISOString().replace('Z', '000Z') },
+  };
+}
+
+function isAbandoned(lease: StoredObject<'Lease'>): boolean {
+  if ((lease.metadata.ownerReferences ?? []).length > 0) return false;
+  const acquired = Date.parse(lease.spec?.acquireTime ?? lease.metadata.creationTimestamp ?? '');
+  return Number.isNaN(acquired) || Date.now() - acquired > abandonedAfterMs;
+}

@@ -1,0 +1,36 @@
+import type { AuthInfo } from '../auth/identity.ts';
+import type { Config } from '../config/schema.ts';
+import { unknownError } from '../errors/api-error.ts';
+import type { Scope } from '../http/operation.ts';
+import type { StoreSession } from '../store/port.ts';
+import { Visibility } from './visibility.ts';
+
+/**
+ * What domain services work with for one request: the caller, a store session acting as them (so the
+ * backend's RBAC decides), the server's own session for lookups no user may make, and what the caller
+ * can see.
+ */
+export type RequestContext = {
+  auth: AuthInfo;
+  user: StoreSession;
+  server: StoreSession;
+  visibility: Visibility;
+  config: Config;
+  /** Adds a warning to the response's `X-Cf-Warnings`. */
+  warn(message: string): void;
+};
+
+export function requestContext(scope: Scope): RequestContext {
+  const { auth, runtime } = scope;
+  if (!auth) throw unknownError(new Error('an authenticated operation ran without authentication'));
+  const { identity, credentials } = auth;
+  const server = runtime.store.privileged();
+  return {
+    auth,
+    user: runtime.store.as({ name: identity.name, groups: identity.groups, credentials }),
+    server,
+    visibility: new Visibility(server, identity),
+    config: runtime.config,
+    warn: (message) => scope.warn(message),
+  };
+}

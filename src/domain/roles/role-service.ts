@@ -1,0 +1,122 @@
+import { resourceNotFound, unprocessableEntity } from '../../errors/api-error.ts';
+import { isStoreError } from '../../store/errors.ts';
+import { deleteAsCaller } from '../jobs/deletion.ts';
+import type { RequestContext } from '../request-context.ts';
+import { apiErrorOf, referenced } from '../store-failures.ts';
+import { invalidOrganization, invalidSpace } from '../tenancy/reference-errors.ts';
+import { getOrg } from '../tenancy/org-service.ts';
+import { getSpace, orgGuidOf } from '../tenancy/space-service.ts';
+import { subjectNames } from '../subjects.ts';
+import { cfRoleOfBinding, isOrganizationRole, type AssignableRoleType, type CfRoleRecord } from './cf-role-records.ts';
+import { newRoleBinding, subjectOfUser } from './role-binding.ts';
+
+export type RoleFilters = {
+  guids?: readonly string[];
+  types?: readonly string[];
+  spaceGuids?: readonly string[];
+  organizationGuids?: readonly string[];
+  userGuids?: readonly string[];
+};
+
+export type RoleCreate = {
+  type: AssignableRoleType;
+  user: { guid?: string | undefined; username?: string | undefined; origin?: string | undefined };
+  organizationGuid?: string | undefined;
+  spaceGuid?: string | undefined;
+};
+
+const resourceType = 'Role';
+
+/** The org and space roles in namespaces the caller can see. */
+export async function listRoles(context: RequestContext, filters: RoleFilters): Promise<CfRoleRecord[]> {
+  const [bindings, visible] = await Promise.all([context.visibility.allBindings(), context.visibility.namespaces()]);
+  return bindings
+    .map(cfRoleOfBinding)
+    .filter((role): role is CfRoleRecord => role !== undefined && visible.has(role.targetGuid) && matchesRoleFilters(role, filters));
+}
+
+function matchesRoleFilters(role: CfRoleRecord, filters: RoleFilters): boolean {
+  const organizationRole = isOrganizationRole(role.type);
+  if (filters.guids && !filters.guids.includes(role.guid)) return false;
+  if (filters.types && !filters.types.includes(role.type)) return false;
+  if (filters.userGuids && !filters.userGuids.includes(role.userGuid)) return false;
+  if (filters.organizationGuids && !(organizationRole && filters.organizationGuids.includes(role.targetGuid))) return false;
+  return !filters.spaceGuids || (!organizationRole && filters.spaceGuids.includes(role.targetGuid));
+}
+
+export async function getRole(context: RequestContext, guid: string): Promise<CfRoleRecord> {
+  const [role] = await listRoles(context, { guids: [guid] });
+  if (!role) throw resourceNotFound(resourceType);
+  return role;
+}
+
+/**
+ * Gives a user an org or space role: a RoleBinding in the org's or space's namespace, made as the
+ * caller (so only those allowed to grant it can), plus the root-namespace role every CF user needs to
+ * see orgs and domains.
+ */
+export async function createRole(context: RequestContext, request: RoleCreate): Promise<CfRoleRecord> {
+  const userName = userNameOf(request.user);
+  const namespace = await targetNamespace(context, request, userName);
+  const binding = newRoleBinding(request.type, userName, namespace);
+  let created;
+  try {
+    created = await context.user.create(binding);
+  } catch (error) {
+    if (isStoreError(error, 'AlreadyExists')) throw unprocessableEntity(`User '${userName}' already has '${request.type}' role`);
+    throw apiErrorOf(error, resourceType);
+  }
+  await context.server.create(newRoleBinding('cf_user', userName, context.config.rootNamespace)).catch((error: unknown) => {
+    if (!isStoreError(error, 'AlreadyExists')) throw error;
+  });
+  const role = cfRoleOfBinding(created);
+  if (!role) throw new Error(`the RoleBinding made for a ${request.type} role is not one`);
+  return role;
+}
+
+/** `guid` names the user when given; otherwise `username`, prefixed with `origin:` when an origin is given. */
+function userNameOf(user: RoleCreate['user']): string {
+  if (user.guid !== undefined) return user.guid;
+  const username = user.username ?? '';
+  return user.origin ? `${user.origin}:${username}` : username;
+}
+
+async function targetNamespace(context: RequestContext, request: RoleCreate, userName: string): Promise<string> {
+  if (request.organizationGuid !== undefined && request.spaceGuid !== undefined) {
+    throw unprocessableEntity("cannot pass both 'organization' and 'space' in a create role request");
+  }
+  if (isOrganizationRole(request.type)) {
+    if (request.organizationGuid === undefined)
+      throw unprocessableEntity('relationships.organization is required for an organization role');
+    const org = await referenced(getOrg(context, request.organizationGuid), invalidOrganization);
+    return org.metadata.name;
+  }
+  if (request.spaceGuid === undefined) throw unprocessableEntity('relationships.space is required for a space role');
+  const space = await referenced(getSpace(context, request.spaceGuid), invalidSpace);
+  await requireOrgRole(context, orgGuidOf(space), userName);
+  return space.metadata.name;
+}
+
+/** As in CF, a space role needs some role in the space's organization first. */
+async function requireOrgRole(context: RequestContext, orgGuid: string, userName: string): Promise<void> {
+  const subject = subjectOfUser(userName);
+  const identity = {
+    name: userName,
+    kind: subject.kind === 'ServiceAccount' ? ('ServiceAccount' as const) : ('User' as const),
+    groups: [],
+  };
+  const bindings = await context.visibility.allBindings();
+  const holdsOrgRole = bindings.some(
+    (binding) => binding.metadata.namespace === orgGuid && (binding.subjects ?? []).some((candidate) => subjectNames(candidate, identity)),
+  );
+  if (!holdsOrgRole) {
+    throw unprocessableEntity("Users cannot be assigned roles in a space if they do not have a role in that space's organization.");
+  }
+}
+
+/** Takes a role away; the root-namespace role stays, as in Korifi. */
+export async function deleteRole(context: RequestContext, guid: string): Promise<void> {
+  const role = await getRole(context, guid);
+  const { name, namespace = '' } = role.binding.metadata;
+  await deleteAsCaller(context, { kind: 'RoleBinding', namespace, name }, resourceType);
+}

@@ -1,0 +1,71 @@
+import { resourceNotFound, unprocessableEntity } from '../../errors/api-error.ts';
+import { matchesLabelSelector, type LabelSelector } from '../../labels/selector.ts';
+import type { StoredObject } from '../../store/objects.ts';
+import { isReady } from '../readiness.ts';
+import { deleteAsCaller } from '../jobs/deletion.ts';
+import type { RequestContext } from '../request-context.ts';
+import { readOrNotFound, referenced } from '../store-failures.ts';
+import { invalidOrganization } from './reference-errors.ts';
+import { getOrg } from './org-service.ts';
+import { createTenant, updateTenant, type TenantCreate, type TenantKind, type TenantUpdate } from './tenant-writes.ts';
+
+export type Space = StoredObject<'CFSpace'>;
+export type SpaceFilters = {
+  names?: readonly string[];
+  guids?: readonly string[];
+  organizationGuids?: readonly string[];
+  labelSelector?: LabelSelector;
+};
+
+const spaces: TenantKind<'CFSpace'> = {
+  kind: 'CFSpace',
+  resourceType: 'Space',
+  entityType: 'cfspace',
+  duplicate: (name) => unprocessableEntity(`Space '${name}' already exists. Name must be unique per organization.`),
+};
+
+/** The org a space belongs to: the namespace it lives in. */
+export const orgGuidOf = (space: Space): string => space.metadata.namespace ?? '';
+
+/**
+ * Spaces: CFSpaces in their org's namespace, each with a namespace of its own. A caller sees the ready
+ * spaces whose namespace holds a role of theirs (an org manager's role reaches every space of the org).
+ */
+export async function listSpaces(context: RequestContext, filters: SpaceFilters): Promise<Space[]> {
+  const visible = await context.visibility.namespaces();
+  if (visible.size === 0) return [];
+  // Spaces live in many org namespaces, so the server lists them and visibility decides.
+  const all = (await context.server.list('CFSpace')).items;
+  return all.filter((space) => visible.has(space.metadata.name) && isReady(space) && matchesSpaceFilters(space, filters));
+}
+
+function matchesSpaceFilters(space: Space, filters: SpaceFilters): boolean {
+  if (filters.names && !filters.names.includes(space.spec.displayName)) return false;
+  if (filters.guids && !filters.guids.includes(space.metadata.name)) return false;
+  if (filters.organizationGuids && !filters.organizationGuids.includes(orgGuidOf(space))) return false;
+  return !filters.labelSelector || matchesLabelSelector(filters.labelSelector, space.metadata.labels ?? {});
+}
+
+/** The space, if the caller can see it; 404 otherwise. */
+export async function getSpace(context: RequestContext, guid: string): Promise<Space> {
+  if (!(await context.visibility.canSee(guid))) throw resourceNotFound(spaces.resourceType);
+  const found = (await context.server.list('CFSpace', { name: guid })).items;
+  const [space] = found;
+  if (space === undefined || found.length > 1) throw resourceNotFound(spaces.resourceType);
+  return readOrNotFound(context.user.get({ kind: 'CFSpace', namespace: orgGuidOf(space), name: guid }), spaces.resourceType);
+}
+
+export async function createSpace(context: RequestContext, request: TenantCreate & { organizationGuid: string }): Promise<Space> {
+  const org = await referenced(getOrg(context, request.organizationGuid), invalidOrganization);
+  return createTenant(context, spaces, { name: request.name, metadata: request.metadata, namespace: org.metadata.name });
+}
+
+export async function updateSpace(context: RequestContext, guid: string, request: TenantUpdate): Promise<Space> {
+  return updateTenant(context, spaces, await getSpace(context, guid), request);
+}
+
+/** Starts the deletion; the space's namespace and everything in it go with it. */
+export async function deleteSpace(context: RequestContext, guid: string): Promise<void> {
+  const space = await getSpace(context, guid);
+  await deleteAsCaller(context, { kind: 'CFSpace', namespace: orgGuidOf(space), name: guid }, spaces.resourceType);
+}

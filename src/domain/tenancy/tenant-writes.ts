@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { notAuthorized, type ApiError } from '../../errors/api-error.ts';
+import type { NewObject, StoredObject } from '../../store/objects.ts';
+import type { Ref } from '../../store/port.ts';
+import { metadataOfCreate, metadataPatchOf } from '../metadata-writes.ts';
+import { bindClaim, claim, releaseClaim, type NameClaim } from '../names/name-claims.ts';
+import { waitUntilReady } from '../readiness.ts';
+import type { RequestContext } from '../request-context.ts';
+import { asCfError, objectExists } from '../store-failures.ts';
+
+export type TenantKindName = 'CFOrg' | 'CFSpace';
+
+/** What differs between orgs and spaces when they are written. */
+export type TenantKind<K extends TenantKindName> = {
+  kind: K;
+  resourceType: string;
+  entityType: string;
+  duplicate: (name: string) => ApiError;
+};
+
+type Metadata = { labels?: Record<string, string>; annotations?: Record<string, string> };
+type MetadataUpdate = { labels?: Record<string, string | null>; annotations?: Record<string, string | null> };
+
+/** A create request's name and user metadata. */
+export type TenantCreate = { name: string; metadata?: Metadata | undefined };
+/** An update request: a new name and metadata changes, both optional. */
+export type TenantUpdate = { name?: string | undefined; metadata?: MetadataUpdate | undefined };
+
+const nameClaim = (namespace: string, entityType: string, holder: string, name: string): NameClaim => ({
+  namespace,
+  entityType,
+  name,
+  holder,
+});
+
+/**
+ * Creates an org or space as the caller: claims its name in the namespace it lives in, writes it, hands
+ * the claim to it, then waits until its controller made its namespace and reported it ready.
+ */
+export async function createTenant<K extends TenantKindName>(
+  context: RequestContext,
+  tenant: TenantKind<K>,
+  request: TenantCreate & { namespace: string },
+): Promise<StoredObject<K>> {
+  // Asked first, so that whether a name is taken is never told to someone who may not create here.
+  if (!(await context.user.canI('create', { kind: tenant.kind, namespace: request.namespace }))) throw notAuthorized();
+  const guid = randomUUID();
+  const ref: Ref<K> = { kind: tenant.kind, namespace: request.namespace, name: guid };
+  const name = nameClaim(request.namespace, tenant.entityType, guid, request.name);
+  if (!(await claimFor(context, tenant, name))) throw tenant.duplicate(request.name);
+  let created: StoredObject<K>;
+  try {
+    // Orgs and spaces have the same shape; only the kind differs.
+    const object = {
+      kind: tenant.kind,
+      metadata: { name: guid, namespace: request.namespace, ...metadataOfCreate(request.metadata) },
+      spec: { displayName: request.name },
+    } as NewObject<K>;
+    created = await asCfError(context.user.create<K>(object), tenant.resourceType);
+  } catch (error) {
+    await releaseClaim(context.server, name);
+    throw error;
+  }
+  await bindClaim(context.server, name, created);
+  return waitUntilReady(context.user, ref, {
+    timeoutSeconds: context.config.readyTimeoutSeconds,
+    description: `${tenant.resourceType} '${request.name}'`,
+  });
+}
+
+/** Renames (moving the name claim) and relabels an org or space as the caller. */
+export async function updateTenant<K extends TenantKindName>(
+  context: RequestContext,
+  tenant: TenantKind<K>,
+  current: StoredObject<K>,
+  request: TenantUpdate,
+): Promise<StoredObject<K>> {
+  const { name: guid, namespace = '' } = current.metadata;
+  const displayName = current.spec.displayName;
+  const renamed = request.name !== undefined && request.name !== displayName ? request.name : undefined;
+  const newName = renamed === undefined ? undefined : nameClaim(namespace, tenant.entityType, guid, renamed);
+  if (!(await context.user.canI('patch', { kind: tenant.kind, namespace, name: guid }))) throw notAuthorized();
+  if (newName && !(await claimFor(context, tenant, newName))) throw tenant.duplicate(newName.name);
+  const patch = { metadata: metadataPatchOf(request.metadata), ...(renamed === undefined ? {} : { spec: { displayName: renamed } }) };
+  let updated: StoredObject<K>;
+  try {
+    updated = await asCfError(context.user.patch({ kind: tenant.kind, namespace, name: guid }, patch), tenant.resourceType);
+  } catch (error) {
+    if (newName) await releaseClaim(context.server, newName);
+    throw error;
+  }
+  if (newName) await moveClaim(context, newName, updated, displayName);
+  return updated;
+}
+
+/** Hands the new name's claim to the renamed object and frees the old name. */
+async function moveClaim(context: RequestContext, newName: NameClaim, renamed: StoredObject, oldName: string): Promise<void> {
+  await bindClaim(context.server, newName, renamed);
+  // A change of letter case only keeps the same claim; any other rename frees the old name.
+  if (newName.name.toLowerCase() !== oldName.toLowerCase()) await releaseClaim(context.server, { ...newName, name: oldName });
+}
+
+function claimFor<K extends TenantKindName>(context: RequestContext, tenant: TenantKind<K>, name: NameClaim): Promise<boolean> {
+  return claim(context.server, name, (holder) =>
+    objectExists(context.server, { kind: tenant.kind, namespace: name.namespace, name: holder }),
+  );
+}
