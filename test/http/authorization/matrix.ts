@@ -1,0 +1,133 @@
+/**
+ * The authorization matrix: what each kind of CF user (one row per role) gets from each operation on
+ * the org/space/domain/role/user/job endpoints, as data. The runner in `authorization-matrix.test.ts`
+ * executes every cell on both backends.
+ *
+ * The world the operations act on (built by `world.ts`): org A with spaces A1 and A2, org B with space
+ * B1. Each row's user holds its role in A (space rows: organization_user in A and their role in A1);
+ * `admin` is a second CF admin whose root binding reaches every org and space only by propagation.
+ *
+ * Rules encoded here (Korifi's, which CF's share where it matters for security):
+ * - lists show only what the caller may see (orgs and spaces where they hold a role; org managers reach
+ *   every space of their org by propagation; admins see everything);
+ * - a resource the caller may not see is 404 (CF-ResourceNotFound), an action they may not take on a
+ *   resource they see is 403 (CF-NotAuthorized), and a body naming an org/space they cannot see is 422;
+ * - writes are authorized by the deploy/cf-roles ClusterRoles (as Korifi's), so only admins create or
+ *   change orgs, domains and roles, org managers also create spaces and remove roles of their org, space
+ *   managers remove roles of their space;
+ * - the authorization decision comes before anything else, so a refused caller never learns whether a
+ *   name is taken;
+ * - a job for a resource the caller cannot see tells as much as a job for a GUID that never existed
+ *   (COMPLETE, as Korifi's user-credential read reports it).
+ */
+
+export const rows = [
+  'none',
+  'org_user',
+  'org_manager',
+  'org_auditor',
+  'org_billing_manager',
+  'space_developer',
+  'space_manager',
+  'space_auditor',
+  'space_supporter',
+  'admin',
+] as const;
+
+export type RowName = (typeof rows)[number];
+
+export type OrgRoleType = 'organization_user' | 'organization_manager' | 'organization_auditor' | 'organization_billing_manager';
+export type SpaceRoleType = 'space_developer' | 'space_manager' | 'space_auditor' | 'space_supporter';
+
+/** The roles a row's user holds: an org role (in A), a space role (in A1), or CF admin. */
+export type RowRoles = { org?: OrgRoleType; space?: SpaceRoleType; admin?: true };
+
+export const rowRoles: Record<RowName, RowRoles> = {
+  none: {},
+  org_user: { org: 'organization_user' },
+  org_manager: { org: 'organization_manager' },
+  org_auditor: { org: 'organization_auditor' },
+  org_billing_manager: { org: 'organization_billing_manager' },
+  space_developer: { org: 'organization_user', space: 'space_developer' },
+  space_manager: { org: 'organization_user', space: 'space_manager' },
+  space_auditor: { org: 'organization_user', space: 'space_auditor' },
+  space_supporter: { org: 'organization_user', space: 'space_supporter' },
+  admin: { admin: true },
+};
+
+/** Orgs A, B; spaces A1, A2, B1; the default domain; bystander users with roles in A/A2 and in B/B1. */
+export type Label = 'A' | 'B' | 'A1' | 'A2' | 'B1' | 'default' | 'bystander-A' | 'bystander-B';
+
+export type JobState = 'COMPLETE' | 'PROCESSING';
+
+/**
+ * One cell: an HTTP status (errors also checked for their CF code), a list's content as 200 with
+ * exactly these labels among the world's labelled resources, or a job's state as 200 with that state.
+ */
+export type Expected = number | readonly Label[] | JobState;
+
+type RowExpectations = readonly [Expected, Expected, Expected, Expected, Expected, Expected, Expected, Expected, Expected, Expected];
+
+const C = 'COMPLETE';
+const P = 'PROCESSING';
+
+/*
+ * "own" targets are dedicated per row (an org where the row holds its org role, a space of A where it
+ * holds its space role, a role of a fresh user), "foreign" ones likewise but without any role of the
+ * row, so destructive cells never depend on the order they run in.
+ */
+// prettier-ignore
+export const matrix = {
+  //                                                  none   o_user o_mgr  o_aud  o_bill s_dev  s_mgr  s_aud  s_sup  admin
+  'list orgs':                                       [[],    ['A'], ['A'], ['A'], ['A'], ['A'], ['A'], ['A'], ['A'], ['A', 'B']],
+  'get org A':                                       [404,   200,   200,   200,   200,   200,   200,   200,   200,   200],
+  'get org B':                                       [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+  'list domains of org A':                           [404,   200,   200,   200,   200,   200,   200,   200,   200,   200],
+  'list domains of org B':                           [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+  'update org A':                                    [404,   403,   403,   403,   403,   403,   403,   403,   403,   200],
+  'update org B':                                    [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+  'rename org A to the name of org B':               [404,   403,   403,   403,   403,   403,   403,   403,   403,   422],
+  'create org':                                      [403,   403,   403,   403,   403,   403,   403,   403,   403,   201],
+  'create org with the name of org B':               [403,   403,   403,   403,   403,   403,   403,   403,   403,   422],
+  'delete own org':                                  [404,   403,   403,   403,   403,   403,   403,   403,   403,   202],
+  'delete foreign org':                              [404,   404,   404,   404,   404,   404,   404,   404,   404,   202],
+
+  'list spaces':                                     [[],    [],    ['A1', 'A2'], [], [], ['A1'], ['A1'], ['A1'], ['A1'], ['A1', 'A2', 'B1']],
+  'get space A1':                                    [404,   404,   200,   404,   404,   200,   200,   200,   200,   200],
+  'get space A2':                                    [404,   404,   200,   404,   404,   404,   404,   404,   404,   200],
+  'get space B1':                                    [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+  'create space in org A':                           [422,   403,   201,   403,   403,   403,   403,   403,   403,   201],
+  'create space in org B':                           [422,   422,   422,   422,   422,   422,   422,   422,   422,   201],
+  'create space in org A with the name of space A2': [422,   403,   422,   403,   403,   403,   403,   403,   403,   422],
+  'update space A1':                                 [404,   404,   403,   404,   404,   403,   403,   403,   403,   200],
+  'update space B1':                                 [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+  'delete own space':                                [404,   404,   403,   404,   404,   403,   403,   403,   403,   202],
+  'delete foreign space':                            [404,   404,   404,   404,   404,   404,   404,   404,   404,   202],
+
+  'list domains':                                    [[],    ['default'], ['default'], ['default'], ['default'], ['default'], ['default'], ['default'], ['default'], ['default']],
+  'get default domain':                              [404,   200,   200,   200,   200,   200,   200,   200,   200,   200],
+  'create domain':                                   [403,   403,   403,   403,   403,   403,   403,   403,   403,   201],
+  'create domain with a taken name':                 [403,   403,   403,   403,   403,   403,   403,   403,   403,   422],
+  'update default domain':                           [404,   403,   403,   403,   403,   403,   403,   403,   403,   200],
+  'delete a domain':                                 [404,   403,   403,   403,   403,   403,   403,   403,   403,   202],
+
+  'list roles':                                      [[],    ['A'], ['A', 'A1', 'A2'], ['A'], ['A'], ['A', 'A1'], ['A', 'A1'], ['A', 'A1'], ['A', 'A1'], ['A', 'A1', 'A2', 'B', 'B1']],
+  'get role in A':                                   [404,   200,   200,   200,   200,   200,   200,   200,   200,   200],
+  'get role in B':                                   [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+  'create org role in A':                            [422,   403,   403,   403,   403,   403,   403,   403,   403,   201],
+  'create org role in B':                            [422,   422,   422,   422,   422,   422,   422,   422,   422,   201],
+  'create space role in A1':                         [422,   422,   403,   422,   422,   403,   403,   403,   403,   201],
+  'create space role in B1':                         [422,   422,   422,   422,   422,   422,   422,   422,   422,   201],
+  'delete org role in A':                            [404,   403,   202,   403,   403,   403,   403,   403,   403,   202],
+  'delete org role in B':                            [404,   404,   404,   404,   404,   404,   404,   404,   404,   202],
+  'delete space role in A1':                         [404,   404,   202,   404,   404,   403,   202,   403,   403,   202],
+
+  'list users':                                      [[],    ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A', 'bystander-B']],
+
+  'get job of a deletion of an unknown guid':        [C,     C,     C,     C,     C,     C,     C,     C,     C,     C],
+  'get job of org A (not being deleted)':            [C,     404,   404,   404,   404,   404,   404,   404,   404,   404],
+  'get job of org B (not being deleted)':            [C,     C,     C,     C,     C,     C,     C,     C,     C,     404],
+  'get job of a foreign org being deleted':          [C,     C,     C,     C,     C,     C,     C,     C,     C,     P],
+} as const satisfies Record<string, RowExpectations>;
+
+export type OperationName = keyof typeof matrix;

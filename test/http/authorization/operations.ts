@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { TestResponse } from '../../support/test-server.ts';
+import type { Label, OperationName } from './matrix.ts';
+import { orgNames, roleBody, send, spaceBody, spaceNames, type Request, type RowWorld, type World } from './world.ts';
+
+/** A cell about to run: the world and the row (the caller) it runs for. */
+export type Cell = { world: World; row: RowWorld };
+
+/** What a cell observed: the response and, for lists, the labels of the labelled resources in it. */
+export type Outcome = { response: TestResponse; labels?: Label[] };
+
+type Run = (cell: Cell) => Promise<Outcome>;
+
+const as = async (cell: Cell, request: Request): Promise<Outcome> => ({
+  response: await send(cell.world.server, cell.row.headers, request),
+});
+
+const get =
+  (path: (world: World, row: RowWorld) => string): Run =>
+  (cell) =>
+    as(cell, { path: path(cell.world, cell.row) });
+const post =
+  (path: string, body: (world: World, row: RowWorld) => unknown): Run =>
+  (cell) =>
+    as(cell, { method: 'POST', path, body: body(cell.world, cell.row) });
+const patch =
+  (path: (world: World) => string, body: unknown): Run =>
+  (cell) =>
+    as(cell, { method: 'PATCH', path: path(cell.world), body });
+const remove =
+  (path: (world: World, row: RowWorld) => string): Run =>
+  (cell) =>
+    as(cell, { method: 'DELETE', path: path(cell.world, cell.row) });
+
+type Resource = Record<string, unknown>;
+
+/** A whole list (one page of the largest size), reduced to the labels of the labelled resources in it. */
+const list =
+  (path: string, labelOf: (world: World, resource: Resource) => Label | undefined): Run =>
+  async (cell) => {
+    const { response } = await as(cell, { path: `${path}?per_page=5000` });
+    const resources = response.status === 200 ? (response.body as { resources: Resource[] }).resources : [];
+    const labels = resources.map((resource) => labelOf(cell.world, resource)).filter((label) => label !== undefined);
+    return { response, labels: [...new Set(labels)].sort() };
+  };
+
+const unique = (row: RowWorld, what: string) => `${row.slug}-${what}-${randomUUID().slice(0, 8)}`;
+const touch = { metadata: { labels: { 'authz-matrix': 'touched' } } };
+
+type RoleRelationships = { organization?: { data: { guid: string } | null }; space?: { data: { guid: string } | null } };
+const roleTarget = (role: Resource): string => {
+  const relationships = role['relationships'] as RoleRelationships;
+  return relationships.organization?.data?.guid ?? relationships.space?.data?.guid ?? '';
+};
+
+/** The job of deleting an org. */
+const orgDeletionJob = (guid: string) => `/v3/jobs/org.delete~${guid}`;
+
+/** How each operation of the matrix is carried out as the row's user. */
+export const operations: Record<OperationName, Run> = {
+  'list orgs': list('/v3/organizations', (world, org) => world.labels.orgs.get(org['name'] as string)),
+  'get org A': get((world) => `/v3/organizations/${world.org.A}`),
+  'get org B': get((world) => `/v3/organizations/${world.org.B}`),
+  'list domains of org A': get((world) => `/v3/organizations/${world.org.A}/domains`),
+  'list domains of org B': get((world) => `/v3/organizations/${world.org.B}/domains`),
+  'update org A': patch((world) => `/v3/organizations/${world.org.A}`, touch),
+  'update org B': patch((world) => `/v3/organizations/${world.org.B}`, touch),
+  'rename org A to the name of org B': patch((world) => `/v3/organizations/${world.org.A}`, { name: orgNames.B }),
+  'create org': post('/v3/organizations', (_world, row) => ({ name: unique(row, 'new-org') })),
+  'create org with the name of org B': post('/v3/organizations', () => ({ name: orgNames.B })),
+  'delete own org': remove((_world, row) => `/v3/organizations/${row.ownOrg}`),
+  'delete foreign org': remove((_world, row) => `/v3/organizations/${row.foreignOrg}`),
+
+  'list spaces': list('/v3/spaces', (world, space) => world.labels.spaces.get(space['name'] as string)),
+  'get space A1': get((world) => `/v3/spaces/${world.space.A1}`),
+  'get space A2': get((world) => `/v3/spaces/${world.space.A2}`),
+  'get space B1': get((world) => `/v3/spaces/${world.space.B1}`),
+  'create space in org A': post('/v3/spaces', (world, row) => spaceBody(unique(row, 'new-space'), world.org.A)),
+  'create space in org B': post('/v3/spaces', (world, row) => spaceBody(unique(row, 'new-space'), world.org.B)),
+  'create space in org A with the name of space A2': post('/v3/spaces', (world) => spaceBody(spaceNames.A2, world.org.A)),
+  'update space A1': patch((world) => `/v3/spaces/${world.space.A1}`, touch),
+  'update space B1': patch((world) => `/v3/spaces/${world.space.B1}`, touch),
+  'delete own space': remove((_world, row) => `/v3/spaces/${row.ownSpace}`),
+  'delete foreign space': remove((_world, row) => `/v3/spaces/${row.foreignSpace}`),
+
+  'list domains': list('/v3/domains', (world, domain) => world.labels.domains.get(domain['name'] as string)),
+  'get default domain': get((world) => `/v3/domains/${world.defaultDomain}`),
+  'create domain': post('/v3/domains', (_world, row) => ({ name: `${unique(row, 'domain')}.authz.example.test` })),
+  'create domain with a taken name': post('/v3/domains', (world) => ({ name: world.server.config.defaultDomain })),
+  'update default domain': patch((world) => `/v3/domains/${world.defaultDomain}`, touch),
+  'delete a domain': remove((_world, row) => `/v3/domains/${row.domain}`),
+
+  'list roles': list('/v3/roles', (world, role) => world.labels.roleTargets.get(roleTarget(role))),
+  'get role in A': get((world) => `/v3/roles/${world.role.inA}`),
+  'get role in B': get((world) => `/v3/roles/${world.role.inB}`),
+  'create org role in A': post('/v3/roles', (world, row) => roleBody('organization_user', unique(row, 'new-user'), world.org.A)),
+  'create org role in B': post('/v3/roles', (world, row) => roleBody('organization_user', unique(row, 'new-user'), world.org.B)),
+  'create space role in A1': post('/v3/roles', (world, row) => roleBody('space_developer', row.spaceRoleTargets.A1, world.space.A1)),
+  'create space role in B1': post('/v3/roles', (world, row) => roleBody('space_developer', row.spaceRoleTargets.B1, world.space.B1)),
+  'delete org role in A': remove((_world, row) => `/v3/roles/${row.victims.orgA}`),
+  'delete org role in B': remove((_world, row) => `/v3/roles/${row.victims.orgB}`),
+  'delete space role in A1': remove((_world, row) => `/v3/roles/${row.victims.spaceA1}`),
+
+  'list users': list('/v3/users', (world, user) => world.labels.users.get(user['guid'] as string)),
+
+  'get job of a deletion of an unknown guid': get(() => orgDeletionJob(randomUUID())),
+  'get job of org A (not being deleted)': get((world) => orgDeletionJob(world.org.A)),
+  'get job of org B (not being deleted)': get((world) => orgDeletionJob(world.org.B)),
+  'get job of a foreign org being deleted': get((world) => orgDeletionJob(world.heldOrg)),
+};

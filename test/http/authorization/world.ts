@@ -1,0 +1,288 @@
+import { newRoleBinding, roleBindingName, subjectOfUser } from '../../../src/domain/roles/role-binding.ts';
+import type { CfRoleName } from '../../../src/domain/roles/cf-roles.ts';
+import { isStoreError } from '../../../src/store/errors.ts';
+import { authHeaders, type TestResponse, type TestServer, type UserCredentials } from '../../support/test-server.ts';
+import { uniqueName } from '../../store/fixture.ts';
+import { rowRoles, rows, type Label, type OrgRoleType, type RowName, type SpaceRoleType } from './matrix.ts';
+
+export type Headers = Record<string, string>;
+
+/** What a row's cells act on besides the shared world: targets of its own, so destructive cells are independent. */
+export type RowWorld = {
+  row: RowName;
+  /** The row name as it may appear in DNS names and user names. */
+  slug: string;
+  user: UserCredentials;
+  headers: Headers;
+  /** An org where the row holds its org role (space rows: organization_user). */
+  ownOrg: string;
+  /** An org where the row holds no role. */
+  foreignOrg: string;
+  /** A space of A where the row holds its space role (org rows: none of their own). */
+  ownSpace: string;
+  /** A space of B. */
+  foreignSpace: string;
+  /** A domain of its own, for the delete-domain cell. */
+  domain: string;
+  /** Role GUIDs the row's delete-role cells remove: organization_user in A and in B, space_developer in A1. */
+  victims: { orgA: string; orgB: string; spaceA1: string };
+  /** Users holding organization_user in A (resp. B), to be given a space role in A1 (resp. B1). */
+  spaceRoleTargets: { A1: string; B1: string };
+};
+
+export type World = {
+  server: TestServer;
+  org: { A: string; B: string };
+  space: { A1: string; A2: string; B1: string };
+  /** Org roles of the bystanders in A and in B. */
+  role: { inA: string; inB: string };
+  /** An org whose deletion (by the harness admin) is held open by a finalizer. */
+  heldOrg: string;
+  /** The GUID of the default domain. */
+  defaultDomain: string;
+  /** Labels of the labelled resources, by org/space name, role target GUID, user GUID and domain name. */
+  labels: {
+    orgs: ReadonlyMap<string, Label>;
+    spaces: ReadonlyMap<string, Label>;
+    roleTargets: ReadonlyMap<string, Label>;
+    users: ReadonlyMap<string, Label>;
+    domains: ReadonlyMap<string, Label>;
+  };
+  rows: Record<RowName, RowWorld>;
+};
+
+export type Request = { method?: string; path: string; body?: unknown };
+
+/** Sends a request as a user (through the harness, so every response is checked against the OpenAPI document). */
+export function send(server: TestServer, headers: Headers, request: Request): Promise<TestResponse> {
+  const json = request.body === undefined ? {} : { body: JSON.stringify(request.body) };
+  const contentType = request.body === undefined ? {} : { 'Content-Type': 'application/json' };
+  return server.request(request.path, { method: request.method ?? 'GET', headers: { ...headers, ...contentType }, ...json });
+}
+
+export const orgNames = { A: 'org-a', B: 'org-b' } as const;
+export const spaceNames = { A1: 'space-a1', A2: 'space-a2', B1: 'space-b1' } as const;
+
+const isOrgRole = (type: OrgRoleType | SpaceRoleType): type is OrgRoleType => type.startsWith('organization_');
+
+/** The body of `POST /v3/roles` giving `username` a role in an org or space. */
+export function roleBody(type: OrgRoleType | SpaceRoleType, username: string, target: string): unknown {
+  const relationship = isOrgRole(type) ? 'organization' : 'space';
+  return { type, relationships: { user: { data: { username } }, [relationship]: { data: { guid: target } } } };
+}
+
+export function spaceBody(name: string, orgGuid: string): unknown {
+  return { name, relationships: { organization: { data: { guid: orgGuid } } } };
+}
+
+/** World building as the harness admin; any unexpected answer stops the suite with the response. */
+class Setup {
+  readonly server: TestServer;
+  readonly #headers: Headers;
+
+  constructor(server: TestServer) {
+    this.server = server;
+    this.#headers = authHeaders.forUser(server.admin);
+  }
+
+  async send(request: Request, status: number): Promise<TestResponse> {
+    const response = await send(this.server, this.#headers, request);
+    if (response.status !== status) {
+      throw new Error(
+        `world setup: ${request.method ?? 'GET'} ${request.path} ${JSON.stringify(request.body)} → ${response.status} ${response.text}`,
+      );
+    }
+    return response;
+  }
+
+  async create(path: string, body: unknown): Promise<string> {
+    return ((await this.send({ method: 'POST', path, body }, 201)).body as { guid: string }).guid;
+  }
+
+  org(name: string): Promise<string> {
+    return this.create('/v3/organizations', { name });
+  }
+
+  space(name: string, orgGuid: string): Promise<string> {
+    return this.create('/v3/spaces', spaceBody(name, orgGuid));
+  }
+
+  grant(type: OrgRoleType | SpaceRoleType, username: string, target: string): Promise<string> {
+    return this.create('/v3/roles', roleBody(type, username, target));
+  }
+
+  /** A user that exists only as a name in role bindings, holding an org role and then, optionally, a space role. */
+  async bystander(org: { type: OrgRoleType; guid: string }, space?: { type: SpaceRoleType; guid: string }): Promise<BystanderRoles> {
+    const name = uniqueName('authz-bystander');
+    const orgRole = await this.grant(org.type, name, org.guid);
+    const spaceRole = space === undefined ? undefined : await this.grant(space.type, name, space.guid);
+    return { name, orgRole, ...(spaceRole === undefined ? {} : { spaceRole }) };
+  }
+}
+
+type BystanderRoles = { name: string; orgRole: string; spaceRole?: string };
+
+type Shared = { A: string; B: string; A1: string };
+
+/** Builds the world of the matrix on a freshly started server. */
+export async function buildWorld(server: TestServer): Promise<World> {
+  const setup = new Setup(server);
+  const [A, B, heldOrg] = await Promise.all([setup.org(orgNames.A), setup.org(orgNames.B), setup.org('org-held')]);
+  const [A1, A2, B1] = await Promise.all([setup.space(spaceNames.A1, A), setup.space(spaceNames.A2, A), setup.space(spaceNames.B1, B)]);
+  const shared = { A, B, A1 };
+  // Users one at a time: the embedded identity store writes one file per added user.
+  const users: UserCredentials[] = [];
+  for (const row of rows) users.push(await server.newUser(uniqueName(`authz-${row.replaceAll('_', '-')}`)));
+  const rowWorlds = await Promise.all(rows.map((row, index) => buildRow(setup, row, users[index]!, shared)));
+  const [bystanderA, bystanderB] = await Promise.all([
+    setup.bystander({ type: 'organization_user', guid: A }, { type: 'space_auditor', guid: A2 }),
+    setup.bystander({ type: 'organization_user', guid: B }, { type: 'space_developer', guid: B1 }),
+  ]);
+  const byRow = Object.fromEntries(rowWorlds.map((world) => [world.row, world])) as Record<RowName, RowWorld>;
+  await waitForPropagation(server, byRow, { orgs: [A, B], spaces: [A1, A2, B1] });
+  await holdDeletion(setup, heldOrg);
+  const domains = await setup.send({ path: `/v3/domains?names=${server.config.defaultDomain}` }, 200);
+  const [defaultDomain] = (domains.body as { resources: { guid: string }[] }).resources;
+  if (defaultDomain === undefined) throw new Error('world setup: no default domain');
+  return {
+    server,
+    org: { A, B },
+    space: { A1, A2, B1 },
+    role: { inA: bystanderA.orgRole, inB: bystanderB.orgRole },
+    heldOrg,
+    defaultDomain: defaultDomain.guid,
+    labels: {
+      orgs: new Map([
+        [orgNames.A, 'A'],
+        [orgNames.B, 'B'],
+      ]),
+      spaces: new Map([
+        [spaceNames.A1, 'A1'],
+        [spaceNames.A2, 'A2'],
+        [spaceNames.B1, 'B1'],
+      ]),
+      roleTargets: new Map([
+        [A, 'A'],
+        [B, 'B'],
+        [A1, 'A1'],
+        [A2, 'A2'],
+        [B1, 'B1'],
+      ]),
+      users: new Map([
+        [bystanderA.name, 'bystander-A'],
+        [bystanderB.name, 'bystander-B'],
+      ]),
+      domains: new Map([[server.config.defaultDomain, 'default']]),
+    },
+    rows: byRow,
+  };
+}
+
+async function buildRow(setup: Setup, row: RowName, user: UserCredentials, shared: Shared): Promise<RowWorld> {
+  const slug = row.replaceAll('_', '-');
+  const [ownOrg, foreignOrg, ownSpace, foreignSpace, domain] = await Promise.all([
+    setup.org(`${slug}-own-org`),
+    setup.org(`${slug}-foreign-org`),
+    setup.space(`${slug}-own-space`, shared.A),
+    setup.space(`${slug}-foreign-space`, shared.B),
+    setup.create('/v3/domains', { name: `${slug}.authz.example.test` }),
+  ]);
+  await grantRowRoles(setup, row, user.name, { orgs: [shared.A, ownOrg], spaces: [shared.A1, ownSpace] });
+  const [victimA, victimB, victimA1, targetA1, targetB1] = await Promise.all([
+    setup.bystander({ type: 'organization_user', guid: shared.A }),
+    setup.bystander({ type: 'organization_user', guid: shared.B }),
+    setup.bystander({ type: 'organization_user', guid: shared.A }, { type: 'space_developer', guid: shared.A1 }),
+    setup.bystander({ type: 'organization_user', guid: shared.A }),
+    setup.bystander({ type: 'organization_user', guid: shared.B }),
+  ]);
+  return {
+    row,
+    slug,
+    user,
+    headers: authHeaders.forUser(user),
+    ownOrg,
+    foreignOrg,
+    ownSpace,
+    foreignSpace,
+    domain,
+    victims: { orgA: victimA.orgRole, orgB: victimB.orgRole, spaceA1: victimA1.spaceRole ?? '' },
+    spaceRoleTargets: { A1: targetA1.name, B1: targetB1.name },
+  };
+}
+
+/** Gives the row's user its roles in the given orgs and spaces; the admin row gets CF admin from the store, as an operator would. */
+async function grantRowRoles(setup: Setup, row: RowName, username: string, targets: { orgs: string[]; spaces: string[] }): Promise<void> {
+  const roles = rowRoles[row];
+  if (roles.admin) {
+    await setup.server.store.privileged().create(newRoleBinding('admin', username, setup.server.config.rootNamespace));
+    return;
+  }
+  const { org, space } = roles;
+  if (org !== undefined) await Promise.all(targets.orgs.map((guid) => setup.grant(org, username, guid)));
+  if (space !== undefined) await Promise.all(targets.spaces.map((guid) => setup.grant(space, username, guid)));
+}
+
+type Namespaces = { orgs: string[]; spaces: string[] };
+
+/**
+ * Waits until the propagated bindings the matrix relies on are in place: the admin row's in every org
+ * and space namespace, the org manager's in every space of A.
+ */
+async function waitForPropagation(server: TestServer, byRow: Record<RowName, RowWorld>, shared: Namespaces): Promise<void> {
+  const all = Object.values(byRow);
+  const orgs = [...shared.orgs, ...all.flatMap((world) => [world.ownOrg, world.foreignOrg])];
+  const spaces = [...shared.spaces, ...all.flatMap((world) => [world.ownSpace, world.foreignSpace])];
+  const spacesOfA = [shared.spaces[0] ?? '', shared.spaces[1] ?? '', ...all.map((world) => world.ownSpace)];
+  const copies = [
+    ...[...orgs, ...spaces].map((namespace) => ({ namespace, role: 'admin' as const, user: byRow.admin.user.name })),
+    ...spacesOfA.map((namespace) => ({ namespace, role: 'organization_manager' as const, user: byRow.org_manager.user.name })),
+  ];
+  await Promise.all(copies.map((copy) => waitForBinding(server, copy)));
+}
+
+async function waitForBinding(server: TestServer, copy: { namespace: string; role: CfRoleName; user: string }): Promise<void> {
+  const ref = { kind: 'RoleBinding' as const, namespace: copy.namespace, name: roleBindingName(copy.role, subjectOfUser(copy.user)) };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      await server.store.privileged().get(ref);
+      return;
+    } catch (error) {
+      if (!isStoreError(error, 'NotFound') || Date.now() > deadline) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const holdFinalizer = 'authz-matrix.test.cloudfoundry.org/hold';
+
+const orgRef = (server: TestServer, guid: string) => ({ kind: 'CFOrg' as const, namespace: server.config.rootNamespace, name: guid });
+
+/** Sets the finalizers of an org (conditionally on its version, again on a conflict with the reconcilers). */
+async function setFinalizers(server: TestServer, guid: string, change: (finalizers: string[]) => string[]): Promise<void> {
+  const session = server.store.privileged();
+  for (let attempt = 0; ; attempt++) {
+    const org = await session.get(orgRef(server, guid));
+    const version = org.metadata.resourceVersion;
+    const preconditions = version === undefined ? {} : { resourceVersion: version };
+    try {
+      await session.patch(orgRef(server, guid), { metadata: { finalizers: change(org.metadata.finalizers ?? []) } }, preconditions);
+      return;
+    } catch (error) {
+      if (!isStoreError(error, 'Conflict') || attempt >= 20) throw error;
+    }
+  }
+}
+
+/** Deletes the org as the harness admin while a finalizer of ours keeps it (and its deletion job) in progress. */
+async function holdDeletion(setup: Setup, guid: string): Promise<void> {
+  await setFinalizers(setup.server, guid, (finalizers) => [...finalizers, holdFinalizer]);
+  await setup.send({ method: 'DELETE', path: `/v3/organizations/${guid}` }, 202);
+  const org = await setup.server.store.privileged().get(orgRef(setup.server, guid));
+  if (org.metadata.deletionTimestamp === undefined) throw new Error('world setup: the held org is not being deleted');
+}
+
+/** Lets the held org go. */
+export async function releaseHeldOrg(world: World): Promise<void> {
+  await setFinalizers(world.server, world.heldOrg, (finalizers) => finalizers.filter((name) => name !== holdFinalizer));
+}
