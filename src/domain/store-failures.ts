@@ -1,5 +1,6 @@
 import { ApiError, invalidAuthToken, notAuthorized, resourceNotFound, unprocessableEntity } from '../errors/api-error.ts';
 import { isStoreError } from '../store/errors.ts';
+import { getIfExists } from '../store/lookups.ts';
 import type { Ref, StoreSession } from '../store/port.ts';
 
 /**
@@ -44,13 +45,7 @@ export async function asCfError<T>(write: Promise<T>, resourceType: string): Pro
 
 /** Whether the object exists (read with a session that may read it). */
 export async function objectExists(session: StoreSession, ref: Ref): Promise<boolean> {
-  try {
-    await session.get(ref);
-    return true;
-  } catch (error) {
-    if (isStoreError(error, 'NotFound')) return false;
-    throw error;
-  }
+  return (await getIfExists(session, ref)) !== undefined;
 }
 
 /** A lookup of a referenced resource: not finding it is the given error (CF says 422 for a bad reference). */

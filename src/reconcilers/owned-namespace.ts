@@ -1,6 +1,7 @@
 import type { StoredObject } from '../store/objects.ts';
 import type { MergePatch, Ref, StoreSession } from '../store/port.ts';
-import { deleteIfExists, getIfExists, isDeleting } from './store-helpers.ts';
+import { deleteIfExists, getIfExists } from '../store/lookups.ts';
+import { isDeleting } from './store-helpers.ts';
 import type { NamespaceMarks } from './tenancy-levels.ts';
 
 /** Why an object is not Ready yet, in the words of its Ready condition. */

@@ -3,7 +3,7 @@ import { jsonEqual } from '../store/json-equal.ts';
 import type { NewObject, StoredObject } from '../store/objects.ts';
 import type { StoreSession } from '../store/port.ts';
 import { refOf } from '../store/refs.ts';
-import { deleteIfExists } from './store-helpers.ts';
+import { deleteIfExists } from '../store/lookups.ts';
 
 type Binding = StoredObject<'RoleBinding'>;
 

@@ -6,7 +6,8 @@ import type { TenancyKind } from './object-keys.ts';
 import { deleteOwnedNamespace, ensureOwnedNamespace, isActiveNamespace, type NotReady, type OwnedNamespace } from './owned-namespace.ts';
 import { readyStatusPatch } from './ready-status.ts';
 import { propagateRoleBindings } from './role-binding-propagation.ts';
-import { getIfExists, isDeleting } from './store-helpers.ts';
+import { getIfExists } from '../store/lookups.ts';
+import { isDeleting } from './store-helpers.ts';
 import type { TenancyLevel } from './tenancy-levels.ts';
 import type { ReconcileOutcome } from './work-queue.ts';
 

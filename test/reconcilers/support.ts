@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Logger } from '../../src/logger.ts';
-import { isStoreError, StoreError } from '../../src/store/errors.ts';
+import { StoreError } from '../../src/store/errors.ts';
 import type { KindName } from '../../src/store/kinds.ts';
-import type { StoredObject } from '../../src/store/objects.ts';
-import type { Ref, Store, StoreSession, Watch } from '../../src/store/port.ts';
+import type { Store, StoreSession, Watch } from '../../src/store/port.ts';
 
 export const sha224 = (value: string): string => createHash('sha224').update(value).digest('hex');
 
@@ -21,16 +20,6 @@ export function capturingLogger(): { logger: Logger; lines: Record<string, unkno
     },
   });
   return { logger: pino({ level: 'debug' }, stream), lines };
-}
-
-/** The object, or undefined when it does not exist. */
-export async function find<K extends KindName>(session: StoreSession, ref: Ref<K>): Promise<StoredObject<K> | undefined> {
-  try {
-    return await session.get(ref);
-  } catch (error) {
-    if (isStoreError(error, 'NotFound')) return undefined;
-    throw error;
-  }
 }
 
 type EndableWatch = { end(error: Error): void };

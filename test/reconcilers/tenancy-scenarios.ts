@@ -5,7 +5,8 @@ import { StoreError } from '../../src/store/errors.ts';
 import type { Condition, NewObject, StoredObject } from '../../src/store/objects.ts';
 import type { Ref, Store, StoreSession } from '../../src/store/port.ts';
 import { eventually, uniqueName } from '../store/fixture.ts';
-import { capturingLogger, find, sha224, withControlledWatches } from './support.ts';
+import { getIfExists } from '../../src/store/lookups.ts';
+import { capturingLogger, sha224, withControlledWatches } from './support.ts';
 
 const propagate = 'cloudfoundry.org/propagate-cf-role';
 const propagatedFrom = 'cloudfoundry.org/propagated-from';
@@ -82,7 +83,7 @@ export function tenancyReconcilerScenarios(storeUnderTest: () => Store, settleMs
   }
 
   async function expectGone(ref: Ref): Promise<void> {
-    await settled(async () => expect(await find(session, ref), `${ref.kind} ${ref.name}`).to.equal(undefined));
+    await settled(async () => expect(await getIfExists(session, ref), `${ref.kind} ${ref.name}`).to.equal(undefined));
   }
 
   before(async function () {
@@ -143,13 +144,13 @@ export function tenancyReconcilerScenarios(storeUnderTest: () => Store, settleMs
     expect(orgCopy.roleRef).to.deep.equal(admin.roleRef);
     expect(orgCopy.metadata.labels).to.deep.equal({ ...admin.metadata.labels, [propagatedFrom]: root });
     expect(orgCopy.metadata.annotations).to.include({ [propagate]: 'true' });
-    expect(await find(session, bindingRef(org.metadata.name, user.metadata.name))).to.equal(undefined);
+    expect(await getIfExists(session, bindingRef(org.metadata.name, user.metadata.name))).to.equal(undefined);
 
     const space = await readySpace(org);
     const spaceCopy = await session.get(bindingRef(space.metadata.name, admin.metadata.name));
     expect(spaceCopy.subjects).to.deep.equal(admin.subjects);
     expect(spaceCopy.metadata.labels).to.deep.equal({ ...admin.metadata.labels, [propagatedFrom]: org.metadata.name });
-    expect(await find(session, bindingRef(space.metadata.name, user.metadata.name))).to.equal(undefined);
+    expect(await getIfExists(session, bindingRef(space.metadata.name, user.metadata.name))).to.equal(undefined);
   });
 
   it('brings a binding made later to existing orgs and spaces, and follows changes to it', async () => {
@@ -183,7 +184,7 @@ export function tenancyReconcilerScenarios(storeUnderTest: () => Store, settleMs
     await expectGone(bindingRef(space.metadata.name, plain.metadata.name));
     for (const namespace of [org.metadata.name, space.metadata.name]) {
       for (const kept of [keptBySource, keptByCopy])
-        expect(await find(session, bindingRef(namespace, kept.metadata.name))).not.to.equal(undefined);
+        expect(await getIfExists(session, bindingRef(namespace, kept.metadata.name))).not.to.equal(undefined);
     }
   });
 
@@ -222,8 +223,8 @@ export function tenancyReconcilerScenarios(storeUnderTest: () => Store, settleMs
     await session.create(secretIn(space.metadata.name));
     await session.delete(refOf(space));
     await session.waitForDeletion(refOf(space), { timeoutMs: settleMs });
-    expect(await find(session, namespaceRef(space.metadata.name))).to.equal(undefined);
-    expect(await find(session, refOf(org))).not.to.equal(undefined);
+    expect(await getIfExists(session, namespaceRef(space.metadata.name))).to.equal(undefined);
+    expect(await getIfExists(session, refOf(org))).not.to.equal(undefined);
   });
 
   it('deletes an org with its spaces, all their namespaces and contents, and then the org', async () => {
@@ -233,10 +234,10 @@ export function tenancyReconcilerScenarios(storeUnderTest: () => Store, settleMs
     await session.delete(refOf(org));
     await session.waitForDeletion(refOf(org), { timeoutMs: settleMs });
     for (const space of spaces) {
-      expect(await find(session, refOf(space))).to.equal(undefined);
-      expect(await find(session, namespaceRef(space.metadata.name))).to.equal(undefined);
+      expect(await getIfExists(session, refOf(space))).to.equal(undefined);
+      expect(await getIfExists(session, namespaceRef(space.metadata.name))).to.equal(undefined);
     }
-    expect(await find(session, namespaceRef(org.metadata.name))).to.equal(undefined);
+    expect(await getIfExists(session, namespaceRef(org.metadata.name))).to.equal(undefined);
   });
 
   it('makes the namespace again when it is deleted from under an org', async () => {
@@ -333,7 +334,7 @@ export function tenancyReconcilerScenarios(storeUnderTest: () => Store, settleMs
       for (const space of spaces) await session.get(bindingRef(space.metadata.name, admin.metadata.name));
       await session.delete(refOf(spaces[0]!));
       await session.waitForDeletion(refOf(spaces[0]!), { timeoutMs: settleMs });
-      expect(await find(session, namespaceRef(spaces[0]!.metadata.name))).to.equal(undefined);
+      expect(await getIfExists(session, namespaceRef(spaces[0]!.metadata.name))).to.equal(undefined);
       // Races between the replicas are retried quietly; nothing failed for real.
       const warnings = logs.flatMap(({ lines }) => lines.filter((line) => (line['level'] as number) >= 40));
       expect(warnings).to.deep.equal([]);

@@ -1,5 +1,5 @@
 import { resourceNotFound } from '../../errors/api-error.ts';
-import { isStoreError } from '../../store/errors.ts';
+import { getIfExists } from '../../store/lookups.ts';
 import type { StoredObject } from '../../store/objects.ts';
 import type { RequestContext } from '../request-context.ts';
 import { roleGuidLabel } from '../roles/role-binding-marks.ts';
@@ -28,7 +28,7 @@ const tenantNamespaces = (context: RequestContext, resource: StoredObject) => ({
 });
 
 const inRoot = (kind: 'CFOrg' | 'CFDomain') => (context: RequestContext, guid: string) =>
-  orUndefined(context.server.get({ kind, namespace: context.config.rootNamespace, name: guid }));
+  getIfExists(context.server, { kind, namespace: context.config.rootNamespace, name: guid });
 
 const deletions: Record<string, Deletion> = {
   'org.delete': { resourceType: 'Organization', find: inRoot('CFOrg'), visibleThrough: tenantNamespaces },
@@ -80,13 +80,4 @@ async function mayFollow(context: RequestContext, deletion: Deletion, resource: 
   if (resource.metadata.annotations?.[deletedByAnnotation] === context.auth.identity.name) return true;
   const { own, ancestors } = deletion.visibleThrough(context, resource);
   return context.visibility.canSeeFrom(own, ancestors);
-}
-
-async function orUndefined<T>(read: Promise<T>): Promise<T | undefined> {
-  try {
-    return await read;
-  } catch (error) {
-    if (isStoreError(error, 'NotFound')) return undefined;
-    throw error;
-  }
 }
