@@ -7,14 +7,14 @@ import type { NamespaceMarks } from './tenancy-levels.ts';
 /** Why an object is not Ready yet, in the words of its Ready condition. */
 export type NotReady = { reason: string; message: string };
 
-/** Which namespace an org or space owns, and how it is marked as theirs. */
-export type OwnedNamespace = { name: string; guidLabel: string; marks: NamespaceMarks };
+/** Which namespace an org or space owns, the labels that say it is theirs, and how it is marked. */
+export type OwnedNamespace = { name: string; ownerLabels: Record<string, string>; marks: NamespaceMarks };
 
 const namespaceRef = (name: string): Ref<'Namespace'> => ({ kind: 'Namespace', name });
 
-/** A namespace is an object's when it carries the object's GUID, as every namespace Korifi or we create does. */
+/** A namespace is an object's when it carries the object's owner labels, as every namespace Korifi or we create does. */
 const isOwnedBy = (namespace: StoredObject<'Namespace'>, owned: OwnedNamespace) =>
-  namespace.metadata.labels?.[owned.guidLabel] === owned.name;
+  Object.entries(owned.ownerLabels).every(([key, value]) => namespace.metadata.labels?.[key] === value);
 
 /**
  * Creates the namespace, or brings its labels and annotations up to date (a rename changes them).

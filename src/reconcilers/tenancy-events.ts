@@ -41,13 +41,11 @@ export class TenancyEvents {
   }
 
   spaceChanged({ type, object }: WatchEvent<'CFSpace'>): void {
-    if (type === 'DELETED') {
-      this.#index.removeSpace(object);
-      return;
-    }
-    this.#index.addSpace(object);
-    const namespace = this.#index.spaceNamespace(object.metadata.name);
-    if (namespace !== undefined) this.#enqueue(keyOf('CFSpace', namespace, object.metadata.name));
+    if (type === 'DELETED') this.#index.removeSpace(object);
+    else this.#index.addSpace(object);
+    // Every space of that name: a duplicate's appearance or departure changes whose namespace it is.
+    for (const namespace of this.#index.spaceNamespaces(object.metadata.name))
+      this.#enqueue(keyOf('CFSpace', namespace, object.metadata.name));
   }
 
   /** Something changed in (or of) this namespace: its owner and the objects whose parent it is. */
@@ -61,8 +59,7 @@ export class TenancyEvents {
       this.#enqueueSpaces(namespace);
       return;
     }
-    const spaceNamespace = this.#index.spaceNamespace(namespace);
-    if (spaceNamespace !== undefined) this.#enqueue(keyOf('CFSpace', spaceNamespace, namespace));
+    for (const orgNamespace of this.#index.spaceNamespaces(namespace)) this.#enqueue(keyOf('CFSpace', orgNamespace, namespace));
   }
 
   /** Every org and space: the periodic resync, and after a list that may have missed changes. */

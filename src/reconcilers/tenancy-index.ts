@@ -6,8 +6,8 @@ import type { StoredObject } from '../store/objects.ts';
  */
 export class TenancyIndex {
   readonly #orgs = new Set<string>();
-  /** Space name → the namespace (org) it lives in. */
-  readonly #spaceNamespaces = new Map<string, string>();
+  /** Space name → the namespaces (orgs) holding a space of that name (one, unless someone forged a duplicate). */
+  readonly #spaceNamespaces = new Map<string, Set<string>>();
 
   replaceOrgs(orgs: StoredObject<'CFOrg'>[]): void {
     this.#orgs.clear();
@@ -39,24 +39,29 @@ export class TenancyIndex {
   }
 
   addSpace(space: StoredObject<'CFSpace'>): void {
-    this.#spaceNamespaces.set(space.metadata.name, space.metadata.namespace ?? '');
+    const namespaces = this.#spaceNamespaces.get(space.metadata.name) ?? new Set<string>();
+    namespaces.add(space.metadata.namespace ?? '');
+    this.#spaceNamespaces.set(space.metadata.name, namespaces);
   }
 
   removeSpace(space: StoredObject<'CFSpace'>): void {
-    this.#spaceNamespaces.delete(space.metadata.name);
+    const namespaces = this.#spaceNamespaces.get(space.metadata.name);
+    namespaces?.delete(space.metadata.namespace ?? '');
+    if (namespaces?.size === 0) this.#spaceNamespaces.delete(space.metadata.name);
   }
 
-  /** The namespace of the space with this name, when it is a space of one of our orgs. */
-  spaceNamespace(name: string): string | undefined {
-    const namespace = this.#spaceNamespaces.get(name);
-    return namespace !== undefined && this.#orgs.has(namespace) ? namespace : undefined;
+  /** The namespaces of the spaces with this name that belong to our orgs. */
+  spaceNamespaces(name: string): string[] {
+    return [...(this.#spaceNamespaces.get(name) ?? [])].filter((namespace) => this.#orgs.has(namespace));
   }
 
   /** Spaces of our orgs, as [namespace, name]; only those in `orgNamespace` when given. */
   spaces(orgNamespace?: string): [string, string][] {
     const spaces: [string, string][] = [];
-    for (const [name, namespace] of this.#spaceNamespaces) {
-      if (this.#orgs.has(namespace) && (orgNamespace === undefined || namespace === orgNamespace)) spaces.push([namespace, name]);
+    for (const [name, namespaces] of this.#spaceNamespaces) {
+      for (const namespace of namespaces) {
+        if (this.#orgs.has(namespace) && (orgNamespace === undefined || namespace === orgNamespace)) spaces.push([namespace, name]);
+      }
     }
     return spaces;
   }

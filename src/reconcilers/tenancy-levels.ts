@@ -10,8 +10,11 @@ export type TenancyLevel = {
   readonly kind: TenancyKind;
   /** Held on the object until its namespace is gone, so deleting it deletes the namespace first. */
   readonly finalizer: string;
-  /** The namespace label whose value is the owner's GUID: what makes a namespace this object's. */
-  readonly guidLabel: string;
+  /**
+   * The namespace labels that make a namespace this object's: its GUID, and for a space also its org's
+   * (a space of another org with the same name must never take over or delete this one's namespace).
+   */
+  ownerLabels(object: StoredObject<TenancyKind>): Record<string, string>;
   /** Labels and annotations the owned namespace must carry. */
   namespaceMarks(object: StoredObject<TenancyKind>): NamespaceMarks;
 };
@@ -27,7 +30,7 @@ const podSecurity = {
 export const orgLevel: TenancyLevel = {
   kind: 'CFOrg',
   finalizer: 'cfOrg.korifi.cloudfoundry.org',
-  guidLabel: label('org-guid'),
+  ownerLabels: (org) => ({ [label('org-guid')]: org.metadata.name }),
   namespaceMarks: (org) => ({
     labels: {
       [label('org-guid')]: org.metadata.name,
@@ -41,7 +44,7 @@ export const orgLevel: TenancyLevel = {
 export const spaceLevel: TenancyLevel = {
   kind: 'CFSpace',
   finalizer: 'cfSpace.korifi.cloudfoundry.org',
-  guidLabel: label('space-guid'),
+  ownerLabels: (space) => ({ [label('space-guid')]: space.metadata.name, [label('org-guid')]: space.metadata.namespace ?? '' }),
   namespaceMarks: (space) => ({
     labels: {
       [label('space-guid')]: space.metadata.name,

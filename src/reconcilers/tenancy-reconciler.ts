@@ -31,7 +31,7 @@ export async function reconcileTenancy(context: ReconcileContext, level: Tenancy
   const { session } = context;
   const object = await getIfExists(session, ref);
   if (object === undefined || !(await isOurs(context, object))) return undefined;
-  const owned: OwnedNamespace = { name: object.metadata.name, guidLabel: level.guidLabel, marks: level.namespaceMarks(object) };
+  const owned: OwnedNamespace = { name: object.metadata.name, ownerLabels: level.ownerLabels(object), marks: level.namespaceMarks(object) };
   if (isDeleting(object)) return finalize(session, level, object, owned);
   const current = await ensureFinalizer(session, object, level.finalizer);
   const notReady = await provision(session, current, owned);

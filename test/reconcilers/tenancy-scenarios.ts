@@ -279,6 +279,31 @@ export function tenancyReconcilerScenarios(storeUnderTest: () => Store, settleMs
     await session.delete(namespaceRef(name));
   });
 
+  it('never lets a forged space of another org with the same GUID take over, or delete, a space’s namespace', async () => {
+    const victimOrg = await readyOrg();
+    const victim = await readySpace(victimOrg);
+    await session.create({ kind: 'Secret', metadata: { name: 'workload', namespace: victim.metadata.name } });
+    const attackerOrg = await readyOrg();
+    const manager = await session.create(binding(attackerOrg.metadata.name, { propagates: true }));
+    // What an org manager of the other org could write straight to the apiserver.
+    const forged = await session.create({
+      kind: 'CFSpace',
+      metadata: { name: victim.metadata.name, namespace: attackerOrg.metadata.name },
+      spec: { displayName: uniqueName('forged') },
+    });
+    await settled(async () =>
+      expect(readyOf(await session.get(refOf(forged)))).to.include({ status: 'False', reason: 'NamespaceConflict' }),
+    );
+    const namespace = await session.get(namespaceRef(victim.metadata.name));
+    expect(namespace.metadata.labels).to.include({ [korifi('org-guid')]: victimOrg.metadata.name });
+    expect(await getIfExists(session, bindingRef(victim.metadata.name, manager.metadata.name))).to.equal(undefined);
+    await session.delete(refOf(forged));
+    await expectGone(refOf(forged));
+    expect((await session.get(namespaceRef(victim.metadata.name))).metadata.deletionTimestamp).to.equal(undefined);
+    expect(await getIfExists(session, { kind: 'Secret', namespace: victim.metadata.name, name: 'workload' })).not.to.equal(undefined);
+    expect(readyOf(await session.get(refOf(victim)))).to.include({ status: 'True' });
+  });
+
   it('lists again and watches anew when the backend ends its watches', async () => {
     const watches = withControlledWatches(storeUnderTest());
     const otherRoot = await createRoot();
