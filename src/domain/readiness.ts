@@ -1,5 +1,6 @@
 import { serviceUnavailable } from '../errors/api-error.ts';
 import { isStoreError } from '../store/errors.ts';
+import { apiErrorOf } from './store-failures.ts';
 import type { KindName } from '../store/kinds.ts';
 import type { Condition, StoredObject } from '../store/objects.ts';
 import type { Ref, StoreSession } from '../store/port.ts';
@@ -27,14 +28,14 @@ export function isReadyAtGeneration(object: StoredObject): boolean {
 export async function waitUntilReady<K extends KindName>(
   session: StoreSession,
   ref: Ref<K>,
-  options: { timeoutSeconds: number; description: string },
+  options: { timeoutSeconds: number; description: string; resourceType: string },
 ): Promise<StoredObject<K>> {
   try {
     return await session.waitFor(ref, (object: StoredObject<K>) => isReadyAtGeneration(object), {
       timeoutMs: options.timeoutSeconds * 1000,
     });
   } catch (error) {
-    if (!isStoreError(error, 'Timeout')) throw error;
+    if (!isStoreError(error, 'Timeout')) throw apiErrorOf(error, options.resourceType);
     throw serviceUnavailable(
       `${options.description} was created but did not become ready within ${options.timeoutSeconds} seconds. ` +
         'Check that its controller (Korifi, or this server with reconcilers enabled) is running.',

@@ -3,6 +3,7 @@ import type { Store } from '../store/port.ts';
 import { subjectNames } from './subjects.ts';
 
 const positiveCacheMs = 120_000;
+const maxRemembered = 10_000;
 
 /**
  * The warning Korifi sends to callers without any RoleBinding in the root namespace: such a user can
@@ -30,7 +31,15 @@ export class RoleWarnings {
       return [
         `Warning: subject '${identity.kind}/${identity.name}' has no CF roles assigned. This is not supported and may cause unexpected behaviour.`,
       ];
+    if (this.#holders.size >= maxRemembered) this.#forgetExpired();
     this.#holders.set(key, Date.now() + positiveCacheMs);
     return [];
+  }
+
+  #forgetExpired(): void {
+    const now = Date.now();
+    for (const [key, until] of this.#holders) if (until <= now) this.#holders.delete(key);
+    // Still full of live entries: start over rather than grow without bound.
+    if (this.#holders.size >= maxRemembered) this.#holders.clear();
   }
 }

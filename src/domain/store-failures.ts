@@ -1,7 +1,7 @@
 import { ApiError, invalidAuthToken, notAuthorized, resourceNotFound, unprocessableEntity } from '../errors/api-error.ts';
 import { isStoreError } from '../store/errors.ts';
 import { getIfExists } from '../store/lookups.ts';
-import type { Ref, StoreSession } from '../store/port.ts';
+import type { AccessTarget, AccessVerb, Ref, StoreSession } from '../store/port.ts';
 
 /**
  * How a failed store call reaches the client: a missing object is the resource's 404, a denial 403,
@@ -18,7 +18,8 @@ export function apiErrorOf(error: unknown, resourceType: string): unknown {
     case 'Unauthorized':
       return invalidAuthToken(error);
     case 'Invalid':
-      return unprocessableEntity(error.message);
+      // Not the backend's object kind and name, which mean nothing to a CF client: only what is wrong.
+      return unprocessableEntity(`${resourceType} is invalid: ${error.message.replace(/^.*? is invalid: /, '')}`);
     default:
       return error;
   }
@@ -41,6 +42,11 @@ export async function asCfError<T>(write: Promise<T>, resourceType: string): Pro
   } catch (error) {
     throw apiErrorOf(error, resourceType);
   }
+}
+
+/** Whether the caller may do this (an access review), with a failed review as a CF error. */
+export function mayI(context: { user: StoreSession }, verb: AccessVerb, target: AccessTarget, resourceType: string): Promise<boolean> {
+  return asCfError(context.user.canI(verb, target), resourceType);
 }
 
 /** Whether the object exists (read with a session that may read it). */

@@ -3,7 +3,7 @@ import type { Subject } from '../store/objects.ts';
 
 /**
  * Whether an RBAC subject names this caller: a user by name, a service account by namespace and name
- * (its identity is `system:serviceaccount:<ns>:<name>`), a group the caller is in.
+ * (its identity is `system:serviceaccount:<ns>:<name>`), a group the caller is in (not a system group).
  */
 export function subjectNames(subject: Subject, identity: Identity): boolean {
   switch (subject.kind) {
@@ -12,6 +12,8 @@ export function subjectNames(subject: Subject, identity: Identity): boolean {
     case 'ServiceAccount':
       return identity.kind === 'ServiceAccount' && identity.name === `system:serviceaccount:${subject.namespace ?? ''}:${subject.name}`;
     case 'Group':
-      return identity.groups.includes(subject.name);
+      // Kubernetes' own groups (system:authenticated, system:serviceaccounts, …) are everyone or every
+      // workload: a binding to one would make an org visible to all, so they do not count.
+      return !subject.name.startsWith('system:') && identity.groups.includes(subject.name);
   }
 }

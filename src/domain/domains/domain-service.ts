@@ -7,7 +7,7 @@ import { metadataOfCreate, metadataPatchOf } from '../metadata-writes.ts';
 import { bindClaim, claim, releaseClaim, type NameClaim } from '../names/name-claims.ts';
 import { deleteAsCaller } from '../jobs/deletion.ts';
 import type { RequestContext } from '../request-context.ts';
-import { apiErrorOf, asCfError, objectExists, readOrNotFound } from '../store-failures.ts';
+import { apiErrorOf, asCfError, mayI, objectExists, readOrNotFound } from '../store-failures.ts';
 import { getOrg } from '../tenancy/org-service.ts';
 import type { TenantCreate, TenantUpdate } from '../tenancy/tenant-writes.ts';
 
@@ -64,7 +64,7 @@ export async function getDomain(context: RequestContext, guid: string): Promise<
 /** Creates a shared domain (admins only, decided by RBAC). Names are unique and may not overlap. */
 export async function createDomain(context: RequestContext, request: DomainCreate): Promise<Domain> {
   // Asked first, so that which names exist is never told to someone who may not create domains.
-  if (!(await context.user.canI('create', { kind: 'CFDomain', namespace: context.config.rootNamespace }))) throw notAuthorized();
+  if (!(await mayI(context, 'create', { kind: 'CFDomain', namespace: context.config.rootNamespace }, resourceType))) throw notAuthorized();
   if (request.internal === true) throw unprocessableEntity('Internal domains are not supported.');
   if (request.hasOrganizationRelationships) throw unprocessableEntity('Private domains are not supported; every domain is shared.');
   const name = request.name.toLowerCase();

@@ -2,7 +2,8 @@ import { resourceNotFound } from '../../errors/api-error.ts';
 import { getIfExists } from '../../store/lookups.ts';
 import type { StoredObject } from '../../store/objects.ts';
 import type { RequestContext } from '../request-context.ts';
-import { roleGuidLabel } from '../roles/role-binding-marks.ts';
+import { propagatedFromLabel, roleGuidLabel } from '../roles/role-binding-marks.ts';
+import { findSpace } from '../tenancy/space-service.ts';
 import { deletedByAnnotation } from './deletion.ts';
 
 export type JobState = 'PROCESSING' | 'COMPLETE' | 'FAILED';
@@ -39,13 +40,19 @@ const deletions: Record<string, Deletion> = {
   },
   'space.delete': {
     resourceType: 'Space',
-    find: async (context, guid) => (await context.server.list('CFSpace', { name: guid })).items[0],
+    find: (context, guid) => findSpace(context.server, guid),
     visibleThrough: tenantNamespaces,
   },
   'role.delete': {
     resourceType: 'Role',
-    find: async (context, guid) =>
-      (await context.server.list('RoleBinding', { labelSelector: [{ key: roleGuidLabel, operator: 'equals', value: guid }] })).items[0],
+    // The role's own binding, not the copies the reconcilers propagate (they carry its GUID too).
+    find: async (context, guid) => {
+      const selector = [
+        { key: roleGuidLabel, operator: 'equals' as const, value: guid },
+        { key: propagatedFromLabel, operator: 'notExists' as const },
+      ];
+      return (await context.server.list('RoleBinding', { labelSelector: selector })).items[0];
+    },
     visibleThrough: (context, binding) => ({ own: binding.metadata.namespace ?? '', ancestors: [context.config.rootNamespace] }),
   },
 };

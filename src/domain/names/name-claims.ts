@@ -32,6 +32,21 @@ export function claimName(claim: NameClaim): string {
  * tells whether a holder named in an existing claim is still there.
  */
 export async function claim(server: StoreSession, claim: NameClaim, holderExists: (guid: string) => Promise<boolean>): Promise<boolean> {
+  // A claim can vanish (its owner's deletion collected it) or be taken over by someone else between our
+  // steps; each attempt starts again from the create.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await claimOnce(server, claim, holderExists);
+    } catch (error) {
+      const raced = isStoreError(error, 'NotFound') || isStoreError(error, 'Conflict');
+      if (!raced || attempt >= maxAttempts) throw error;
+    }
+  }
+}
+
+const maxAttempts = 3;
+
+async function claimOnce(server: StoreSession, claim: NameClaim, holderExists: (guid: string) => Promise<boolean>): Promise<boolean> {
   const lease = leaseOf(claim);
   try {
     await server.create(lease);

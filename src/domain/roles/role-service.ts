@@ -1,8 +1,8 @@
-import { resourceNotFound, unprocessableEntity } from '../../errors/api-error.ts';
+import { notAuthorized, resourceNotFound, unprocessableEntity } from '../../errors/api-error.ts';
 import { isStoreError } from '../../store/errors.ts';
 import { deleteAsCaller } from '../jobs/deletion.ts';
 import type { RequestContext } from '../request-context.ts';
-import { apiErrorOf, referenced } from '../store-failures.ts';
+import { apiErrorOf, mayI, referenced } from '../store-failures.ts';
 import { invalidOrganization, invalidSpace } from '../tenancy/reference-errors.ts';
 import { getOrg } from '../tenancy/org-service.ts';
 import { getSpace, orgGuidOf } from '../tenancy/space-service.ts';
@@ -63,15 +63,24 @@ export async function createRole(context: RequestContext, request: RoleCreate): 
   try {
     created = await context.user.create(binding);
   } catch (error) {
-    if (isStoreError(error, 'AlreadyExists')) throw unprocessableEntity(`User '${userName}' already has '${request.type}' role`);
-    throw apiErrorOf(error, resourceType);
+    if (!isStoreError(error, 'AlreadyExists')) throw apiErrorOf(error, resourceType);
+    // A grant repeated after a failure half-way still leaves the user with their root-namespace role.
+    await ensureRootRole(context, userName);
+    throw unprocessableEntity(`User '${userName}' already has '${request.type}' role`);
   }
-  await context.server.create(newRoleBinding('cf_user', userName, context.config.rootNamespace)).catch((error: unknown) => {
-    if (!isStoreError(error, 'AlreadyExists')) throw error;
-  });
+  await ensureRootRole(context, userName);
   const role = cfRoleOfBinding(created);
   if (!role) throw new Error(`the RoleBinding made for a ${request.type} role is not one`);
   return role;
+}
+
+/** The `cf_user` role in the root namespace that every CF user needs to read orgs and domains. */
+async function ensureRootRole(context: RequestContext, userName: string): Promise<void> {
+  try {
+    await context.server.create(newRoleBinding('cf_user', userName, context.config.rootNamespace));
+  } catch (error) {
+    if (!isStoreError(error, 'AlreadyExists')) throw apiErrorOf(error, resourceType);
+  }
 }
 
 /** `guid` names the user when given; otherwise `username`, prefixed with `origin:` when an origin is given. */
@@ -89,12 +98,19 @@ async function targetNamespace(context: RequestContext, request: RoleCreate, use
     if (request.organizationGuid === undefined)
       throw unprocessableEntity('relationships.organization is required for an organization role');
     const org = await referenced(getOrg(context, request.organizationGuid), invalidOrganization);
+    await requireGrantPermission(context, org.metadata.name);
     return org.metadata.name;
   }
   if (request.spaceGuid === undefined) throw unprocessableEntity('relationships.space is required for a space role');
   const space = await referenced(getSpace(context, request.spaceGuid), invalidSpace);
+  // Asked before looking at the user's org roles, so that who holds roles is not told to just anyone.
+  await requireGrantPermission(context, space.metadata.name);
   await requireOrgRole(context, orgGuidOf(space), userName);
   return space.metadata.name;
+}
+
+async function requireGrantPermission(context: RequestContext, namespace: string): Promise<void> {
+  if (!(await mayI(context, 'create', { kind: 'RoleBinding', namespace }, resourceType))) throw notAuthorized();
 }
 
 /** As in CF, a space role needs some role in the space's organization first. */

@@ -1,6 +1,9 @@
 import { resourceNotFound, unprocessableEntity } from '../../errors/api-error.ts';
 import { matchesLabelSelector, type LabelSelector } from '../../labels/selector.ts';
+import { label } from '../../store/korifi-labels/label-rules.ts';
+import { getIfExists } from '../../store/lookups.ts';
 import type { StoredObject } from '../../store/objects.ts';
+import type { StoreSession } from '../../store/port.ts';
 import { isReady } from '../readiness.ts';
 import { deleteAsCaller } from '../jobs/deletion.ts';
 import type { RequestContext } from '../request-context.ts';
@@ -34,9 +37,11 @@ export const orgGuidOf = (space: Space): string => space.metadata.namespace ?? '
 export async function listSpaces(context: RequestContext, filters: SpaceFilters): Promise<Space[]> {
   const visible = await context.visibility.namespaces();
   if (visible.size === 0) return [];
-  // Spaces live in many org namespaces, so the server lists them and visibility decides.
+  // Spaces live in many org namespaces, so the server lists them and visibility decides: a role in the
+  // space and one in its org (as CF requires, and as `GET /v3/spaces/{guid}` needs to read it).
   const all = (await context.server.list('CFSpace')).items;
-  return all.filter((space) => visible.has(space.metadata.name) && isReady(space) && matchesSpaceFilters(space, filters));
+  const seen = (space: Space) => visible.has(space.metadata.name) && visible.has(orgGuidOf(space));
+  return all.filter((space) => seen(space) && isReady(space) && matchesSpaceFilters(space, filters));
 }
 
 function matchesSpaceFilters(space: Space, filters: SpaceFilters): boolean {
@@ -49,14 +54,27 @@ function matchesSpaceFilters(space: Space, filters: SpaceFilters): boolean {
 /** The space, if the caller can see it; 404 otherwise. */
 export async function getSpace(context: RequestContext, guid: string): Promise<Space> {
   if (!(await context.visibility.canSee(guid))) throw resourceNotFound(spaces.resourceType);
-  const found = (await context.server.list('CFSpace', { name: guid })).items;
-  const [space] = found;
-  if (space === undefined || found.length > 1) throw resourceNotFound(spaces.resourceType);
+  const space = await findSpace(context.server, guid);
+  if (space === undefined) throw resourceNotFound(spaces.resourceType);
   return readOrNotFound(context.user.get({ kind: 'CFSpace', namespace: orgGuidOf(space), name: guid }), spaces.resourceType);
+}
+
+/**
+ * The space with this GUID, wherever it is (read as the server). GUIDs are unique unless someone wrote a
+ * CFSpace of the same name into another org directly; then the space is the one whose org owns the
+ * namespace of that name.
+ */
+export async function findSpace(server: StoreSession, guid: string): Promise<Space | undefined> {
+  const found = (await server.list('CFSpace', { name: guid })).items;
+  if (found.length <= 1) return found[0];
+  const namespace = await getIfExists(server, { kind: 'Namespace', name: guid });
+  return found.find((space) => orgGuidOf(space) === namespace?.metadata.labels?.[label('org-guid')]);
 }
 
 export async function createSpace(context: RequestContext, request: TenantCreate & { organizationGuid: string }): Promise<Space> {
   const org = await referenced(getOrg(context, request.organizationGuid), invalidOrganization);
+  // An org on its way out takes no new spaces (its namespace would refuse them with a misleading 403).
+  if (org.metadata.deletionTimestamp !== undefined) throw invalidOrganization();
   return createTenant(context, spaces, { name: request.name, metadata: request.metadata, namespace: org.metadata.name });
 }
 

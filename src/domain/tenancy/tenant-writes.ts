@@ -6,7 +6,7 @@ import { metadataOfCreate, metadataPatchOf } from '../metadata-writes.ts';
 import { bindClaim, claim, releaseClaim, type NameClaim } from '../names/name-claims.ts';
 import { waitUntilReady } from '../readiness.ts';
 import type { RequestContext } from '../request-context.ts';
-import { asCfError, objectExists } from '../store-failures.ts';
+import { asCfError, mayI, objectExists } from '../store-failures.ts';
 
 export type TenantKindName = 'CFOrg' | 'CFSpace';
 
@@ -43,7 +43,7 @@ export async function createTenant<K extends TenantKindName>(
   request: TenantCreate & { namespace: string },
 ): Promise<StoredObject<K>> {
   // Asked first, so that whether a name is taken is never told to someone who may not create here.
-  if (!(await context.user.canI('create', { kind: tenant.kind, namespace: request.namespace }))) throw notAuthorized();
+  if (!(await mayI(context, 'create', { kind: tenant.kind, namespace: request.namespace }, tenant.resourceType))) throw notAuthorized();
   const guid = randomUUID();
   const ref: Ref<K> = { kind: tenant.kind, namespace: request.namespace, name: guid };
   const name = nameClaim(request.namespace, tenant.entityType, guid, request.name);
@@ -61,10 +61,11 @@ export async function createTenant<K extends TenantKindName>(
     await releaseClaim(context.server, name);
     throw error;
   }
-  await bindClaim(context.server, name, created);
+  await asCfError(bindClaim(context.server, name, created), tenant.resourceType);
   return waitUntilReady(context.user, ref, {
     timeoutSeconds: context.config.readyTimeoutSeconds,
     description: `${tenant.resourceType} '${request.name}'`,
+    resourceType: tenant.resourceType,
   });
 }
 
@@ -79,7 +80,7 @@ export async function updateTenant<K extends TenantKindName>(
   const displayName = current.spec.displayName;
   const renamed = request.name !== undefined && request.name !== displayName ? request.name : undefined;
   const newName = renamed === undefined ? undefined : nameClaim(namespace, tenant.entityType, guid, renamed);
-  if (!(await context.user.canI('patch', { kind: tenant.kind, namespace, name: guid }))) throw notAuthorized();
+  if (!(await mayI(context, 'patch', { kind: tenant.kind, namespace, name: guid }, tenant.resourceType))) throw notAuthorized();
   if (newName && !(await claimFor(context, tenant, newName))) throw tenant.duplicate(newName.name);
   const patch = { metadata: metadataPatchOf(request.metadata), ...(renamed === undefined ? {} : { spec: { displayName: renamed } }) };
   let updated: StoredObject<K>;
