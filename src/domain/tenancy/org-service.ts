@@ -54,7 +54,7 @@ export function createOrg(context: RequestContext, request: TenantCreate): Promi
 }
 
 export async function updateOrg(context: RequestContext, guid: string, request: TenantUpdate): Promise<Org> {
-  return updateTenant(context, orgs, await getOrg(context, guid), request);
+  return updateTenant(context, orgs, () => getOrg(context, guid), request);
 }
 
 /** Starts the deletion; the org's namespace, spaces and everything in them go with it. */

@@ -79,7 +79,7 @@ export async function createSpace(context: RequestContext, request: TenantCreate
 }
 
 export async function updateSpace(context: RequestContext, guid: string, request: TenantUpdate): Promise<Space> {
-  return updateTenant(context, spaces, await getSpace(context, guid), request);
+  return updateTenant(context, spaces, () => getSpace(context, guid), request);
 }
 
 /** Starts the deletion; the space's namespace and everything in it go with it. */

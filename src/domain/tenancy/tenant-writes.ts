@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { notAuthorized, type ApiError } from '../../errors/api-error.ts';
+import { isStoreError } from '../../store/errors.ts';
 import type { NewObject, StoredObject } from '../../store/objects.ts';
 import type { Ref } from '../../store/port.ts';
 import { metadataOfCreate, metadataPatchOf } from '../metadata-writes.ts';
@@ -69,29 +70,62 @@ export async function createTenant<K extends TenantKindName>(
   });
 }
 
-/** Renames (moving the name claim) and relabels an org or space as the caller. */
+/**
+ * Renames (moving the name claim) and relabels an org or space as the caller. A rename applies only to
+ * the version it was checked against; if another write came first, it starts again from a fresh read,
+ * so two renames at once cannot leave a name claimed by an object that does not carry it.
+ */
 export async function updateTenant<K extends TenantKindName>(
+  context: RequestContext,
+  tenant: TenantKind<K>,
+  load: () => Promise<StoredObject<K>>,
+  request: TenantUpdate,
+): Promise<StoredObject<K>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await updateOnce(context, tenant, await load(), request);
+    } catch (error) {
+      if (!isStoreError(error, 'Conflict') || attempt >= maxUpdateAttempts) throw error;
+    }
+  }
+}
+
+const maxUpdateAttempts = 3;
+
+async function updateOnce<K extends TenantKindName>(
   context: RequestContext,
   tenant: TenantKind<K>,
   current: StoredObject<K>,
   request: TenantUpdate,
 ): Promise<StoredObject<K>> {
   const { name: guid, namespace = '' } = current.metadata;
-  const displayName = current.spec.displayName;
-  const renamed = request.name !== undefined && request.name !== displayName ? request.name : undefined;
-  const newName = renamed === undefined ? undefined : nameClaim(namespace, tenant.entityType, guid, renamed);
+  const change = changeOf(current, request, tenant.entityType);
   if (!(await mayI(context, 'patch', { kind: tenant.kind, namespace, name: guid }, tenant.resourceType))) throw notAuthorized();
-  if (newName && !(await claimFor(context, tenant, newName))) throw tenant.duplicate(newName.name);
-  const patch = { metadata: metadataPatchOf(request.metadata), ...(renamed === undefined ? {} : { spec: { displayName: renamed } }) };
+  if (change.newName && !(await claimFor(context, tenant, change.newName))) throw tenant.duplicate(change.newName.name);
   let updated: StoredObject<K>;
   try {
-    updated = await asCfError(context.user.patch({ kind: tenant.kind, namespace, name: guid }, patch), tenant.resourceType);
+    updated = await asCfError(
+      context.user.patch({ kind: tenant.kind, namespace, name: guid }, change.patch, change.preconditions),
+      tenant.resourceType,
+    );
   } catch (error) {
-    if (newName) await releaseClaim(context.server, newName);
+    if (change.newName) await releaseClaim(context.server, change.newName);
     throw error;
   }
-  if (newName) await moveClaim(context, newName, updated, displayName);
+  if (change.newName) await moveClaim(context, change.newName, updated, current.spec.displayName);
   return updated;
+}
+
+/** The patch an update makes; a rename also needs a claim and applies only to the version it was checked on. */
+function changeOf(current: StoredObject<TenantKindName>, request: TenantUpdate, entityType: string) {
+  const { name: guid, namespace = '', resourceVersion = '' } = current.metadata;
+  const metadata = metadataPatchOf(request.metadata);
+  if (request.name === undefined || request.name === current.spec.displayName) return { patch: { metadata }, preconditions: {} };
+  return {
+    patch: { metadata, spec: { displayName: request.name } },
+    preconditions: { resourceVersion },
+    newName: nameClaim(namespace, entityType, guid, request.name),
+  };
 }
 
 /** Hands the new name's claim to the renamed object and frees the old name. */

@@ -72,4 +72,15 @@ forEachBackend('tenancy review regressions', (cf) => {
     const current = await session.get(ref);
     await session.patch(ref, { metadata: { finalizers: (current.metadata.finalizers ?? []).filter((name) => name !== hold) } });
   });
+
+  it('leaves the name that lost a race of two renames free', async () => {
+    const org = await cf.createOrg();
+    const names = [uniqueName('first'), uniqueName('second')];
+    const renames = await Promise.all(names.map((name) => cf.patch(`/v3/organizations/${org.guid}`, { name })));
+    expect(renames.map((response) => response.status)).to.deep.equal([200, 200]);
+    const final = ((await cf.get(`/v3/organizations/${org.guid}`)).body as { name: string }).name;
+    expect(names).to.include(final);
+    const other = await cf.createOrg(names.find((name) => name !== final));
+    expect(other.guid).not.to.equal(org.guid);
+  });
 });
