@@ -6,9 +6,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ControlPlane } from '../../scripts/control-plane/control-plane.ts';
 import { CertificateAuthority } from '../../src/auth/certificate-authority.ts';
-import { sharedControlPlane } from '../support/control-plane.ts';
+import { adminKubeConfig, sharedControlPlane } from '../support/control-plane.ts';
 import { freePort, projectRoot, startServerProcess, type ServerProcess } from '../support/server-process.ts';
 import { authHeaders, contractFetch } from '../support/test-server.ts';
+import { newRoleBinding } from '../../src/domain/roles/role-binding.ts';
+import { KubernetesStore } from '../../src/store/kubernetes/kubernetes-store.ts';
+import { uniqueName } from '../store/fixture.ts';
 
 const run = promisify(execFile);
 
@@ -16,6 +19,7 @@ describe('the server with --backend kubernetes (real kube-apiserver)', function 
   let controlPlane: ControlPlane;
   let server: ServerProcess;
   let baseUrl: string;
+  const rootNamespace = uniqueName('cf-process');
 
   before(async function () {
     this.timeout(90 * 60_000); // a cold cache builds the control-plane binaries first
@@ -23,14 +27,37 @@ describe('the server with --backend kubernetes (real kube-apiserver)', function 
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
     server = await startServerProcess(
-      { CFAPI_LISTEN_PORT: String(port), CFAPI_LOG_LEVEL: 'warn', CFAPI_DATA_DIR: await mkdtemp(join(tmpdir(), 'cf-api-k8s-')) },
-      ['--backend', 'kubernetes', '--kubeconfig', controlPlane.kubeconfigFile],
+      {
+        CFAPI_LISTEN_PORT: String(port),
+        CFAPI_LOG_LEVEL: 'warn',
+        CFAPI_DATA_DIR: await mkdtemp(join(tmpdir(), 'cf-api-k8s-')),
+        CFAPI_ROOT_NAMESPACE: rootNamespace,
+      },
+      ['--backend', 'kubernetes', '--kubeconfig', controlPlane.kubeconfigFile, '--reconcilers'],
     );
   });
   after(() => server?.child.kill('SIGTERM'));
 
   it('says which cluster it serves', () => {
     expect(server.output()).to.contain(`Kubernetes cluster ${controlPlane.server}`);
+  });
+
+  it('sets up its root namespace and default domain, and with --reconcilers makes orgs ready itself', async () => {
+    expect(server.output()).to.contain(`created root namespace ${rootNamespace}`);
+    expect(server.output()).to.contain('Org/space reconcilers: running in this process');
+    const pair = await controlPlane.issueUser('process-admin');
+    const store = new KubernetesStore(adminKubeConfig(controlPlane));
+    await store.privileged().create(newRoleBinding('admin', 'process-admin', rootNamespace));
+    await store.close();
+    const headers = { ...authHeaders.clientCert({ name: 'process-admin', token: '', ...pair }), 'Content-Type': 'application/json' };
+    const created = await contractFetch(baseUrl, '/v3/organizations', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'from-a-process' }),
+    });
+    expect(created.status, created.text).to.equal(201);
+    const domains = await contractFetch(baseUrl, '/v3/domains', { headers });
+    expect((domains.body as { resources: { name: string }[] }).resources.map((domain) => domain.name)).to.deep.equal(['apps.localhost']);
   });
 
   it('knows a user by a bearer token, through a TokenReview', async () => {

@@ -68,6 +68,15 @@ describe('loadConfig', () => {
     expect((error as Error).message).to.equal('CFAPI_LISTEN_PORT must be a number, got "eighty"');
   });
 
+  it('reads the reconcilers switch from the environment as a boolean, and leaves it unset by default', async () => {
+    expect((await loadConfig({ env: {} })).reconcilers).to.equal(undefined);
+    expect((await loadConfig({ env: { CFAPI_RECONCILERS: 'true' } })).reconcilers).to.equal(true);
+    expect((await loadConfig({ env: { CFAPI_RECONCILERS: 'false' } })).reconcilers).to.equal(false);
+    const error = await loadConfig({ env: { CFAPI_RECONCILERS: 'yes' } }).catch((thrown: unknown) => thrown);
+    expect((error as Error).message).to.equal('CFAPI_RECONCILERS must be true or false, got "yes"');
+    expect((await loadConfig({ env: {}, overrides: { reconcilers: true } })).reconcilers).to.equal(true);
+  });
+
   it('refuses YAML that does not parse, or is not a mapping', async () => {
     const broken = await loadConfig({ file: await configFile('listen: [unclosed'), env: {} }).catch((thrown: unknown) => thrown);
     expect((broken as Error).message).to.contain('is not valid YAML');
