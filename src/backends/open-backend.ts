@@ -13,7 +13,12 @@ import { withKorifiLabels } from '../store/korifi-labels/labelled-store.ts';
 import type { Store } from '../store/port.ts';
 import { describePlatformChanges, ensurePlatform } from '../domain/platform/bootstrap.ts';
 import type { Logger } from '../logger.ts';
-import { startTenancyReconcilers } from '../reconcilers/index.ts';
+import {
+  reconcilerLeaseName,
+  startElectedTenancyReconcilers,
+  startTenancyReconcilers,
+  type RunningReconcilers,
+} from '../reconcilers/index.ts';
 
 /** A storage backend with the authenticator that belongs to it, and a line that tells people how to log in. */
 export type Backend = {
@@ -41,16 +46,14 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
       ...(embedded ? { initialAdmin: 'admin' } : {}),
     };
     const changes = await ensurePlatform(backend.store.privileged(), platformOptions);
-    const reconcilers =
-      (config.reconcilers ?? embedded)
-        ? await startTenancyReconcilers(backend.store, { rootNamespace: config.rootNamespace, logger })
-        : undefined;
-    const platform = `${describePlatformChanges(changes, platformOptions)}\nOrg/space reconcilers: ${reconcilers ? 'running in this process' : "off (Korifi's controllers are expected)"}\n`;
+    const reconcilers = (config.reconcilers ?? embedded) ? await startReconcilers(backend.store, config, logger) : undefined;
+    const reconcilerState = reconcilers?.description ?? "off (Korifi's controllers are expected)";
+    const platform = `${describePlatformChanges(changes, platformOptions)}\nOrg/space reconcilers: ${reconcilerState}\n`;
     return {
       ...backend,
       describe: () => `${backend.describe()}${platform}`,
       close: async () => {
-        await reconcilers?.stop();
+        await reconcilers?.running.stop();
         await backend.close();
       },
     };
@@ -58,6 +61,24 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
     await backend.close();
     throw error;
   }
+}
+
+/**
+ * The embedded store has one server process (its file lock), so it simply reconciles; on a cluster,
+ * replicas elect one of them to do it.
+ */
+async function startReconcilers(
+  store: Store,
+  config: Config,
+  logger: Logger,
+): Promise<{ running: RunningReconcilers; description: string }> {
+  const options = { rootNamespace: config.rootNamespace, logger };
+  if (config.backend === 'embedded')
+    return { running: await startTenancyReconcilers(store, options), description: 'running in this process' };
+  return {
+    running: await startElectedTenancyReconcilers(store, options),
+    description: `running in this process while it leads (Lease ${reconcilerLeaseName} in ${config.rootNamespace})`,
+  };
 }
 
 async function openEmbeddedBackend(config: Config): Promise<Backend> {

@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/port.ts';
+import { LeaderElection } from './leader-election.ts';
 import { TenancyController } from './tenancy-controller.ts';
 
 export type TenancyReconcilerOptions = {
@@ -32,4 +35,28 @@ export async function startTenancyReconcilers(store: Store, options: TenancyReco
   });
   await controller.start();
   return { stop: () => controller.stop() };
+}
+
+/** The Lease the replicas of one platform (one root namespace) elect their reconciling leader with. */
+export const reconcilerLeaseName = 'cfapi-tenancy-reconcilers';
+
+/**
+ * The reconcilers on a cluster served by several replicas: each replica takes part in a leader
+ * election and only the leader reconciles. Resolves after the first attempt, so a replica that finds the
+ * lease free is reconciling when this resolves.
+ */
+export async function startElectedTenancyReconcilers(store: Store, options: TenancyReconcilerOptions): Promise<RunningReconcilers> {
+  const election = new LeaderElection(
+    store.privileged(),
+    {
+      lease: { namespace: options.rootNamespace, name: reconcilerLeaseName },
+      identity: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      leaseDurationMs: 15_000,
+      retryIntervalMs: 2_000,
+      logger: options.logger,
+    },
+    { start: () => startTenancyReconcilers(store, options) },
+  );
+  await election.start();
+  return { stop: () => election.stop() };
 }

@@ -2,6 +2,7 @@ import { withKorifiLabels } from '../../src/store/korifi-labels/labelled-store.t
 import { KubernetesStore } from '../../src/store/kubernetes/kubernetes-store.ts';
 import { adminKubeConfig, sharedControlPlane } from '../support/control-plane.ts';
 import type { Store } from '../../src/store/port.ts';
+import { leaderElectionScenarios } from './leader-election-scenarios.ts';
 import { tenancyReconcilerScenarios } from './tenancy-scenarios.ts';
 
 // Kubernetes' namespace controller takes seconds to empty and remove a namespace.
@@ -20,6 +21,11 @@ describe('org and space reconcilers: Kubernetes backend (real control plane)', f
     if (!store) throw new Error('the Kubernetes store did not start');
     return store;
   }, settleMs);
+
+  leaderElectionScenarios(() => {
+    if (!store) throw new Error('the Kubernetes store did not start');
+    return store;
+  });
 
   // Registered after the scenarios, so that their own clean-up still has the store.
   after(async () => store?.close());
