@@ -1,7 +1,6 @@
 import { ApiError, invalidAuthToken, notAuthorized, resourceNotFound, unprocessableEntity } from '../errors/api-error.ts';
 import { isStoreError } from '../store/errors.ts';
-import { getIfExists } from '../store/lookups.ts';
-import type { AccessTarget, AccessVerb, Ref, StoreSession } from '../store/port.ts';
+import type { AccessTarget, AccessVerb, StoreSession } from '../store/port.ts';
 
 /**
  * How a failed store call reaches the client: a missing object is the resource's 404, a denial 403,
@@ -47,11 +46,6 @@ export async function asCfError<T>(write: Promise<T>, resourceType: string): Pro
 /** Whether the caller may do this (an access review), with a failed review as a CF error. */
 export function mayI(context: { user: StoreSession }, verb: AccessVerb, target: AccessTarget, resourceType: string): Promise<boolean> {
   return asCfError(context.user.canI(verb, target), resourceType);
-}
-
-/** Whether the object exists (read with a session that may read it). */
-export async function objectExists(session: StoreSession, ref: Ref): Promise<boolean> {
-  return (await getIfExists(session, ref)) !== undefined;
 }
 
 /** A lookup of a referenced resource: not finding it is the given error (CF says 422 for a bad reference). */

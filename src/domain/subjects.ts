@@ -1,5 +1,5 @@
 import type { Identity } from '../auth/identity.ts';
-import type { Subject } from '../store/objects.ts';
+import type { StoredObject, Subject } from '../store/objects.ts';
 
 /**
  * Whether an RBAC subject names this caller: a user by name, a service account by namespace and name
@@ -16,4 +16,9 @@ export function subjectNames(subject: Subject, identity: Identity): boolean {
       // workload: a binding to one would make an org visible to all, so they do not count.
       return !subject.name.startsWith('system:') && identity.groups.includes(subject.name);
   }
+}
+
+/** Whether a role binding names this caller among its subjects. */
+export function bindingNames(binding: StoredObject<'RoleBinding'>, identity: Identity): boolean {
+  return (binding.subjects ?? []).some((subject) => subjectNames(subject, identity));
 }

@@ -2,7 +2,7 @@ import type { Identity } from '../auth/identity.ts';
 import type { StoredObject } from '../store/objects.ts';
 import type { StoreSession } from '../store/port.ts';
 import { propagateRoleAnnotation } from './roles/role-binding-marks.ts';
-import { subjectNames } from './subjects.ts';
+import { bindingNames } from './subjects.ts';
 
 /**
  * Which org and space namespaces a caller may see: those where a RoleBinding names them (any role),
@@ -31,11 +31,7 @@ export class Visibility {
   namespaces(): Promise<ReadonlySet<string>> {
     this.#namespaces ??= this.allBindings().then(
       (bindings) =>
-        new Set(
-          bindings
-            .filter((binding) => (binding.subjects ?? []).some((subject) => subjectNames(subject, this.#identity)))
-            .map((binding) => binding.metadata.namespace ?? ''),
-        ),
+        new Set(bindings.filter((binding) => bindingNames(binding, this.#identity)).map((binding) => binding.metadata.namespace ?? '')),
     );
     return this.#namespaces;
   }
@@ -56,7 +52,7 @@ export class Visibility {
       (binding) =>
         ancestors.includes(binding.metadata.namespace ?? '') &&
         binding.metadata.annotations?.[propagateRoleAnnotation] === 'true' &&
-        (binding.subjects ?? []).some((subject) => subjectNames(subject, this.#identity)),
+        bindingNames(binding, this.#identity),
     );
   }
 }

@@ -5,9 +5,9 @@ import {
   listDomains as listDomainsIn,
   updateDomain as updateDomainIn,
 } from '../domain/domains/domain-service.ts';
-import { jobGuid } from '../domain/jobs/job-service.ts';
 import { requestContext } from '../domain/request-context.ts';
 import type { HandlerMap, OperationHandler } from '../http/operation.ts';
+import { deletionAccepted } from './jobs.ts';
 import { presentDomain } from '../presenters/tenancy.ts';
 import { labelSelectorOf, pageOf, present, timestampFields } from './list-pages.ts';
 
@@ -45,7 +45,7 @@ const updateDomain: OperationHandler<'updateDomain'> = async ({ path, body }, sc
 
 const deleteDomain: OperationHandler<'deleteDomain'> = async ({ path }, scope) => {
   await deleteDomainIn(requestContext(scope), path.guid);
-  return { status: 202, headers: { Location: `${scope.runtime.config.externalUrl}/v3/jobs/${jobGuid('domain.delete', path.guid)}` } };
+  return deletionAccepted(scope, 'domain.delete', path.guid);
 };
 
 export const domainHandlers = { listDomains, getDomain, createDomain, updateDomain, deleteDomain } satisfies Partial<HandlerMap>;

@@ -1,8 +1,8 @@
 import { requestContext } from '../domain/request-context.ts';
 import { getOrgDefaultDomain, listOrgDomains } from '../domain/domains/domain-service.ts';
-import { jobGuid } from '../domain/jobs/job-service.ts';
 import { createOrg, deleteOrg, getOrg, listOrgs, updateOrg } from '../domain/tenancy/org-service.ts';
 import type { HandlerMap, OperationHandler } from '../http/operation.ts';
+import { deletionAccepted } from './jobs.ts';
 import { presentDomain, presentOrganization } from '../presenters/tenancy.ts';
 import { certificateExpiryWarning } from './certificate-warning.ts';
 import { labelSelectorOf, pageOf, present, timestampFields } from './list-pages.ts';
@@ -40,7 +40,7 @@ const updateOrganization: OperationHandler<'updateOrganization'> = async ({ path
 
 const deleteOrganization: OperationHandler<'deleteOrganization'> = async ({ path }, scope) => {
   await deleteOrg(requestContext(scope), path.guid);
-  return { status: 202, headers: { Location: `${scope.runtime.config.externalUrl}/v3/jobs/${jobGuid('org.delete', path.guid)}` } };
+  return deletionAccepted(scope, 'org.delete', path.guid);
 };
 
 const listOrganizationDomains: OperationHandler<'listOrganizationDomains'> = async ({ path, query }, scope) => {

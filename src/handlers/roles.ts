@@ -1,4 +1,3 @@
-import { jobGuid } from '../domain/jobs/job-service.ts';
 import { requestContext, type RequestContext } from '../domain/request-context.ts';
 import type { CfRoleRecord } from '../domain/roles/cf-role-records.ts';
 import { isOrganizationRole } from '../domain/roles/cf-role-records.ts';
@@ -12,14 +11,15 @@ import { listOrgs } from '../domain/tenancy/org-service.ts';
 import { listSpaces } from '../domain/tenancy/space-service.ts';
 import { listUsers } from '../domain/users/user-service.ts';
 import type { HandlerMap, OperationHandler } from '../http/operation.ts';
+import { deletionAccepted } from './jobs.ts';
 import { presentRole, presentUser } from '../presenters/roles-and-users.ts';
 import { presentOrganization, presentSpace } from '../presenters/tenancy.ts';
-import { pageOf, present } from './list-pages.ts';
-import { presentTimestamps } from '../presenters/resource-basics.ts';
+import { pageOf, present, timestampFields } from './list-pages.ts';
 
+/** A role's times are its RoleBinding's. */
 const roleSortFields = {
-  created_at: (role: CfRoleRecord) => presentTimestamps(role.binding).created_at,
-  updated_at: (role: CfRoleRecord) => presentTimestamps(role.binding).updated_at,
+  created_at: (role: CfRoleRecord) => timestampFields['created_at']!(role.binding),
+  updated_at: (role: CfRoleRecord) => timestampFields['updated_at']!(role.binding),
 };
 
 type Include = 'user' | 'space' | 'organization';
@@ -85,7 +85,7 @@ const createRole: OperationHandler<'createRole'> = async ({ body }, scope) => {
 
 const deleteRole: OperationHandler<'deleteRole'> = async ({ path }, scope) => {
   await deleteRoleIn(requestContext(scope), path.guid);
-  return { status: 202, headers: { Location: `${scope.runtime.config.externalUrl}/v3/jobs/${jobGuid('role.delete', path.guid)}` } };
+  return deletionAccepted(scope, 'role.delete', path.guid);
 };
 
 export const roleHandlers = { listRoles, getRole, createRole, deleteRole } satisfies Partial<HandlerMap>;

@@ -1,5 +1,4 @@
 import { unprocessableEntity } from '../errors/api-error.ts';
-import { jobGuid } from '../domain/jobs/job-service.ts';
 import { requestContext, type RequestContext } from '../domain/request-context.ts';
 import { listOrgs } from '../domain/tenancy/org-service.ts';
 import {
@@ -12,6 +11,7 @@ import {
   type Space,
 } from '../domain/tenancy/space-service.ts';
 import type { HandlerMap, OperationHandler } from '../http/operation.ts';
+import { deletionAccepted } from './jobs.ts';
 import { presentOrganization, presentSpace } from '../presenters/tenancy.ts';
 import { labelSelectorOf, pageOf, present, timestampFields } from './list-pages.ts';
 import { emptyPage } from './unsupported-features.ts';
@@ -61,7 +61,7 @@ const updateSpace: OperationHandler<'updateSpace'> = async ({ path, body }, scop
 
 const deleteSpace: OperationHandler<'deleteSpace'> = async ({ path }, scope) => {
   await deleteSpaceIn(requestContext(scope), path.guid);
-  return { status: 202, headers: { Location: `${scope.runtime.config.externalUrl}/v3/jobs/${jobGuid('space.delete', path.guid)}` } };
+  return deletionAccepted(scope, 'space.delete', path.guid);
 };
 
 const getSpaceIsolationSegment: OperationHandler<'getSpaceIsolationSegment'> = async ({ path }, scope) => {

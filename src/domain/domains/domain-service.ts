@@ -4,10 +4,10 @@ import { matchesLabelSelector, type LabelSelector } from '../../labels/selector.
 import { isStoreError } from '../../store/errors.ts';
 import type { StoredObject } from '../../store/objects.ts';
 import { metadataOfCreate, metadataPatchOf } from '../metadata-writes.ts';
-import { bindClaim, claim, releaseClaim, type NameClaim } from '../names/name-claims.ts';
+import { createClaimed, type NameClaim } from '../names/name-claims.ts';
 import { deleteAsCaller } from '../jobs/deletion.ts';
 import type { RequestContext } from '../request-context.ts';
-import { apiErrorOf, asCfError, mayI, objectExists, readOrNotFound } from '../store-failures.ts';
+import { apiErrorOf, asCfError, mayI, readOrNotFound } from '../store-failures.ts';
 import { getOrg } from '../tenancy/org-service.ts';
 import type { TenantCreate, TenantUpdate } from '../tenancy/tenant-writes.ts';
 
@@ -73,25 +73,19 @@ export async function createDomain(context: RequestContext, request: DomainCreat
   if (names.includes(name)) throw unprocessableEntity(`The domain name "${request.name}" is already in use.`);
   if (names.some((other) => overlaps(other, name))) throw unprocessableEntity('Overlapping domain exists');
   const guid = randomUUID();
-  const nameClaim: NameClaim = { namespace: context.config.rootNamespace, entityType: 'cfdomain', name, holder: guid };
-  const holderExists = (holder: string) => objectExists(context.server, domainRef(context, holder));
-  if (!(await claim(context.server, nameClaim, holderExists)))
-    throw unprocessableEntity(`The domain name "${request.name}" is already in use.`);
-  try {
-    const created = await asCfError(
-      context.user.create({
-        kind: 'CFDomain',
-        metadata: { name: guid, namespace: context.config.rootNamespace, ...metadataOfCreate(request.metadata) },
-        spec: { name },
-      }),
-      resourceType,
-    );
-    await bindClaim(context.server, nameClaim, created);
-    return created;
-  } catch (error) {
-    await releaseClaim(context.server, nameClaim);
-    throw error;
-  }
+  const root = context.config.rootNamespace;
+  const nameClaim: NameClaim = { namespace: root, entityType: 'cfdomain', name, holderKind: 'CFDomain', holder: guid };
+  const object = {
+    kind: 'CFDomain' as const,
+    metadata: { name: guid, namespace: root, ...metadataOfCreate(request.metadata) },
+    spec: { name },
+  };
+  const created = await asCfError(
+    createClaimed(context.server, nameClaim, () => context.user.create(object)),
+    resourceType,
+  );
+  if (created === undefined) throw unprocessableEntity(`The domain name "${request.name}" is already in use.`);
+  return created;
 }
 
 /** One a subdomain of the other: a route's URL could belong to either. */

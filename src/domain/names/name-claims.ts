@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { apiVersionOf, kinds } from '../../store/kinds.ts';
+import { apiVersionOf, kinds, type KindName } from '../../store/kinds.ts';
+import { getIfExists } from '../../store/lookups.ts';
 import { isStoreError } from '../../store/errors.ts';
 import type { StoredObject } from '../../store/objects.ts';
 import type { StoreSession } from '../../store/port.ts';
@@ -16,7 +17,8 @@ export type NameClaim = {
   /** What kind of name this is (`cforg`, `cfspace`), so kinds do not collide. */
   entityType: string;
   name: string;
-  /** The GUID of the resource that holds the name. */
+  /** The resource that holds the name: its kind (it lives in the claim's namespace) and GUID. */
+  holderKind: KindName;
   holder: string;
 };
 
@@ -28,15 +30,33 @@ export function claimName(claim: NameClaim): string {
 }
 
 /**
- * Claims the name for `claim.holder`. Resolves to false when another resource holds it. `holderExists`
- * tells whether a holder named in an existing claim is still there.
+ * Claims the name, creates the resource that holds it, and hands it the claim. Resolves to undefined,
+ * creating nothing, when another resource holds the name; a failed create frees it again.
  */
-export async function claim(server: StoreSession, claim: NameClaim, holderExists: (guid: string) => Promise<boolean>): Promise<boolean> {
+export async function createClaimed<T extends StoredObject>(
+  server: StoreSession,
+  claim: NameClaim,
+  create: () => Promise<T>,
+): Promise<T | undefined> {
+  if (!(await claimFor(server, claim))) return undefined;
+  let created: T;
+  try {
+    created = await create();
+  } catch (error) {
+    await releaseClaim(server, claim);
+    throw error;
+  }
+  await bindClaim(server, claim, created);
+  return created;
+}
+
+/** Claims the name for `claim.holder`. Resolves to false when another resource holds it. */
+export async function claimFor(server: StoreSession, claim: NameClaim): Promise<boolean> {
   // A claim can vanish (its owner's deletion collected it) or be taken over by someone else between our
   // steps; each attempt starts again from the create.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await claimOnce(server, claim, holderExists);
+      return await claimOnce(server, claim);
     } catch (error) {
       const raced = isStoreError(error, 'NotFound') || isStoreError(error, 'Conflict');
       if (!raced || attempt >= maxAttempts) throw error;
@@ -46,7 +66,7 @@ export async function claim(server: StoreSession, claim: NameClaim, holderExists
 
 const maxAttempts = 3;
 
-async function claimOnce(server: StoreSession, claim: NameClaim, holderExists: (guid: string) => Promise<boolean>): Promise<boolean> {
+async function claimOnce(server: StoreSession, claim: NameClaim): Promise<boolean> {
   const lease = leaseOf(claim);
   try {
     await server.create(lease);
@@ -57,7 +77,8 @@ async function claimOnce(server: StoreSession, claim: NameClaim, holderExists: (
   const existing = await server.get({ kind: 'Lease', namespace: claim.namespace, name: lease.metadata.name });
   const holder = existing.spec?.holderIdentity ?? '';
   if (holder === claim.holder) return true;
-  if (!isAbandoned(existing) || (await holderExists(holder))) return false;
+  if (!isAbandoned(existing)) return false;
+  if ((await getIfExists(server, { kind: claim.holderKind, namespace: claim.namespace, name: holder })) !== undefined) return false;
   await server.update({ ...existing, metadata: { ...existing.metadata, ownerReferences: [] }, spec: lease.spec });
   return true;
 }

@@ -6,7 +6,7 @@ import { apiErrorOf, mayI, referenced } from '../store-failures.ts';
 import { invalidOrganization, invalidSpace } from '../tenancy/reference-errors.ts';
 import { getOrg } from '../tenancy/org-service.ts';
 import { getSpace, orgGuidOf } from '../tenancy/space-service.ts';
-import { subjectNames } from '../subjects.ts';
+import { bindingNames } from '../subjects.ts';
 import { cfRoleOfBinding, isOrganizationRole, type AssignableRoleType, type CfRoleRecord } from './cf-role-records.ts';
 import { newRoleBinding, subjectOfUser } from './role-binding.ts';
 
@@ -122,9 +122,7 @@ async function requireOrgRole(context: RequestContext, orgGuid: string, userName
     groups: [],
   };
   const bindings = await context.visibility.allBindings();
-  const holdsOrgRole = bindings.some(
-    (binding) => binding.metadata.namespace === orgGuid && (binding.subjects ?? []).some((candidate) => subjectNames(candidate, identity)),
-  );
+  const holdsOrgRole = bindings.some((binding) => binding.metadata.namespace === orgGuid && bindingNames(binding, identity));
   if (!holdsOrgRole) {
     throw unprocessableEntity("Users cannot be assigned roles in a space if they do not have a role in that space's organization.");
   }

@@ -4,10 +4,10 @@ import { isStoreError } from '../../store/errors.ts';
 import type { NewObject, StoredObject } from '../../store/objects.ts';
 import type { Ref } from '../../store/port.ts';
 import { metadataOfCreate, metadataPatchOf } from '../metadata-writes.ts';
-import { bindClaim, claim, releaseClaim, type NameClaim } from '../names/name-claims.ts';
+import { bindClaim, claimFor, createClaimed, releaseClaim, type NameClaim } from '../names/name-claims.ts';
 import { waitUntilReady } from '../readiness.ts';
 import type { RequestContext } from '../request-context.ts';
-import { asCfError, mayI, objectExists } from '../store-failures.ts';
+import { asCfError, mayI } from '../store-failures.ts';
 
 export type TenantKindName = 'CFOrg' | 'CFSpace';
 
@@ -27,10 +27,11 @@ export type TenantCreate = { name: string; metadata?: Metadata | undefined };
 /** An update request: a new name and metadata changes, both optional. */
 export type TenantUpdate = { name?: string | undefined; metadata?: MetadataUpdate | undefined };
 
-const nameClaim = (namespace: string, entityType: string, holder: string, name: string): NameClaim => ({
+const nameClaim = <K extends TenantKindName>(tenant: TenantKind<K>, namespace: string, holder: string, name: string): NameClaim => ({
   namespace,
-  entityType,
+  entityType: tenant.entityType,
   name,
+  holderKind: tenant.kind,
   holder,
 });
 
@@ -47,22 +48,18 @@ export async function createTenant<K extends TenantKindName>(
   if (!(await mayI(context, 'create', { kind: tenant.kind, namespace: request.namespace }, tenant.resourceType))) throw notAuthorized();
   const guid = randomUUID();
   const ref: Ref<K> = { kind: tenant.kind, namespace: request.namespace, name: guid };
-  const name = nameClaim(request.namespace, tenant.entityType, guid, request.name);
-  if (!(await claimFor(context, tenant, name))) throw tenant.duplicate(request.name);
-  let created: StoredObject<K>;
-  try {
-    // Orgs and spaces have the same shape; only the kind differs.
-    const object = {
-      kind: tenant.kind,
-      metadata: { name: guid, namespace: request.namespace, ...metadataOfCreate(request.metadata) },
-      spec: { displayName: request.name },
-    } as NewObject<K>;
-    created = await asCfError(context.user.create<K>(object), tenant.resourceType);
-  } catch (error) {
-    await releaseClaim(context.server, name);
-    throw error;
-  }
-  await asCfError(bindClaim(context.server, name, created), tenant.resourceType);
+  // Orgs and spaces have the same shape; only the kind differs.
+  const object = {
+    kind: tenant.kind,
+    metadata: { name: guid, namespace: request.namespace, ...metadataOfCreate(request.metadata) },
+    spec: { displayName: request.name },
+  } as NewObject<K>;
+  const claim = nameClaim(tenant, request.namespace, guid, request.name);
+  const created = await asCfError(
+    createClaimed(context.server, claim, () => context.user.create<K>(object)),
+    tenant.resourceType,
+  );
+  if (created === undefined) throw tenant.duplicate(request.name);
   return waitUntilReady(context.user, ref, {
     timeoutSeconds: context.config.readyTimeoutSeconds,
     description: `${tenant.resourceType} '${request.name}'`,
@@ -99,9 +96,9 @@ async function updateOnce<K extends TenantKindName>(
   request: TenantUpdate,
 ): Promise<StoredObject<K>> {
   const { name: guid, namespace = '' } = current.metadata;
-  const change = changeOf(current, request, tenant.entityType);
+  const change = changeOf(tenant, current, request);
   if (!(await mayI(context, 'patch', { kind: tenant.kind, namespace, name: guid }, tenant.resourceType))) throw notAuthorized();
-  if (change.newName && !(await claimFor(context, tenant, change.newName))) throw tenant.duplicate(change.newName.name);
+  if (change.newName && !(await claimFor(context.server, change.newName))) throw tenant.duplicate(change.newName.name);
   let updated: StoredObject<K>;
   try {
     updated = await asCfError(
@@ -117,14 +114,14 @@ async function updateOnce<K extends TenantKindName>(
 }
 
 /** The patch an update makes; a rename also needs a claim and applies only to the version it was checked on. */
-function changeOf(current: StoredObject<TenantKindName>, request: TenantUpdate, entityType: string) {
+function changeOf<K extends TenantKindName>(tenant: TenantKind<K>, current: StoredObject<K>, request: TenantUpdate) {
   const { name: guid, namespace = '', resourceVersion = '' } = current.metadata;
   const metadata = metadataPatchOf(request.metadata);
   if (request.name === undefined || request.name === current.spec.displayName) return { patch: { metadata }, preconditions: {} };
   return {
     patch: { metadata, spec: { displayName: request.name } },
     preconditions: { resourceVersion },
-    newName: nameClaim(namespace, entityType, guid, request.name),
+    newName: nameClaim(tenant, namespace, guid, request.name),
   };
 }
 
@@ -133,10 +130,4 @@ async function moveClaim(context: RequestContext, newName: NameClaim, renamed: S
   await bindClaim(context.server, newName, renamed);
   // A change of letter case only keeps the same claim; any other rename frees the old name.
   if (newName.name.toLowerCase() !== oldName.toLowerCase()) await releaseClaim(context.server, { ...newName, name: oldName });
-}
-
-function claimFor<K extends TenantKindName>(context: RequestContext, tenant: TenantKind<K>, name: NameClaim): Promise<boolean> {
-  return claim(context.server, name, (holder) =>
-    objectExists(context.server, { kind: tenant.kind, namespace: name.namespace, name: holder }),
-  );
 }
