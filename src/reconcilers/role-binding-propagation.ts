@@ -1,3 +1,4 @@
+import { cfRoleOfClusterRole } from '../domain/roles/cf-roles.ts';
 import { propagateDeletionAnnotation, propagatedFromLabel, propagateRoleAnnotation } from '../domain/roles/role-binding-marks.ts';
 import { jsonEqual } from '../store/json-equal.ts';
 import type { NewObject, StoredObject } from '../store/objects.ts';
@@ -7,14 +8,23 @@ import { deleteIfExists } from '../store/lookups.ts';
 
 type Binding = StoredObject<'RoleBinding'>;
 
-const propagates = (binding: Binding) => binding.metadata.annotations?.[propagateRoleAnnotation] === 'true';
+/**
+ * Only bindings to a CF role's ClusterRole are copied: the propagator writes with the server's
+ * credentials, so copying any other role would hand out whatever someone annotated in a parent.
+ */
+const bindsCfRole = ({ roleRef }: Binding) =>
+  roleRef.apiGroup === 'rbac.authorization.k8s.io' && roleRef.kind === 'ClusterRole' && cfRoleOfClusterRole(roleRef.name) !== undefined;
+const propagates = (binding: Binding) => binding.metadata.annotations?.[propagateRoleAnnotation] === 'true' && bindsCfRole(binding);
 const keepsWhenSourceGoes = (binding: Binding) => binding.metadata.annotations?.[propagateDeletionAnnotation] === 'false';
+/** A copy this propagator made from this parent (Korifi's mark); anything else in the child is not ours. */
+const isCopyFrom = (binding: Binding, parentNamespace: string) => binding.metadata.labels?.[propagatedFromLabel] === parentNamespace;
 
 /**
- * Copies every RoleBinding of the parent namespace that asks to be propagated into the child
- * namespace (same name, subjects and roleRef, its labels and annotations, and where it came from),
- * and deletes copies from that parent whose source is gone or no longer propagates, unless a copy
+ * Copies every RoleBinding of the parent namespace that asks to be propagated and binds a CF role into
+ * the child namespace (same name, subjects and roleRef, its labels and annotations, and where it came
+ * from), and deletes copies from that parent whose source is gone or no longer propagates, unless a copy
  * asks to be kept. Copies keep the propagate annotation, so bindings reach the spaces below an org too.
+ * A binding of the same name in the child that is not a copy from this parent is left as it is.
  */
 export async function propagateRoleBindings(session: StoreSession, parentNamespace: string, childNamespace: string): Promise<void> {
   const [sources, present] = await Promise.all([
@@ -23,11 +33,16 @@ export async function propagateRoleBindings(session: StoreSession, parentNamespa
   ]);
   const presentByName = new Map(present.items.map((binding) => [binding.metadata.name, binding]));
   const wanted = sources.items.filter(propagates).map((source) => copyOf(source, childNamespace, presentByName.get(source.metadata.name)));
-  for (const copy of wanted) await ensureCopy(session, copy, presentByName.get(copy.metadata.name));
+  for (const copy of wanted) {
+    const existing = presentByName.get(copy.metadata.name);
+    if (existing === undefined || isCopyFrom(existing, parentNamespace)) await ensureCopy(session, copy, existing);
+  }
   const wantedNames = new Set(wanted.map((copy) => copy.metadata.name));
   for (const binding of present.items) {
-    const staleCopy = binding.metadata.labels?.[propagatedFromLabel] === parentNamespace && !wantedNames.has(binding.metadata.name);
-    if (staleCopy && !keepsWhenSourceGoes(binding)) await deleteIfExists(session, refOf(binding));
+    const staleCopy = isCopyFrom(binding, parentNamespace) && !wantedNames.has(binding.metadata.name);
+    // Only the version seen, which was ours: a binding made again under that name since is left alone.
+    if (staleCopy && !keepsWhenSourceGoes(binding))
+      await deleteIfExists(session, refOf(binding), { resourceVersion: binding.metadata.resourceVersion! });
   }
 }
 
