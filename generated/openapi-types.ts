@@ -1917,7 +1917,7 @@ export interface paths {
         };
         /**
          * List users
-         * @description Lists the users holding roles the caller can see, sorted by name, plus every name asked for in `usernames` or `guids`: Kubernetes has no user objects, so any name is a user and is echoed back (as with Korifi), and a role can be given to a user who holds none yet. A user's GUID is its name. Users have no origin, so `origins` matches only with `uaa`, and no labels, so `label_selector` only lets them through when an empty label set satisfies it. The cf CLI calls it with `usernames` (and `origins` with `--origin`) to find the GUID of a user whose role it is about to change.
+         * @description Lists the users the caller can see, sorted by name: the caller, and the users holding roles in orgs and spaces the caller can see. Every name asked for in `usernames` is added: Kubernetes has no user objects, so any name is a user and is echoed back (as with Korifi), and a role can be given to a user who holds none yet. `guids` only selects among the users the caller can see, as `GET /v3/users/{guid}` does. A user's GUID is its name. Users have no origin, so `origins` matches only with `uaa`, and no labels, so `label_selector` only lets them through when an empty label set satisfies it. The cf CLI calls it with `usernames` (and `origins` with `--origin`) to find the GUID of a user whose role it is about to change.
          */
         get: operations["listUsers"];
         put?: never;
@@ -1940,7 +1940,7 @@ export interface paths {
         };
         /**
          * Get a user
-         * @description The cf CLI reads it in `cf unset-*-role --client`. Kubernetes has no user objects, so any GUID names a user: one with no role the caller can see is answered too, with only its name.
+         * @description The cf CLI reads it in `cf unset-*-role --client`. Kubernetes has no user objects: a user is seen through role bindings. Answers the caller themselves and users holding a role in an org or space the caller can see; any other GUID is 404 `CF-ResourceNotFound` with the detail `User not found`.
          */
         get: operations["getUser"];
         put?: never;

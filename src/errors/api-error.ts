@@ -35,6 +35,10 @@ export const resourceNotFound = (resourceType: string): ApiError =>
     detail: `${resourceType} not found. Ensure it exists and you have access to it.`,
   });
 
+/** A user the caller cannot see. The cf CLI matches this exact detail (Korifi's), unlike the generic one above. */
+export const userNotFound = (): ApiError =>
+  new ApiError({ status: 404, code: 10010, title: 'CF-ResourceNotFound', detail: 'User not found' });
+
 /** The request carries no Authorization header. */
 export const notAuthenticated = (): ApiError =>
   new ApiError({ status: 401, code: 10002, title: 'CF-NotAuthenticated', detail: 'Authentication error' });

@@ -1,3 +1,4 @@
+import { userNotFound } from '../../errors/api-error.ts';
 import type { RequestContext } from '../request-context.ts';
 import { listRoles } from '../roles/role-service.ts';
 
@@ -17,21 +18,29 @@ export type UserFilters = {
 };
 
 /**
- * Users holding roles the caller can see, plus every name asked for in `usernames` or `guids`: in
- * Kubernetes any name is a valid user, so the cf CLI's "find the user named X" always finds one (as
- * with Korifi), and a role can be given to a user who holds none yet.
+ * The users the caller can see, as in CF: themselves, and everyone holding a role in an org or space
+ * the caller can see (from the role bindings visible to them). Keyed by GUID.
  */
-export async function listUsers(context: RequestContext, filters: UserFilters): Promise<CfUser[]> {
-  const roles = await listRoles(context, {});
-  const byName = new Map<string, CfUser>();
-  for (const role of roles) {
+async function visibleUsers(context: RequestContext): Promise<Map<string, CfUser>> {
+  const byName = new Map<string, CfUser>([[context.auth.identity.name, { guid: context.auth.identity.name }]]);
+  for (const role of await listRoles(context, {})) {
     const time = role.binding.metadata.creationTimestamp ?? '';
     const user = byName.get(role.userGuid) ?? { guid: role.userGuid };
     if (user.firstRoleAt === undefined || time < user.firstRoleAt) user.firstRoleAt = time;
     if (user.lastRoleAt === undefined || time > user.lastRoleAt) user.lastRoleAt = time;
     byName.set(role.userGuid, user);
   }
-  for (const name of [...(filters.usernames ?? []), ...(filters.guids ?? [])]) if (!byName.has(name)) byName.set(name, { guid: name });
+  return byName;
+}
+
+/**
+ * The users the caller can see, plus every name asked for in `usernames`: that is how the cf CLI
+ * finds a user by name, and as with Korifi any name is a user there, so a role can be given to one who
+ * holds none yet. `guids` only selects among the visible users, as `GET /v3/users/{guid}` does.
+ */
+export async function listUsers(context: RequestContext, filters: UserFilters): Promise<CfUser[]> {
+  const byName = await visibleUsers(context);
+  for (const name of filters.usernames ?? []) if (!byName.has(name)) byName.set(name, { guid: name });
   return [...byName.values()].filter((user) => matchesUserFilters(user, filters)).sort((a, b) => a.guid.localeCompare(b.guid));
 }
 
@@ -43,7 +52,9 @@ function matchesUserFilters(user: CfUser, filters: UserFilters): boolean {
   return !filters.origins || filters.origins.includes('uaa');
 }
 
+/** A user the caller can see; any other name is 404 `User not found`, the detail the cf CLI looks for. */
 export async function getUser(context: RequestContext, guid: string): Promise<CfUser> {
-  const [user] = await listUsers(context, { guids: [guid] });
-  return user ?? { guid };
+  const user = (await visibleUsers(context)).get(guid);
+  if (!user) throw userNotFound();
+  return user;
 }
