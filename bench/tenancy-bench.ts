@@ -47,7 +47,7 @@ async function embeddedTarget(): Promise<Target> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cfapi-tenancy-bench-'));
   const config = validateConfig({ dataDir, listen: { host: '127.0.0.1', port: 0 }, logLevel: 'silent' });
   const { backend, running } = await serve(config);
-  const identity = await openLocalIdentity(dataDir, config.externalUrl);
+  const identity = await openLocalIdentity(dataDir);
   const admin = await readKubeconfigUser(identity.kubeconfigPath, 'admin');
   return {
     url: running.url,

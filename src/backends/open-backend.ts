@@ -82,7 +82,7 @@ async function startReconcilers(
 }
 
 async function openEmbeddedBackend(config: Config): Promise<Backend> {
-  const identity = await openLocalIdentity(config.dataDir, config.externalUrl);
+  const identity = await openLocalIdentity(config.dataDir);
   const file = join(resolve(config.dataDir), 'store.sqlite');
   const store = await openEmbeddedStore({ file, durability: config.embedded.durability }).catch((error: unknown) => {
     // The store holds an exclusive lock on its file: one server process per data directory.
@@ -99,6 +99,9 @@ async function openEmbeddedBackend(config: Config): Promise<Backend> {
     describe: () =>
       `Embedded store ${file}\n` +
       `${identity.createdInitialUser ? 'Created the admin user; its' : 'The'} kubeconfig is ${identity.kubeconfigPath}\n` +
+      (identity.migratedKubeconfig
+        ? 'Updated its cluster entry so that the cf CLI sends credentials (see README, Using the cf CLI)\n'
+        : '') +
       `Log in with: KUBECONFIG=${identity.kubeconfigPath} cf api ${config.externalUrl} && cf auth admin\n`,
     close: () => store.close(),
   };

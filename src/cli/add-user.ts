@@ -11,7 +11,7 @@ async function addUser(): Promise<void> {
   const [name] = positionals;
   if (!name || positionals.length !== 1) throw new ConfigError('Usage: npm run user:add -- <name> [--config <file>]');
   const config = await loadConfig({ file: values.config ?? process.env['CFAPI_CONFIG'] });
-  const identity = await openLocalIdentity(config.dataDir, config.externalUrl);
+  const identity = await openLocalIdentity(config.dataDir);
   await identity.addUser(name);
   process.stdout.write(
     `Added user ${name} to ${identity.kubeconfigPath}\nLog in with: KUBECONFIG=${identity.kubeconfigPath} cf auth ${name}\n`,

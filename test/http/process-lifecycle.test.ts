@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,7 +29,10 @@ describe('the server process', () => {
     expect((await stat(kubeconfigPath)).mode & 0o777).to.equal(0o600);
     const kubeconfig = parseYaml(await readFile(kubeconfigPath, 'utf8')) as Record<string, unknown>;
     expect(kubeconfig['current-context']).to.equal('admin');
-    expect(kubeconfig['clusters']).to.deep.equal([{ name: 'cf-k8s-api', cluster: { server: `http://127.0.0.1:${port}` } }]);
+    // An https server under .invalid: the cf CLI sends credentials, and kubectl cannot reach anything with it.
+    expect(kubeconfig['clusters']).to.deep.equal([
+      { name: 'cf-k8s-api', cluster: { server: 'https://not-a-kubernetes-cluster.cf-k8s-api.invalid' } },
+    ]);
     const admin = await readKubeconfigUser(kubeconfigPath, 'admin');
     expect(admin.certificatePem).to.contain('BEGIN CERTIFICATE');
     expect(admin.privateKeyPem).to.contain('BEGIN PRIVATE KEY');
@@ -81,6 +84,26 @@ describe('the server process', () => {
     expect(server.output()).to.contain('The kubeconfig is');
     const admin = await readKubeconfigUser(join(dataDir, 'kubeconfig'), 'admin');
     expect((await contractFetch(`http://127.0.0.1:${port}`, '/whoami', { headers: authHeaders.bearer(admin) })).status).to.equal(200);
+  });
+
+  it('brings a kubeconfig written by an earlier release up to date at start, keeping its users', async () => {
+    const kubeconfigPath = join(dataDir, 'kubeconfig');
+    const exited = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+    server.child.kill('SIGTERM');
+    expect(await exited).to.equal(0);
+    // What releases before the fix wrote: a plain-http server, for which the cf CLI sends no credentials.
+    const old = (await readFile(kubeconfigPath, 'utf8')).replace(
+      'https://not-a-kubernetes-cluster.cf-k8s-api.invalid',
+      `http://127.0.0.1:${port}`,
+    );
+    await writeFile(kubeconfigPath, old);
+    server = await startProcess({ CFAPI_DATA_DIR: dataDir, CFAPI_LISTEN_PORT: String(port) });
+    expect(server.output()).to.contain('Updated its cluster entry');
+    const kubeconfig = parseYaml(await readFile(kubeconfigPath, 'utf8')) as { clusters: unknown[]; users: { name: string }[] };
+    expect(kubeconfig.clusters).to.deep.equal([
+      { name: 'cf-k8s-api', cluster: { server: 'https://not-a-kubernetes-cluster.cf-k8s-api.invalid' } },
+    ]);
+    expect(kubeconfig.users.map((user) => user.name)).to.deep.equal(['admin', 'alice']);
   });
 
   it('refuses to start with an invalid configuration, saying why', async () => {

@@ -81,9 +81,7 @@ export async function startTestServer(
   });
   const logger = createLogger('debug', sink);
   const backend = await openBackend(config, logger);
-  const users = controlPlane
-    ? kubernetesUsers(controlPlane, backend.store, config.rootNamespace)
-    : await embeddedUsers(dataDir, config.externalUrl);
+  const users = controlPlane ? kubernetesUsers(controlPlane, backend.store, config.rootNamespace) : await embeddedUsers(dataDir);
   const app = createApp({
     document: await loadDocument(),
     runtime: { config, startedAt: new Date(), store: backend.store, roleWarnings: new RoleWarnings(backend.store, config.rootNamespace) },
@@ -116,8 +114,8 @@ export async function startTestServer(
 type TestUsers = { admin: () => Promise<UserCredentials>; newUser: (name: string) => Promise<UserCredentials> };
 
 /** Embedded users live in the data directory: the first one is the CF admin the server made at start. */
-async function embeddedUsers(dataDir: string, externalUrl: string): Promise<TestUsers> {
-  const identity = await openLocalIdentity(dataDir, externalUrl);
+async function embeddedUsers(dataDir: string): Promise<TestUsers> {
+  const identity = await openLocalIdentity(dataDir);
   return {
     admin: () => readKubeconfigUser(identity.kubeconfigPath, 'admin'),
     newUser: async (name) => {

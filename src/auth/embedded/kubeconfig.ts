@@ -19,12 +19,23 @@ type Kubeconfig = {
 const clusterName = 'cf-k8s-api';
 
 /**
- * Adds or replaces a user in the kubeconfig the cf CLI reads (`KUBECONFIG=<file> cf auth <user>`), with
- * one cluster whose `server` is the API URL and a context per user; the first context is current.
+ * The cluster entry of the kubeconfig. The cf CLI never contacts it (it sends requests to its `cf api`
+ * target), but client-go, through which the CLI reads users, requires a current context whose cluster has
+ * a server, and loads a user's certificate and token only when that server is `https://`. So the entry
+ * names an HTTPS address under `.invalid`, which never resolves (RFC 6761): kubectl or any other
+ * kubeconfig reader pointed at this file fails at once saying the host does not exist, instead of talking
+ * to some other server — this server is not a Kubernetes API.
  */
-export async function writeKubeconfigUser(file: string, server: string, user: KubeconfigUser): Promise<void> {
+export const kubeconfigCluster = { server: 'https://not-a-kubernetes-cluster.cf-k8s-api.invalid' } as const;
+
+const header =
+  '# Users of a cf-k8s-api server for the cf CLI (`KUBECONFIG=<this file> cf auth <user>`).\n' +
+  '# Not a Kubernetes cluster: the cluster entry exists only because the CLI reads users through client-go.\n';
+
+/** Adds or replaces a user in the kubeconfig the cf CLI reads, with a context per user; the first context is current. */
+export async function writeKubeconfigUser(file: string, user: KubeconfigUser): Promise<void> {
   const config = (await readKubeconfig(file)) ?? emptyKubeconfig();
-  upsert(config.clusters, { name: clusterName, cluster: { server } });
+  upsert(config.clusters, { name: clusterName, cluster: { ...kubeconfigCluster } });
   upsert(config.users, {
     name: user.name,
     user: {
@@ -35,9 +46,26 @@ export async function writeKubeconfigUser(file: string, server: string, user: Ku
   });
   upsert(config.contexts, { name: user.name, context: { cluster: clusterName, user: user.name } });
   if (!config['current-context']) config['current-context'] = user.name;
+  await writeKubeconfig(file, config);
+}
+
+/**
+ * Points a kubeconfig written by an earlier release (cluster `server: http://…`, with which the cf CLI
+ * sends no credentials) at the current cluster entry. Returns whether it changed anything.
+ */
+export async function migrateKubeconfigCluster(file: string): Promise<boolean> {
+  const config = await readKubeconfig(file);
+  const cluster = config?.clusters.find((entry) => entry.name === clusterName);
+  if (!config || !cluster || (cluster['cluster'] as { server?: unknown } | undefined)?.server === kubeconfigCluster.server) return false;
+  cluster['cluster'] = { ...kubeconfigCluster };
+  await writeKubeconfig(file, config);
+  return true;
+}
+
+async function writeKubeconfig(file: string, config: Kubeconfig): Promise<void> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, stringifyYaml(config), { mode: 0o600 });
+  await writeFile(temporary, header + stringifyYaml(config), { mode: 0o600 });
   await rename(temporary, file);
 }
 

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Authenticator } from '../identity.ts';
 import { CertificateAuthority } from '../certificate-authority.ts';
 import { EmbeddedAuthenticator } from './embedded-authenticator.ts';
-import { writeKubeconfigUser } from './kubeconfig.ts';
+import { migrateKubeconfigCluster, writeKubeconfigUser } from './kubeconfig.ts';
 import { UserStore } from './user-store.ts';
 
 /** The first user of a new data directory; issue 4 makes this user the CF admin. */
@@ -22,13 +22,12 @@ export function localIdentityPaths(dataDir: string): LocalIdentityPaths {
  * The embedded backend's identities: a local CA and a user store in the data directory. On first use it
  * creates the CA and the `admin` user and writes them into `<dataDir>/kubeconfig`.
  */
-export async function openLocalIdentity(
-  dataDir: string,
-  serverUrl: string,
-): Promise<{
+export async function openLocalIdentity(dataDir: string): Promise<{
   authenticator: Authenticator;
   kubeconfigPath: string;
   createdInitialUser: boolean;
+  /** The kubeconfig came from an earlier release and its cluster entry was brought up to date. */
+  migratedKubeconfig: boolean;
   addUser: (name: string, groups?: readonly string[]) => Promise<void>;
 }> {
   const paths = localIdentityPaths(dataDir);
@@ -37,14 +36,16 @@ export async function openLocalIdentity(
   const addUser = async (name: string, groups: readonly string[] = []): Promise<void> => {
     const token = await users.add(name, groups);
     const keyPair = await ca.issueClientCertificate(name, { groups });
-    await writeKubeconfigUser(paths.kubeconfigPath, serverUrl, { name, token, ...keyPair });
+    await writeKubeconfigUser(paths.kubeconfigPath, { name, token, ...keyPair });
   };
   const createdInitialUser = (await users.count()) === 0;
   if (createdInitialUser) await addUser(initialUserName, [superuserGroup]);
+  const migratedKubeconfig = await migrateKubeconfigCluster(paths.kubeconfigPath);
   return {
     authenticator: new EmbeddedAuthenticator({ ca: ca.certificate, users }),
     kubeconfigPath: paths.kubeconfigPath,
     createdInitialUser,
+    migratedKubeconfig,
     addUser,
   };
 }
