@@ -53,15 +53,22 @@ export type Watch = { stop(): void; readonly closed: Promise<void> };
 
 export type WaitOptions = { timeoutMs: number; signal?: AbortSignal };
 
+/**
+ * Bounds one call: once `signal` aborts, the call rejects with Timeout instead of waiting for the
+ * backend (a write may or may not have been carried out). For callers with a deadline of their own,
+ * such as a leader that must stop before its lease can expire for others.
+ */
+export type CallOptions = { signal?: AbortSignal };
+
 export type AccessVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
 /** What an access question is about: a kind, in a namespace (or cluster-wide), optionally one object. */
 export type AccessTarget = { kind: KindName; namespace?: string; name?: string };
 
 export interface StoreSession {
-  get<K extends KindName>(ref: Ref<K>): Promise<StoredObject<K>>;
+  get<K extends KindName>(ref: Ref<K>, options?: CallOptions): Promise<StoredObject<K>>;
   list<K extends KindName>(kind: K, options?: ListOptions): Promise<ObjectList<K>>;
-  create<K extends KindName>(object: NewObject<K>): Promise<StoredObject<K>>;
+  create<K extends KindName>(object: NewObject<K>, options?: CallOptions): Promise<StoredObject<K>>;
   /**
    * Creates several objects in order, all or none. Embedded: one transaction. Kubernetes: one by
    * one, deleting the ones already made when a later one fails (best effort: the apiserver has no
@@ -69,7 +76,7 @@ export interface StoreSession {
    */
   createAll(objects: NewObject[]): Promise<StoredObject[]>;
   /** Replaces the object (not its status); `metadata.resourceVersion` is required and must be current. */
-  update<K extends KindName>(object: StoredObject<K>): Promise<StoredObject<K>>;
+  update<K extends KindName>(object: StoredObject<K>, options?: CallOptions): Promise<StoredObject<K>>;
   /** Merge-patches the object (not its status). */
   patch<K extends KindName>(ref: Ref<K>, patch: MergePatch, preconditions?: WritePreconditions): Promise<StoredObject<K>>;
   /** Replaces only `status`; `metadata.resourceVersion` is required and must be current. Never bumps `generation`. */

@@ -1,9 +1,11 @@
 import { storeErrors } from '../errors.ts';
 import type { KindName } from '../kinds.ts';
 import type { NewObject, StoredObject } from '../objects.ts';
+import { refuseIfAborted } from '../call-deadline.ts';
 import type {
   AccessTarget,
   AccessVerb,
+  CallOptions,
   ListOptions,
   MergePatch,
   Ref,
@@ -46,8 +48,9 @@ export function createSession(engine: EmbeddedEngine, user: UserInfo | undefined
   });
 
   const session: StoreSession = {
-    async get<K extends KindName>(ref: Ref<K>) {
+    async get<K extends KindName>(ref: Ref<K>, options?: CallOptions) {
       return run(() => {
+        refuseIfAborted(options);
         const key = keyOfRef(ref);
         authorize('get', key);
         return stored<K>(engine.get(key));
@@ -60,8 +63,9 @@ export function createSession(engine: EmbeddedEngine, user: UserInfo | undefined
         return { items: items.map((item) => stored<K>(item)), resourceVersion };
       });
     },
-    async create<K extends KindName>(object: NewObject<K>) {
+    async create<K extends KindName>(object: NewObject<K>, options?: CallOptions) {
       return run(() => {
+        refuseIfAborted(options);
         authorize('create', objectTarget(object));
         return stored<K>(engine.create([object], { admit })[0]!);
       });
@@ -72,8 +76,9 @@ export function createSession(engine: EmbeddedEngine, user: UserInfo | undefined
         return engine.create(objects, { admit }).map((item) => stored(item));
       });
     },
-    async update<K extends KindName>(object: StoredObject<K>) {
+    async update<K extends KindName>(object: StoredObject<K>, options?: CallOptions) {
       return run(() => {
+        refuseIfAborted(options);
         authorize('update', objectTarget(object));
         return stored<K>(engine.update(object, { admit }));
       });

@@ -7,6 +7,7 @@ import type { NewObject, StoredObject } from '../objects.ts';
 import type {
   AccessTarget,
   AccessVerb,
+  CallOptions,
   ListOptions,
   MergePatch,
   ObjectList,
@@ -38,25 +39,25 @@ export class LabellingSession implements StoreSession {
     this.#now = now;
   }
 
-  get<K extends KindName>(ref: Ref<K>): Promise<StoredObject<K>> {
-    return this.#inner.get(ref);
+  get<K extends KindName>(ref: Ref<K>, options?: CallOptions): Promise<StoredObject<K>> {
+    return this.#inner.get(ref, options);
   }
 
   list<K extends KindName>(kind: K, options?: ListOptions): Promise<ObjectList<K>> {
     return this.#inner.list(kind, options);
   }
 
-  create<K extends KindName>(object: NewObject<K>): Promise<StoredObject<K>> {
-    return this.#inner.create(this.#labelNew(object));
+  create<K extends KindName>(object: NewObject<K>, options?: CallOptions): Promise<StoredObject<K>> {
+    return this.#inner.create(this.#labelNew(object), options);
   }
 
   createAll(objects: NewObject[]): Promise<StoredObject[]> {
     return this.#inner.createAll(objects.map((object) => this.#labelNew(object)));
   }
 
-  update<K extends KindName>(object: StoredObject<K>): Promise<StoredObject<K>> {
-    if (!isLabelledKind(object.kind)) return this.#inner.update(object);
-    return this.#inner.update(this.#withLabels(object, { touch: true }));
+  update<K extends KindName>(object: StoredObject<K>, options?: CallOptions): Promise<StoredObject<K>> {
+    if (!isLabelledKind(object.kind)) return this.#inner.update(object, options);
+    return this.#inner.update(this.#withLabels(object, { touch: true }), options);
   }
 
   /**

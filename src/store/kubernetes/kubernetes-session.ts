@@ -1,9 +1,11 @@
+import { deadlinePassed } from '../call-deadline.ts';
 import { StoreError, storeErrors } from '../errors.ts';
 import { apiVersionOf, kinds, type KindDescriptor, type KindName } from '../kinds.ts';
 import type { NewObject, StoredObject } from '../objects.ts';
 import type {
   AccessTarget,
   AccessVerb,
+  CallOptions,
   ListOptions,
   MergePatch,
   ObjectList,
@@ -40,8 +42,8 @@ export class KubernetesSession implements StoreSession {
     this.#client.close(graceMs);
   }
 
-  async get<K extends KindName>(ref: Ref<K>): Promise<StoredObject<K>> {
-    return this.#call({ method: 'GET', path: objectPath(ref) });
+  async get<K extends KindName>(ref: Ref<K>, options?: CallOptions): Promise<StoredObject<K>> {
+    return this.#call({ method: 'GET', path: objectPath(ref) }, options);
   }
 
   async list<K extends KindName>(kind: K, options: ListOptions = {}): Promise<ObjectList<K>> {
@@ -54,7 +56,7 @@ export class KubernetesSession implements StoreSession {
     return { items: list.items.map((item) => ({ ...item, kind, apiVersion })), resourceVersion: list.metadata.resourceVersion };
   }
 
-  async create<K extends KindName>(object: NewObject<K>): Promise<StoredObject<K>> {
+  async create<K extends KindName>(object: NewObject<K>, options?: CallOptions): Promise<StoredObject<K>> {
     const kind = kinds[object.kind];
     if (kind.namespaced && object.metadata.namespace === undefined) {
       throw storeErrors.invalid(`${kind.plural} "${object.metadata.name}": metadata.namespace is required`);
@@ -63,7 +65,7 @@ export class KubernetesSession implements StoreSession {
     if (object.metadata.resourceVersion)
       throw storeErrors.invalid(`${kind.plural} "${object.metadata.name}": resourceVersion must not be set on create`);
     const path = resourcePath(kind, { namespace: object.metadata.namespace });
-    return this.#call({ method: 'POST', path, body: { ...object, apiVersion: apiVersionOf(kinds[object.kind]) } });
+    return this.#call({ method: 'POST', path, body: { ...object, apiVersion: apiVersionOf(kinds[object.kind]) } }, options);
   }
 
   async createAll(objects: NewObject[]): Promise<StoredObject[]> {
@@ -81,10 +83,10 @@ export class KubernetesSession implements StoreSession {
     }
   }
 
-  async update<K extends KindName>(object: StoredObject<K>): Promise<StoredObject<K>> {
+  async update<K extends KindName>(object: StoredObject<K>, options?: CallOptions): Promise<StoredObject<K>> {
     requireResourceVersion(object);
     requireWellFormedVersion(object.metadata.resourceVersion, object);
-    return this.#call({ method: 'PUT', path: objectPath(refOf(object)), body: object });
+    return this.#call({ method: 'PUT', path: objectPath(refOf(object)), body: object }, options);
   }
 
   async patch<K extends KindName>(ref: Ref<K>, patch: MergePatch, preconditions?: WritePreconditions): Promise<StoredObject<K>> {
@@ -180,10 +182,11 @@ export class KubernetesSession implements StoreSession {
     return list.metadata.resourceVersion;
   }
 
-  async #call<T>(request: RestRequest): Promise<T> {
+  async #call<T>(request: RestRequest, options?: CallOptions): Promise<T> {
     try {
-      return await this.#client.request<T>(request);
+      return await this.#client.request<T>(request, options?.signal);
     } catch (error) {
+      if (options?.signal?.aborted) throw deadlinePassed(error);
       throw translateKubernetesError(error);
     }
   }

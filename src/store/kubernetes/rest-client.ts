@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import https from 'node:https';
 import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { retryDelayMs } from './retry-policy.ts';
 
@@ -54,25 +55,28 @@ export class RestClient {
     this.#config = config;
   }
 
-  /** One call, answered in full within `requestTimeoutMs` (else it fails with ETIMEDOUT); retried as `retryDelayMs` says. */
-  async request<T>(request: RestRequest): Promise<T> {
+  /**
+   * One call, answered in full within `requestTimeoutMs` (else it fails with ETIMEDOUT); retried as
+   * `retryDelayMs` says. Aborting `signal` ends it at once, in flight or between retries.
+   */
+  async request<T>(request: RestRequest, signal?: AbortSignal): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      const { response, text } = await this.#exchange(request);
+      const { response, text } = await this.#exchange(request, signal);
       const status = response.statusCode ?? 0;
       if (status >= 200 && status < 300) return JSON.parse(text) as T;
       const delay = retryDelayMs(response, request.method, attempt);
       if (delay === undefined) throw new KubernetesHttpError(status, parseStatus(text));
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await sleep(delay, undefined, signal ? { signal } : {});
     }
   }
 
-  async #exchange(request: RestRequest): Promise<{ response: http.IncomingMessage; text: string }> {
-    const signal = AbortSignal.timeout(requestTimeoutMs);
+  async #exchange(request: RestRequest, caller: AbortSignal | undefined): Promise<{ response: http.IncomingMessage; text: string }> {
+    const timeout = AbortSignal.timeout(requestTimeoutMs);
     try {
-      const response = await this.stream(request, signal);
+      const response = await this.stream(request, caller ? AbortSignal.any([timeout, caller]) : timeout);
       return { response, text: await readAll(response) };
     } catch (error) {
-      if (!signal.aborted) throw error;
+      if (!timeout.aborted) throw error;
       throw Object.assign(new Error(`no answer within ${requestTimeoutMs / 1000} s`, { cause: error }), { code: 'ETIMEDOUT' });
     }
   }
