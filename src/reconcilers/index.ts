@@ -52,6 +52,7 @@ export async function startElectedTenancyReconcilers(store: Store, options: Tena
       lease: { namespace: options.rootNamespace, name: reconcilerLeaseName },
       identity: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
       leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
       retryIntervalMs: 2_000,
       logger: options.logger,
     },

@@ -1,7 +1,8 @@
 import type { Logger } from '../logger.ts';
+import { deadlinePassed } from '../store/call-deadline.ts';
 import { isStoreError } from '../store/errors.ts';
 import type { LeaseSpec, StoredObject } from '../store/objects.ts';
-import type { Ref, StoreSession } from '../store/port.ts';
+import type { CallOptions, Ref, StoreSession } from '../store/port.ts';
 
 export type LeaderElectionOptions = {
   /** Where the Lease lives and what it is called; all replicas of one platform must agree. */
@@ -9,13 +10,20 @@ export type LeaderElectionOptions = {
   /** This replica, as written into the Lease's holderIdentity. */
   identity: string;
   leaseDurationMs: number;
-  /** How often the leader renews and followers try again; well under the lease duration. */
+  /**
+   * How long after its last successful renew began the leader keeps working without another one
+   * (client-go's RenewDeadline); shorter than the lease duration, so it stops before others may take over.
+   */
+  renewDeadlineMs: number;
+  /** How often the leader renews and followers try again; shorter than the renew deadline. */
   retryIntervalMs: number;
   logger: Logger;
 };
 
 /** What runs only on the leader: started when it gains the lease, stopped when it loses or gives it up. */
 export type LeaderWork = { start(): Promise<{ stop(): Promise<void> }> };
+
+type RunningWork = { stop(): Promise<void> };
 
 /** Lease times are MicroTime: RFC 3339 with microseconds. */
 const microTime = (date: Date) => date.toISOString().replace('Z', '000Z');
@@ -24,21 +32,32 @@ const microTime = (date: Date) => date.toISOString().replace('Z', '000Z');
  * Leader election over a coordination.k8s.io Lease, as client-go does it, so that of several server
  * replicas only one runs the reconcilers. A lease counts as expired when it has not changed for its
  * duration as seen by this replica's clock (never by comparing clocks across machines). The leader
- * renews every retry interval; if it cannot renew for most of the lease duration it stops its work
- * before anyone else may take over.
+ * renews every retry interval. Others see a renew only after it was sent, so once the renew deadline
+ * has passed since the last successful one began, the leader stops its work, whether or not a renew
+ * is still waiting for an answer: every lease call is bounded by that deadline, and a timer steps down
+ * when it passes.
  */
 export class LeaderElection {
   readonly #session: StoreSession;
   readonly #options: LeaderElectionOptions;
   readonly #work: LeaderWork;
   #observed: { resourceVersion: string; atMs: number } | undefined;
-  #running: { stop(): Promise<void> } | undefined;
-  #lastRenewMs = 0;
+  /** Set from the moment this replica leads (the work may still be starting) until it steps down. */
+  #running: Promise<RunningWork | undefined> | undefined;
+  /** Aborted when the renew deadline of the current term passes; bounds the leader's lease calls. */
+  #term = new AbortController();
+  #termTimer: NodeJS.Timeout | undefined;
+  #stoppingWork: Promise<void> = Promise.resolve();
+  /** Aborted by stop(), to end a lease call in flight. */
+  readonly #stopRequested = new AbortController();
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #tick: Promise<void> = Promise.resolve();
 
   constructor(session: StoreSession, options: LeaderElectionOptions, work: LeaderWork) {
+    if (!(options.retryIntervalMs < options.renewDeadlineMs && options.renewDeadlineMs < options.leaseDurationMs)) {
+      throw new Error('leader election needs retry interval < renew deadline < lease duration');
+    }
     this.#session = session;
     this.#options = options;
     this.#work = work;
@@ -48,9 +67,10 @@ export class LeaderElection {
     return this.#running !== undefined;
   }
 
-  /** Makes the first attempt (so a free lease is taken before this resolves), then keeps trying. */
+  /** Makes the first attempt (so a free lease is taken, and the work started, before this resolves), then keeps trying. */
   async start(): Promise<void> {
     await this.#attempt();
+    await this.#running?.catch(() => undefined);
     this.#schedule();
   }
 
@@ -58,9 +78,12 @@ export class LeaderElection {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#stopRequested.abort();
     await this.#tick;
-    if (this.#running === undefined) return;
-    await this.#stepDown('stopping');
+    const leading = this.#running !== undefined;
+    this.#stepDown('stopping');
+    await this.#stoppingWork;
+    if (!leading) return;
     await this.#release().catch((error: unknown) => this.#options.logger.warn({ err: error }, 'could not release the reconciler lease'));
   }
 
@@ -72,47 +95,90 @@ export class LeaderElection {
   }
 
   async #attempt(): Promise<void> {
+    const startedMs = Date.now();
+    // The leader has until its renew deadline; a follower's attempt gets as long, so none can block the loop.
+    const deadline = this.#running === undefined ? AbortSignal.timeout(this.#options.renewDeadlineMs) : this.#term.signal;
+    const signal = AbortSignal.any([deadline, this.#stopRequested.signal]);
     try {
-      if (await this.#acquireOrRenew()) {
-        this.#lastRenewMs = Date.now();
-        if (this.#running === undefined) await this.#stepUp();
+      if (await this.#acquireOrRenew(signal)) {
+        this.#beginTerm(startedMs);
+        if (this.#running === undefined) this.#stepUp(this.#term.signal);
         return;
       }
-      if (this.#running !== undefined) await this.#stepDown('another replica holds the lease');
+      this.#stepDown('another replica holds the lease');
+      await this.#stoppingWork;
     } catch (error) {
       this.#options.logger.warn({ err: error, lease: this.#options.lease.name }, 'reconciler lease could not be read or written');
-      // Stop in time: once the lease may have expired for others, two leaders must never both work.
-      const deadline = (this.#options.leaseDurationMs * 2) / 3;
-      if (this.#running !== undefined && Date.now() - this.#lastRenewMs > deadline) await this.#stepDown('could not renew the lease');
     }
   }
 
-  async #stepUp(): Promise<void> {
-    this.#options.logger.info({ identity: this.#options.identity }, 'leading: starting the reconcilers');
-    this.#running = await this.#work.start();
+  /** After a successful renew that began at `startedMs`: the leader may work until the renew deadline counted from then. */
+  #beginTerm(startedMs: number): void {
+    clearTimeout(this.#termTimer);
+    const term = new AbortController();
+    this.#term = term;
+    this.#termTimer = setTimeout(
+      () => {
+        term.abort(deadlinePassed());
+        this.#stepDown('could not renew the lease before the renew deadline');
+      },
+      startedMs + this.#options.renewDeadlineMs - Date.now(),
+    );
   }
 
-  async #stepDown(reason: string): Promise<void> {
+  /**
+   * Starts the work once the previous work has stopped, unless the term ended meanwhile. Not awaited
+   * by the attempt, so that renewing goes on while the work starts (it may take longer than a term).
+   */
+  #stepUp(term: AbortSignal): void {
+    const running = this.#stoppingWork.then(() => {
+      if (term.aborted || this.#stopped) return undefined;
+      this.#options.logger.info({ identity: this.#options.identity }, 'leading: starting the reconcilers');
+      return this.#work.start();
+    });
+    this.#running = running;
+    running.catch((error: unknown) => {
+      if (this.#running === running) this.#running = undefined;
+      this.#options.logger.warn({ err: error }, 'the reconcilers could not start');
+    });
+  }
+
+  /** Stops the work at once (without waiting for it to finish stopping: `#stoppingWork` does). */
+  #stepDown(reason: string): void {
     const running = this.#running;
+    if (running === undefined) return;
     this.#running = undefined;
+    clearTimeout(this.#termTimer);
     this.#options.logger.info({ identity: this.#options.identity, reason }, 'no longer leading: stopping the reconcilers');
-    await running?.stop();
+    const previous = this.#stoppingWork;
+    this.#stoppingWork = Promise.all([
+      previous,
+      running.then(
+        (work) => work?.stop(),
+        () => undefined,
+      ),
+    ])
+      .then(() => undefined)
+      .catch((error: unknown) => this.#options.logger.warn({ err: error }, 'the reconcilers did not stop cleanly'));
   }
 
   /** Takes or keeps the lease; false when another replica holds it and it has not expired. */
-  async #acquireOrRenew(): Promise<boolean> {
+  async #acquireOrRenew(signal: AbortSignal): Promise<boolean> {
     const { namespace, name } = this.#options.lease;
     let current: StoredObject<'Lease'>;
     try {
-      current = await this.#session.get(this.#ref());
+      current = await bounded((options) => this.#session.get(this.#ref(), options), signal);
     } catch (error) {
       if (!isStoreError(error, 'NotFound')) throw error;
-      return this.#write(() => this.#session.create({ kind: 'Lease', metadata: { name, namespace }, spec: this.#spec() }));
+      return this.#write(
+        (options) => this.#session.create({ kind: 'Lease', metadata: { name, namespace }, spec: this.#spec() }, options),
+        signal,
+      );
     }
     this.#observe(current);
     const holder = current.spec?.holderIdentity ?? '';
     if (holder !== this.#options.identity && holder !== '' && !this.#expired()) return false;
-    return this.#write(() => this.#session.update({ ...current, spec: this.#nextSpec(current.spec ?? {}) }));
+    return this.#write((options) => this.#session.update({ ...current, spec: this.#nextSpec(current.spec ?? {}) }, options), signal);
   }
 
   /** Renewing keeps the acquire time; taking over counts a transition. */
@@ -127,9 +193,9 @@ export class LeaderElection {
   }
 
   /** A lost race (someone else wrote first) means not leading this round. */
-  async #write(write: () => Promise<StoredObject<'Lease'>>): Promise<boolean> {
+  async #write(write: (options: CallOptions) => Promise<StoredObject<'Lease'>>, signal: AbortSignal): Promise<boolean> {
     try {
-      this.#observe(await write());
+      this.#observe(await bounded(write, signal));
       return true;
     } catch (error) {
       if (isStoreError(error, 'Conflict') || isStoreError(error, 'AlreadyExists')) return false;
@@ -137,10 +203,13 @@ export class LeaderElection {
     }
   }
 
+  /** Bounded too, so that shutting down never waits for a store that does not answer. */
   async #release(): Promise<void> {
-    const current = await this.#session.get(this.#ref());
+    const signal = AbortSignal.timeout(this.#options.renewDeadlineMs);
+    const current = await bounded((options) => this.#session.get(this.#ref(), options), signal);
     if (current.spec?.holderIdentity !== this.#options.identity) return;
-    await this.#session.update({ ...current, spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1 } });
+    const released = { ...current, spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1 } };
+    await bounded((options) => this.#session.update(released, options), signal);
   }
 
   #observe(lease: StoredObject<'Lease'>): void {
@@ -165,4 +234,19 @@ export class LeaderElection {
   #ref(): Ref<'Lease'> {
     return { kind: 'Lease', namespace: this.#options.lease.namespace, name: this.#options.lease.name };
   }
+}
+
+/**
+ * The call's answer, or Timeout as soon as `signal` aborts: the store is asked to give up too, but
+ * one that cannot (or a call that hangs regardless) must not hold the election up.
+ */
+function bounded<T>(call: (options: CallOptions) => Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) throw deadlinePassed(signal.reason);
+    const onAbort = () => reject(deadlinePassed(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    call({ signal })
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

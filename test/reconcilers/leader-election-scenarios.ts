@@ -1,25 +1,31 @@
 import { expect } from 'chai';
 import { LeaderElection } from '../../src/reconcilers/leader-election.ts';
-import type { Store } from '../../src/store/port.ts';
+import { isStoreError } from '../../src/store/errors.ts';
+import type { Store, StoreSession } from '../../src/store/port.ts';
 import { eventually, uniqueName } from '../store/fixture.ts';
+import { withHangingUpdates, type HangableSession } from './hanging-store.ts';
 import { capturingLogger } from './support.ts';
 
 const leaseDurationMs = 1_000;
+const renewDeadlineMs = 500;
 const retryIntervalMs = 100;
 
-/** Work that only counts how often it was started and stopped, and whether it runs now. */
-function countingWork() {
-  const counts = { starts: 0, stops: 0, running: false };
+/** Work that only counts how often it was started and stopped, and whether it runs now; `events` gets its starts and stops in order. */
+function countingWork(name = 'work', events: string[] = []) {
+  const counts = { starts: 0, stops: 0, running: false, startedAtMs: 0 };
   return {
     counts,
     work: {
       start: async () => {
         counts.starts++;
         counts.running = true;
+        counts.startedAtMs = Date.now();
+        events.push(`${name} started`);
         return {
           stop: async () => {
             counts.stops++;
             counts.running = false;
+            events.push(`${name} stopped`);
           },
         };
       },
@@ -27,16 +33,32 @@ function countingWork() {
   };
 }
 
-/** Leader election of the reconcilers, against the store of one backend. */
-export function leaderElectionScenarios(storeUnderTest: () => Store): void {
+/**
+ * Leader election of the reconcilers, against the store of one backend. Every backend is tested with
+ * a renew that never answers; `moreHangs` adds backend-specific ways for the store to stop answering.
+ */
+export function leaderElectionScenarios(storeUnderTest: () => Store, moreHangs: Record<string, () => Promise<HangableSession>> = {}): void {
   describe('leader election of the reconcilers', () => {
     let namespace: string;
     const electors: LeaderElection[] = [];
+    const hangables: HangableSession[] = [];
 
-    const elector = (identity: string, work: ReturnType<typeof countingWork>['work'], lease: string) => {
+    const elector = (
+      identity: string,
+      work: ReturnType<typeof countingWork>['work'],
+      lease: string,
+      session: StoreSession = storeUnderTest().privileged(),
+    ) => {
       const election = new LeaderElection(
-        storeUnderTest().privileged(),
-        { lease: { namespace, name: lease }, identity, leaseDurationMs, retryIntervalMs, logger: capturingLogger().logger },
+        session,
+        {
+          lease: { namespace, name: lease },
+          identity,
+          leaseDurationMs,
+          renewDeadlineMs,
+          retryIntervalMs,
+          logger: capturingLogger().logger,
+        },
         work,
       );
       electors.push(election);
@@ -52,6 +74,7 @@ export function leaderElectionScenarios(storeUnderTest: () => Store): void {
 
     after(async () => {
       await Promise.all(electors.map((election) => election.stop()));
+      await Promise.all(hangables.map((hangable) => hangable.close()));
     });
 
     it('lets exactly one of two replicas work, and the other take over when it stops', async () => {
@@ -99,6 +122,52 @@ export function leaderElectionScenarios(storeUnderTest: () => Store): void {
       await session.update({ ...current, spec: { ...current.spec, holderIdentity: 'intruder' } });
       await eventually(async () => expect(leaderWork.counts.running).to.equal(false), leaseDurationMs * 2);
       expect(leader.isLeader).to.equal(false);
+    });
+
+    const hangs: Record<string, () => Promise<HangableSession>> = {
+      'a renew never answers': async () => withHangingUpdates(storeUnderTest().privileged()),
+      ...moreHangs,
+    };
+    for (const [hang, hangable] of Object.entries(hangs)) {
+      it(`stops working before its lease can expire when ${hang}, and is succeeded only after expiry`, async () => {
+        const lease = uniqueName('lease');
+        const events: string[] = [];
+        const store = await hangable();
+        hangables.push(store);
+        const leaderWork = countingWork('leader', events);
+        const successorWork = countingWork('successor', events);
+        await elector('replica-e', leaderWork.work, lease, store.session).start();
+        await elector('replica-f', successorWork.work, lease).start();
+        expect(events).to.deep.equal(['leader started']);
+        store.hang();
+        await eventually(async () => expect(successorWork.counts.running).to.equal(true), leaseDurationMs * 5);
+        // The leader stopped on its own, while its renew was still hanging, before anyone could take over.
+        expect(events).to.deep.equal(['leader started', 'leader stopped', 'successor started']);
+        expect(store.gaveUpAHungCall(), 'the hung call was given up').to.equal(true);
+        // Nobody sees the lease renewed before the last answered renew was sent; it expires a lease duration after.
+        expect(successorWork.counts.startedAtMs - store.lastAnsweredWriteSentAtMs()).to.be.at.least(leaseDurationMs);
+      });
+    }
+
+    it('refuses a lease call whose deadline has passed, with Timeout', async () => {
+      const session = storeUnderTest().privileged();
+      const lease = uniqueName('lease');
+      const ref = { kind: 'Lease', namespace, name: lease } as const;
+      const created = await session.create({ kind: 'Lease', metadata: { name: lease, namespace }, spec: { holderIdentity: 'nobody' } });
+      const options = { signal: AbortSignal.abort() };
+      const calls = {
+        get: () => session.get(ref, options),
+        create: () => session.create({ kind: 'Lease', metadata: { name: uniqueName('lease'), namespace } }, options),
+        update: () => session.update({ ...created, spec: { holderIdentity: 'someone' } }, options),
+      };
+      for (const [name, call] of Object.entries(calls)) {
+        const error = await call().then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+        expect(isStoreError(error, 'Timeout'), `${name}: ${String(error)}`).to.equal(true);
+      }
+      expect((await session.get(ref)).spec?.holderIdentity).to.equal('nobody');
     });
   });
 }
