@@ -70,8 +70,8 @@ export class LeaderElection {
   /** Makes the first attempt (so a free lease is taken, and the work started, before this resolves), then keeps trying. */
   async start(): Promise<void> {
     await this.#attempt();
-    await this.#running?.catch(() => undefined);
     this.#schedule();
+    await this.#running?.catch(() => undefined);
   }
 
   /** Stops trying; a leader stops its work and releases the lease so another replica takes over at once. */

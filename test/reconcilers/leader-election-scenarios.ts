@@ -10,13 +10,17 @@ const leaseDurationMs = 1_000;
 const renewDeadlineMs = 500;
 const retryIntervalMs = 100;
 
-/** Work that only counts how often it was started and stopped, and whether it runs now; `events` gets its starts and stops in order. */
-function countingWork(name = 'work', events: string[] = []) {
+/**
+ * Work that only counts how often it was started and stopped, and whether it runs now; `events` gets
+ * its starts and stops in order.
+ */
+function countingWork(name = 'work', events: string[] = [], startTakesMs = 0) {
   const counts = { starts: 0, stops: 0, running: false, startedAtMs: 0 };
   return {
     counts,
     work: {
       start: async () => {
+        await new Promise((resolve) => setTimeout(resolve, startTakesMs));
         counts.starts++;
         counts.running = true;
         counts.startedAtMs = Date.now();
@@ -122,6 +126,16 @@ export function leaderElectionScenarios(storeUnderTest: () => Store, moreHangs: 
       await session.update({ ...current, spec: { ...current.spec, holderIdentity: 'intruder' } });
       await eventually(async () => expect(leaderWork.counts.running).to.equal(false), leaseDurationMs * 2);
       expect(leader.isLeader).to.equal(false);
+    });
+
+    it('keeps renewing while its work takes longer than the renew deadline to start', async () => {
+      const lease = uniqueName('lease');
+      const slow = countingWork('slow', [], renewDeadlineMs * 2);
+      const leader = elector('replica-g', slow.work, lease);
+      await leader.start();
+      await new Promise((resolve) => setTimeout(resolve, renewDeadlineMs * 2));
+      expect(slow.counts).to.include({ starts: 1, stops: 0, running: true });
+      expect(leader.isLeader).to.equal(true);
     });
 
     const hangs: Record<string, () => Promise<HangableSession>> = {
