@@ -4,8 +4,8 @@ import { matchesLabelSelector, type LabelSelector } from '../../labels/selector.
 import { isStoreError } from '../../store/errors.ts';
 import type { StoredObject } from '../../store/objects.ts';
 import { metadataOfCreate, metadataPatchOf } from '../metadata-writes.ts';
-import { createClaimed, type NameClaim } from '../names/name-claims.ts';
 import { deleteAsCaller } from '../jobs/deletion.ts';
+import { createDomainClaimed, type DomainNameClaim } from './domain-name-claims.ts';
 import type { RequestContext } from '../request-context.ts';
 import { apiErrorOf, asCfError, mayI, readOrNotFound } from '../store-failures.ts';
 import { getOrg } from '../tenancy/org-service.ts';
@@ -68,23 +68,28 @@ export async function createDomain(context: RequestContext, request: DomainCreat
   if (request.internal === true) throw unprocessableEntity('Internal domains are not supported.');
   if (request.hasOrganizationRelationships) throw unprocessableEntity('Private domains are not supported; every domain is shared.');
   const name = request.name.toLowerCase();
+  const inUse = () => unprocessableEntity(`The domain name "${request.name}" is already in use.`);
+  const overlapping = () => unprocessableEntity('Overlapping domain exists');
+  // The claims below decide atomically; this list also finds domains that were made without them
+  // (the default domain at start-up, domains of earlier versions).
   const existing = await context.server.list('CFDomain', { namespace: context.config.rootNamespace });
   const names = existing.items.map((domain) => domain.spec.name.toLowerCase());
-  if (names.includes(name)) throw unprocessableEntity(`The domain name "${request.name}" is already in use.`);
-  if (names.some((other) => overlaps(other, name))) throw unprocessableEntity('Overlapping domain exists');
+  if (names.includes(name)) throw inUse();
+  if (names.some((other) => overlaps(other, name))) throw overlapping();
   const guid = randomUUID();
   const root = context.config.rootNamespace;
-  const nameClaim: NameClaim = { namespace: root, entityType: 'cfdomain', name, holderKind: 'CFDomain', holder: guid };
+  const nameClaim: DomainNameClaim = { namespace: root, entityType: 'cfdomain', name, holderKind: 'CFDomain', holder: guid };
   const object = {
     kind: 'CFDomain' as const,
     metadata: { name: guid, namespace: root, ...metadataOfCreate(request.metadata) },
     spec: { name },
   };
   const created = await asCfError(
-    createClaimed(context.server, nameClaim, () => context.user.create(object)),
+    createDomainClaimed(context.server, nameClaim, () => context.user.create(object)),
     resourceType,
   );
-  if (created === undefined) throw unprocessableEntity(`The domain name "${request.name}" is already in use.`);
+  if (created === 'inUse') throw inUse();
+  if (created === 'overlaps') throw overlapping();
   return created;
 }
 

@@ -52,19 +52,25 @@ export async function createClaimed<T extends StoredObject>(
 
 /** Claims the name for `claim.holder`. Resolves to false when another resource holds it. */
 export async function claimFor(server: StoreSession, claim: NameClaim): Promise<boolean> {
-  // A claim can vanish (its owner's deletion collected it) or be taken over by someone else between our
-  // steps; each attempt starts again from the create.
-  for (let attempt = 1; ; attempt++) {
+  return retryingRaces(() => claimOnce(server, claim), 3);
+}
+
+/**
+ * Runs one read-decide-write attempt again while it races: a claim can vanish (its owner's deletion
+ * collected it) or be written by someone else between our steps, and each attempt starts afresh.
+ */
+export async function retryingRaces<T>(attempt: () => Promise<T>, maxAttempts: number): Promise<T> {
+  for (let attempts = 1; ; attempts++) {
     try {
-      return await claimOnce(server, claim);
+      return await attempt();
     } catch (error) {
       const raced = isStoreError(error, 'NotFound') || isStoreError(error, 'Conflict');
-      if (!raced || attempt >= maxAttempts) throw error;
+      if (!raced || attempts >= maxAttempts) throw error;
+      // Writers that keep meeting on one claim spread out.
+      if (attempts > 2) await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempts));
     }
   }
 }
-
-const maxAttempts = 3;
 
 async function claimOnce(server: StoreSession, claim: NameClaim): Promise<boolean> {
   const lease = leaseOf(claim);
@@ -107,7 +113,8 @@ export async function releaseClaim(server: StoreSession, claim: NameClaim): Prom
   }
 }
 
-function leaseOf(claim: NameClaim) {
+/** The Lease that claims the name for `claim.holder`, not yet owned by anything. */
+export function leaseOf(claim: NameClaim) {
   return {
     apiVersion: apiVersionOf(kinds.Lease),
     kind: 'Lease' as const,
@@ -121,7 +128,8 @@ function leaseOf(claim: NameClaim) {
   };
 }
 
-function isAbandoned(lease: StoredObject<'Lease'>): boolean {
+/** A claim without an owner, made long enough ago that its request must have died. */
+export function isAbandoned(lease: StoredObject<'Lease'>): boolean {
   if ((lease.metadata.ownerReferences ?? []).length > 0) return false;
   const acquired = Date.parse(lease.spec?.acquireTime ?? lease.metadata.creationTimestamp ?? '');
   return Number.isNaN(acquired) || Date.now() - acquired > abandonedAfterMs;
