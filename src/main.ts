@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createApp } from './app.ts';
 import { openBackend } from './backends/open-backend.ts';
+import { makeDataDirPrivate } from './backends/private-data-dir.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { loadDocument } from './http/openapi-document.ts';
 import { createLogger } from './logger.ts';
@@ -8,6 +9,10 @@ import { RoleWarnings } from './domain/role-warnings.ts';
 import { startServer } from './server.ts';
 
 async function main(): Promise<void> {
+  // Files this process creates are private to its user, also where no code of ours names a mode: SQLite
+  // creates the store's file as 0644 less the umask. Set first, so that no key, token or Secret ever
+  // exists with looser modes, not even for a moment (the data directory's walk fixes older files).
+  process.umask(0o077);
   const { values } = parseArgs({
     options: {
       config: { type: 'string' },
@@ -19,6 +24,7 @@ async function main(): Promise<void> {
   });
   const config = await loadConfig({ file: values.config ?? process.env['CFAPI_CONFIG'], overrides: flagOverrides(values) });
   const logger = createLogger(config.logLevel);
+  if (config.backend === 'embedded') process.stderr.write((await makeDataDirPrivate(config.dataDir)) ?? '');
   const backend = await openBackend(config, logger);
   const document = await loadDocument();
   const app = createApp({
