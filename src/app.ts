@@ -4,6 +4,7 @@ import { handlers } from './handlers/index.ts';
 import { CompiledOperation } from './http/compiled-operation.ts';
 import { dispatcher } from './http/dispatcher.ts';
 import { RequestAuthenticator } from './http/request-authenticator.ts';
+import { cliVersionGate } from './http/edge/cli-version-gate.ts';
 import { edge } from './http/edge/edge.ts';
 import type { LoadedDocument } from './http/openapi-document.ts';
 import { SchemaCompiler } from './http/schema-compiler.ts';
@@ -40,7 +41,8 @@ export function createApp(dependencies: AppDependencies): Koa {
     authenticator: new RequestAuthenticator({ authenticator: dependencies.authenticator }),
     runtime: dependencies.runtime,
   });
-  app.use(edge({ logger: dependencies.logger, route }));
+  const checkCliVersion = cliVersionGate(dependencies.runtime.config.info.minCliVersion);
+  app.use(edge({ logger: dependencies.logger, route, checkCliVersion }));
   return app;
 }
 

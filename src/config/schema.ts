@@ -55,7 +55,11 @@ export const configSchema = z
         description: z.string().default('A Cloud Foundry V3 API on Kubernetes'),
         build: z.string().default('0.1.0'),
         version: z.string().default('0.1.0'),
-        minCliVersion: z.string().default('8.5.0'),
+        /** The oldest cf CLI served: `/v3/info` shows it and the cf CLI gate enforces it (pre-releases of it pass). */
+        minCliVersion: z
+          .string()
+          .regex(/^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/, 'must be a version like 8.5.0')
+          .default('8.5.0'),
         recommendedCliVersion: z.string().default('8.18.4'),
         supportAddress: z.string().default(''),
         custom: z.record(z.string(), z.string()).default({}),

@@ -1,6 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../../logger.ts';
-import { checkCliVersion } from './cli-version-gate.ts';
+import type { CliVersionGate } from './cli-version-gate.ts';
 import { assignCorrelationId } from './correlation-id.ts';
 import { respondWithError } from './error-response.ts';
 import { requestLogger, type RequestLogState } from './request-logger.ts';
@@ -10,8 +10,8 @@ import { requestLogger, type RequestLogState } from './request-logger.ts';
  * frame is measurable at this server's request rates): correlation id, the cf CLI version gate, the
  * route itself, the CF error envelope for anything thrown, and one JSON log line per request.
  */
-export function edge(options: { logger: Logger; route: (ctx: Context) => Promise<void> }): Middleware {
-  const { logger, route } = options;
+export function edge(options: { logger: Logger; route: (ctx: Context) => Promise<void>; checkCliVersion: CliVersionGate }): Middleware {
+  const { logger, route, checkCliVersion } = options;
   return async (ctx) => {
     const started = performance.now();
     const state: RequestLogState = { correlationId: assignCorrelationId(ctx), baseLogger: logger };
