@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { uniqueName } from '../../store/fixture.ts';
+import { eventually, uniqueName } from '../../store/fixture.ts';
 import { forEachBackend } from './backends.ts';
 import type { CfClient } from './cf-client.ts';
 import { cfError, expectCfError } from './cf-errors.ts';
@@ -92,6 +92,24 @@ forEachBackend('domain overlap, atomically', (cf: CfClient) => {
     await cf.deleteAndWait(`/v3/domains/${guid}`, 'domain.delete', guid);
     const again = await create(`x.${parent}`);
     expect(again.status, again.text).to.equal(201);
+  });
+
+  it('has the garbage collector remove every claim of deleted domains, the shared one of their parent too', async () => {
+    const parent = freshParent();
+    const names = [`x.${parent}`, `y.${parent}`];
+    const claimedNames = async () => {
+      const leases = await cf.server.store.privileged().list('Lease', { namespace: cf.server.config.rootNamespace });
+      return leases.items
+        .map((lease) => lease.metadata.annotations?.['cfapi.cloudfoundry.org/name'])
+        .filter((name) => name?.endsWith(parent));
+    };
+    const created = await Promise.all(names.map(create));
+    for (const response of created) expect(response.status, response.text).to.equal(201);
+    expect(await claimedNames()).to.have.members([...names, parent]);
+    for (const { guid } of created.map((response) => response.body as Domain)) {
+      await cf.deleteAndWait(`/v3/domains/${guid}`, 'domain.delete', guid);
+    }
+    await eventually(async () => expect(await claimedNames()).to.deep.equal([]), 60_000);
   });
 
   it('leaves nothing of the loser claimed: once the winner is deleted, the loser’s name can be created', async () => {
