@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { KeyPair } from '../../src/auth/certificate-authority.ts';
+import type { ClientKeyType, KeyPair } from '../../src/auth/certificate-authority.ts';
 import { loadClusterRoleManifests } from '../../src/domain/roles/cluster-role-manifests.ts';
 import { installClusterRoles } from '../../src/store/kubernetes/install-cluster-roles.ts';
 import { installCrds } from '../../src/store/kubernetes/install-crds.ts';
@@ -33,7 +33,7 @@ export type ControlPlane = {
   kubeconfigFile: string;
   tokenUsers: TokenUser[];
   /** A client certificate for any user and groups, accepted at once (no restart). */
-  issueUser(name: string, groups?: string[]): Promise<KeyPair>;
+  issueUser(name: string, groups?: string[], keyType?: ClientKeyType): Promise<KeyPair>;
   stop(): Promise<void>;
 };
 
@@ -102,7 +102,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       pki,
       kubeconfigFile,
       tokenUsers: pki.tokenUsers,
-      issueUser: (name, groups = []) => pki.ca.issueClientCertificate(name, { groups }),
+      issueUser: (name, groups = [], keyType = 'ec-p256') => pki.ca.issueClientCertificate(name, { groups, keyType }),
       stop: stopAll,
     };
   } catch (error) {

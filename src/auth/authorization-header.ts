@@ -1,5 +1,6 @@
 import { invalidAuthToken, notAuthenticated } from '../errors/api-error.ts';
 import type { Credentials } from './identity.ts';
+import { normalizePrivateKeyPem } from './private-key.ts';
 
 const strictBase64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]*?-----END \1-----/g;
@@ -7,7 +8,7 @@ const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n[\s\S]*?-----END \1-----/g;
 /**
  * Parses `Authorization` as Korifi does: `<scheme> <value>` split on single spaces, the scheme
  * case-insensitive; `Bearer <token>`, or `ClientCert <standard base64 of a PEM certificate followed by
- * its PEM private key>`. A missing header is 401 CF-NotAuthenticated; anything else wrong is 401
+ * its PEM private key>` (the key in any encoding Go's TLS reads, handed on as PKCS#8). A missing header is 401 CF-NotAuthenticated; anything else wrong is 401
  * CF-InvalidAuthToken.
  */
 export function parseAuthorizationHeader(header: string | undefined): Credentials {
@@ -30,7 +31,9 @@ function parseClientCert(value: string): Credentials {
   const pem = Buffer.from(value, 'base64').toString('utf8');
   const blocks = [...pem.matchAll(pemBlock)];
   const certificate = blocks.find((block) => block[1] === 'CERTIFICATE');
-  const privateKey = blocks.find((block) => block[1]!.endsWith('PRIVATE KEY'));
-  if (!certificate || !privateKey) throw invalidAuthToken();
-  return { scheme: 'clientCert', certificatePem: certificate[0], privateKeyPem: privateKey[0] };
+  // Go's tls.X509KeyPair: the first block labelled `PRIVATE KEY` or `… PRIVATE KEY`, whatever its encoding.
+  const privateKey = blocks.find((block) => block[1] === 'PRIVATE KEY' || block[1]!.endsWith(' PRIVATE KEY'));
+  const privateKeyPem = privateKey && normalizePrivateKeyPem(privateKey[0]);
+  if (!certificate || !privateKeyPem) throw invalidAuthToken();
+  return { scheme: 'clientCert', certificatePem: certificate[0], privateKeyPem };
 }

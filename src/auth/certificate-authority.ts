@@ -8,6 +8,12 @@ import * as x509 from '@peculiar/x509';
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
 const keyAlgorithm = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+/** Key types a client certificate can be issued for; the CA itself always signs with its P-256 key. */
+const clientKeyAlgorithms = {
+  'ec-p256': keyAlgorithm,
+  'rsa-2048': { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+} as const;
+export type ClientKeyType = keyof typeof clientKeyAlgorithms;
 const signingAlgorithm = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const dayMs = 24 * 60 * 60 * 1000;
 
@@ -49,9 +55,13 @@ export class CertificateAuthority {
    * Issues a client certificate. Kubernetes takes the subject CN as the user name and each O as a
    * group, so `groups` is how a certificate user joins e.g. `system:masters`.
    */
-  async issueClientCertificate(commonName: string, options: { groups?: readonly string[]; validityDays?: number } = {}): Promise<KeyPair> {
+  async issueClientCertificate(
+    commonName: string,
+    options: { groups?: readonly string[]; validityDays?: number; keyType?: ClientKeyType } = {},
+  ): Promise<KeyPair> {
     const subject = new x509.Name([...(options.groups ?? []).map((group) => ({ O: [group] })), { CN: [commonName] }]).toString();
-    return this.#issue(subject, options.validityDays ?? 365, [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])]);
+    const extensions = [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])];
+    return this.#issue(subject, options.validityDays ?? 365, extensions, clientKeyAlgorithms[options.keyType ?? 'ec-p256']);
   }
 
   /** Issues a TLS server certificate for these host names and IP addresses. */
@@ -66,8 +76,13 @@ export class CertificateAuthority {
     ]);
   }
 
-  async #issue(subject: string, validityDays: number, extensions: x509.Extension[]): Promise<KeyPair> {
-    const keys = await webcrypto.subtle.generateKey(keyAlgorithm, true, ['sign', 'verify']);
+  async #issue(
+    subject: string,
+    validityDays: number,
+    extensions: x509.Extension[],
+    algorithm: webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams = keyAlgorithm,
+  ): Promise<KeyPair> {
+    const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
     const notBefore = new Date(Date.now() - 60_000);
     const certificate = await x509.X509CertificateGenerator.create({
       serialNumber: serialNumber(),

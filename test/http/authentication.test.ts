@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { CertificateAuthority } from '../../src/auth/certificate-authority.ts';
 import { authHeaders, startTestServer, type TestServer } from '../support/test-server.ts';
+import { ecKeyEncodings, reencodeKey } from '../support/key-encodings.ts';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,15 @@ describe('authentication (getWhoAmI)', () => {
     expect(response.status).to.equal(200);
     expect(response.body).to.deep.equal({ name: 'admin', kind: 'User' });
   });
+
+  for (const encoding of ecKeyEncodings) {
+    it(`accepts the client certificate's EC key as ${encoding.encoding} under "${encoding.label}", as Go TLS would`, async () => {
+      const privateKeyPem = reencodeKey(server.admin.privateKeyPem, encoding);
+      const response = await server.request('/whoami', { headers: authHeaders.clientCert({ ...server.admin, privateKeyPem }) });
+      expect(response.status).to.equal(200);
+      expect(response.body).to.deep.equal({ name: 'admin', kind: 'User' });
+    });
+  }
 
   it('reads the scheme case-insensitively', async () => {
     const lower = await whoami(`bearer ${server.admin.token}`);

@@ -12,6 +12,7 @@ import { authHeaders, contractFetch } from '../support/test-server.ts';
 import { newRoleBinding } from '../../src/domain/roles/role-binding.ts';
 import { KubernetesStore } from '../../src/store/kubernetes/kubernetes-store.ts';
 import { uniqueName } from '../store/fixture.ts';
+import { ecKeyEncodings, reencodeKey, rsaKeyEncodings } from '../support/key-encodings.ts';
 
 const run = promisify(execFile);
 
@@ -75,6 +76,23 @@ describe('the server with --backend kubernetes (real kube-apiserver)', function 
     expect(response.status).to.equal(200);
     expect(response.body).to.deep.equal({ name: 'cert-carol', kind: 'User' });
   });
+
+  for (const [keyType, encodings] of [
+    ['rsa-2048', rsaKeyEncodings],
+    ['ec-p256', ecKeyEncodings],
+  ] as const) {
+    for (const encoding of encodings) {
+      it(`knows a certificate user whose ${keyType} key is ${encoding.encoding} under "${encoding.label}", as Go TLS would`, async () => {
+        const pair = await controlPlane.issueUser('cert-erin', [], keyType);
+        const privateKeyPem = reencodeKey(pair.privateKeyPem, encoding);
+        const response = await contractFetch(baseUrl, '/whoami', {
+          headers: authHeaders.clientCert({ name: 'cert-erin', token: '', certificatePem: pair.certificatePem, privateKeyPem }),
+        });
+        expect(response.status, JSON.stringify(response.body)).to.equal(200);
+        expect(response.body).to.deep.equal({ name: 'cert-erin', kind: 'User' });
+      });
+    }
+  }
 
   it('answers 401 for a token the apiserver does not know', async () => {
     const response = await contractFetch(baseUrl, '/whoami', { headers: { Authorization: 'Bearer not-a-token' } });
