@@ -2,10 +2,10 @@ import { performance } from 'node:perf_hooks';
 import { isStoreError } from '../src/store/errors.ts';
 import type { NewObject } from '../src/store/objects.ts';
 import type { StoreSession } from '../src/store/port.ts';
+import type { Sample } from './rounds.ts';
 
 /** The data set: `objects` CFApps spread evenly over `namespaces`, each in one of `groups` label groups. */
 export type Shape = { namespaces: number; objects: number; groups: number };
-export type Figure = { name: string; value: string };
 
 const groupLabel = 'bench.cfapi/group';
 export const namespaceName = (index: number) => `bench-ns-${index}`;
@@ -40,26 +40,27 @@ async function timed(count: number, concurrency: number, task: (index: number) =
   return latencies;
 }
 
-const perSecond = (count: number, ms: number) => `${Math.round((count / ms) * 1000).toLocaleString('en')}/s`;
+const perSecond = (name: string, count: number, ms: number): Sample => ({ name, value: (count / ms) * 1000, unit: '/s' });
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))]!;
-const ms = (value: number) => `${value.toFixed(2)} ms`;
+const latency = (name: string, values: number[], p: number): Sample => ({ name, value: percentile(values, p), unit: 'ms' });
 
-export async function createAll(session: StoreSession, shape: Shape, concurrency: number): Promise<Figure[]> {
+export async function createAll(session: StoreSession, shape: Shape, concurrency: number): Promise<Sample[]> {
   for (let index = 0; index < shape.namespaces; index++)
     await session.create({ kind: 'Namespace', metadata: { name: namespaceName(index) } });
   const start = performance.now();
   const latencies = await timed(shape.objects, concurrency, (index) => session.create(app(shape, index)));
   const elapsed = performance.now() - start;
   return [
-    { name: `creates (${shape.objects.toLocaleString('en')}, ${concurrency} in flight)`, value: perSecond(shape.objects, elapsed) },
-    { name: 'create latency p50 / p99', value: `${ms(percentile(latencies, 0.5))} / ${ms(percentile(latencies, 0.99))}` },
+    perSecond(`creates (${shape.objects.toLocaleString('en')}, ${concurrency} in flight)`, shape.objects, elapsed),
+    latency('create latency p50', latencies, 0.5),
+    latency('create latency p99', latencies, 0.99),
   ];
 }
 
 export type GetLoad = { count: number; concurrency: number; label: string };
 
-export async function gets(session: StoreSession, shape: Shape, { count, concurrency, label }: GetLoad): Promise<Figure[]> {
+export async function gets(session: StoreSession, shape: Shape, { count, concurrency, label }: GetLoad): Promise<Sample[]> {
   const start = performance.now();
   const latencies = await timed(count, concurrency, (index) => {
     const target = (index * 7919) % shape.objects;
@@ -67,12 +68,13 @@ export async function gets(session: StoreSession, shape: Shape, { count, concurr
   });
   const elapsed = performance.now() - start;
   return [
-    { name: `gets ${label}`, value: perSecond(count, elapsed) },
-    { name: `get latency ${label} p50 / p99`, value: `${ms(percentile(latencies, 0.5))} / ${ms(percentile(latencies, 0.99))}` },
+    perSecond(`gets ${label}`, count, elapsed),
+    latency(`get latency ${label} p50`, latencies, 0.5),
+    latency(`get latency ${label} p99`, latencies, 0.99),
   ];
 }
 
-export async function filteredLists(session: StoreSession, shape: Shape, count: number): Promise<Figure[]> {
+export async function filteredLists(session: StoreSession, shape: Shape, count: number): Promise<Sample[]> {
   const expected = shape.objects / shape.groups;
   const latencies = await timed(count, 1, async (index) => {
     const list = await session.list('CFApp', {
@@ -80,16 +82,12 @@ export async function filteredLists(session: StoreSession, shape: Shape, count: 
     });
     if (list.items.length !== expected) throw new Error(`a filtered list returned ${list.items.length} objects, expected ${expected}`);
   });
-  return [
-    {
-      name: `label-filtered list, all namespaces (${expected} of ${shape.objects.toLocaleString('en')}) p50 / p95`,
-      value: `${ms(percentile(latencies, 0.5))} / ${ms(percentile(latencies, 0.95))}`,
-    },
-  ];
+  const name = `label-filtered list, all namespaces (${expected} of ${shape.objects.toLocaleString('en')})`;
+  return [latency(`${name} p50`, latencies, 0.5), latency(`${name} p95`, latencies, 0.95)];
 }
 
 /** Writers race to update one object: each reads, changes, writes, and starts over on a Conflict. */
-export async function conflictingUpdates(session: StoreSession, shape: Shape, writers: number, durationMs: number): Promise<Figure[]> {
+export async function conflictingUpdates(session: StoreSession, shape: Shape, writers: number, durationMs: number): Promise<Sample[]> {
   const ref = { kind: 'CFApp' as const, namespace: namespaceOf(shape, 0), name: appName(0) };
   let succeeded = 0;
   let conflicts = 0;
@@ -108,7 +106,7 @@ export async function conflictingUpdates(session: StoreSession, shape: Shape, wr
   };
   await Promise.all(Array.from({ length: writers }, (_, id) => writer(id)));
   return [
-    { name: `conflicting updates of one object (${writers} writers)`, value: perSecond(succeeded, durationMs) },
-    { name: 'conflicts answered', value: perSecond(conflicts, durationMs) },
+    perSecond(`conflicting updates of one object (${writers} writers)`, succeeded, durationMs),
+    perSecond('conflicts answered', conflicts, durationMs),
   ];
 }

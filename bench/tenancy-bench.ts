@@ -13,15 +13,33 @@ import { loadDocument } from '../src/http/openapi-document.ts';
 import { createLogger } from '../src/logger.ts';
 import { startServer } from '../src/server.ts';
 import { readKubeconfigUser } from '../test/support/test-server.ts';
+import { printSummaries, roundCount, summarize, type Sample } from './rounds.ts';
+import { printSetup, storageOf } from './setup.ts';
 
 /**
  * `npm run bench:tenancy`: the tenancy endpoints over HTTP on each backend, as the server runs them
  * (reconcilers on): org and space creation (each waits until its namespace is made and it is Ready),
  * role grants, and the lists every cf command starts with, as the admin (sees everything) and as a user
- * with roles in a few orgs. Prints figures; asserts nothing.
+ * with roles in a few orgs. Each round starts a new server on an empty store (embedded: a new data
+ * directory; kubernetes: a new control plane). Prints the setup and each figure's median, min and max
+ * over the rounds; asserts nothing.
+ *
+ * Flags: --backend embedded|kubernetes|both, --orgs (default 100), --rounds (or BENCH_ROUNDS; default
+ * 5), --embedded-dir (default the OS temporary directory), --etcd-dir (default /dev/shm).
  */
-const { values } = parseArgs({ options: { backend: { type: 'string', default: 'both' }, orgs: { type: 'string', default: '100' } } });
+const { values } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'both' },
+    orgs: { type: 'string', default: '100' },
+    rounds: { type: 'string' },
+    'embedded-dir': { type: 'string', default: tmpdir() },
+    'etcd-dir': { type: 'string', default: '/dev/shm' },
+  },
+});
 const orgCount = Number(values.orgs);
+const rounds = roundCount(values.rounds);
+const embeddedDir = values['embedded-dir'];
+const etcdDir = values['etcd-dir'];
 
 type Caller = { Authorization: string };
 type Target = { url: string; admin: Caller; newUser: (name: string) => Promise<Caller>; stop: () => Promise<void> };
@@ -44,7 +62,7 @@ async function serve(config: ReturnType<typeof validateConfig>) {
 }
 
 async function embeddedTarget(): Promise<Target> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'cfapi-tenancy-bench-'));
+  const dataDir = await mkdtemp(join(embeddedDir, 'cfapi-tenancy-bench-'));
   const config = validateConfig({ dataDir, listen: { host: '127.0.0.1', port: 0 }, logLevel: 'silent' });
   const { backend, running } = await serve(config);
   const identity = await openLocalIdentity(dataDir);
@@ -65,7 +83,7 @@ async function embeddedTarget(): Promise<Target> {
 }
 
 async function kubernetesTarget(): Promise<Target> {
-  const stateDir = await mkdtemp('/dev/shm/cfapi-tenancy-bench-');
+  const stateDir = await mkdtemp(join(etcdDir, 'cfapi-tenancy-bench-'));
   const plane: ControlPlane = await startControlPlane({ stateDir, controllerManager: false });
   const dataDir = await mkdtemp(join(tmpdir(), 'cfapi-tenancy-bench-'));
   const config = validateConfig({
@@ -105,8 +123,8 @@ async function call(target: Target, { as, method, path, body }: Call): Promise<R
   return (await response.json()) as Record<string, unknown>;
 }
 
-/** Runs `count` calls one after another; returns calls per second and the p50/p99 latency in ms. */
-async function timed(count: number, work: (index: number) => Promise<unknown>): Promise<string> {
+/** Runs `count` calls one after another; answers calls per second and the p50 and p99 latency in ms. */
+async function timed(name: string, count: number, work: (index: number) => Promise<unknown>): Promise<Sample[]> {
   const latencies: number[] = [];
   const started = performance.now();
   for (let index = 0; index < count; index++) {
@@ -116,20 +134,25 @@ async function timed(count: number, work: (index: number) => Promise<unknown>): 
   }
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (quantile: number) => latencies[Math.min(latencies.length - 1, Math.floor(quantile * latencies.length))]!.toFixed(1);
-  return `${(count / seconds).toFixed(1)}/s  p50 ${at(0.5)} ms  p99 ${at(0.99)} ms`;
+  const at = (quantile: number) => latencies[Math.min(latencies.length - 1, Math.floor(quantile * latencies.length))]!;
+  return [
+    { name: `${name}: calls`, value: count / seconds, unit: '/s' },
+    { name: `${name}: p50`, value: at(0.5), unit: 'ms' },
+    { name: `${name}: p99`, value: at(0.99), unit: 'ms' },
+  ];
 }
 
-async function measure(target: Target): Promise<[string, string][]> {
-  const figures: [string, string][] = [];
+async function measure(target: Target): Promise<Sample[]> {
+  const figures: Sample[] = [];
   const orgs: string[] = [];
   const spaces: string[] = [];
   const org = (index: number) =>
     call(target, { as: target.admin, method: 'POST', path: '/v3/organizations', body: { name: `org-${index}` } });
-  figures.push([
-    `create org (waits for Ready), ${orgCount}`,
-    await timed(orgCount, async (index) => orgs.push((await org(index))['guid'] as string)),
-  ]);
+  figures.push(
+    ...(await timed(`create org (waits for Ready), ${orgCount}`, orgCount, async (index) =>
+      orgs.push((await org(index))['guid'] as string),
+    )),
+  );
   const space = (index: number) =>
     call(target, {
       as: target.admin,
@@ -137,10 +160,11 @@ async function measure(target: Target): Promise<[string, string][]> {
       path: '/v3/spaces',
       body: { name: `space-${index}`, relationships: { organization: { data: { guid: orgs[index % orgCount] } } } },
     });
-  figures.push([
-    `create space (waits for Ready), ${orgCount * 2}`,
-    await timed(orgCount * 2, async (index) => spaces.push((await space(index))['guid'] as string)),
-  ]);
+  figures.push(
+    ...(await timed(`create space (waits for Ready), ${orgCount * 2}`, orgCount * 2, async (index) =>
+      spaces.push((await space(index))['guid'] as string),
+    )),
+  );
   const user = await target.newUser('bench-alice');
   const grant = (type: string, target_: Record<string, unknown>) =>
     call(target, {
@@ -149,13 +173,12 @@ async function measure(target: Target): Promise<[string, string][]> {
       path: '/v3/roles',
       body: { type, relationships: { user: { data: { username: 'bench-alice' } }, ...target_ } },
     });
-  figures.push([
-    'grant org_user + space_developer, 10 orgs',
-    await timed(10, async (index) => {
+  figures.push(
+    ...(await timed('grant org_user + space_developer, 10 orgs', 10, async (index) => {
       await grant('organization_user', { organization: { data: { guid: orgs[index] } } });
       await grant('space_developer', { space: { data: { guid: spaces[index] } } });
-    }),
-  ]);
+    })),
+  );
   const lists: [string, Caller, string][] = [
     ['GET /v3/organizations?order_by=name (admin, first page)', target.admin, '/v3/organizations?order_by=name'],
     ['GET /v3/spaces?organization_guids=… (admin)', target.admin, `/v3/spaces?order_by=name&organization_guids=${orgs[0]}`],
@@ -165,23 +188,31 @@ async function measure(target: Target): Promise<[string, string][]> {
     ['GET /v3/organizations/{guid} (user)', user, `/v3/organizations/${orgs[0]}`],
   ];
   for (const [name, as, path] of lists) {
-    await timed(10, () => call(target, { as, method: 'GET', path })); // warm-up
-    figures.push([name, await timed(200, () => call(target, { as, method: 'GET', path }))]);
+    await timed(name, 10, () => call(target, { as, method: 'GET', path })); // warm-up
+    figures.push(...(await timed(name, 200, () => call(target, { as, method: 'GET', path }))));
   }
   return figures;
 }
 
 async function main(): Promise<void> {
   const backends = values.backend === 'both' ? ['embedded', 'kubernetes'] : [values.backend ?? 'embedded'];
-  process.stdout.write(`Tenancy benchmark: ${orgCount} orgs with 2 spaces each, requests one after another\n`);
+  printSetup(`Tenancy benchmark: ${orgCount} orgs with 2 spaces each, requests one after another, median of ${rounds} rounds`, {
+    embedded: `the server in this process, data directory under ${storageOf(embeddedDir)}, durability process-crash, reconcilers on`,
+    kubernetes: `the server in this process, kube-apiserver and etcd on loopback, etcd's data under ${storageOf(etcdDir)}, reconcilers on`,
+    rounds: `${rounds}, each a new server on an empty store (embedded: a new data directory; kubernetes: a new control plane)`,
+  });
   for (const backend of backends) {
-    const target = backend === 'kubernetes' ? await kubernetesTarget() : await embeddedTarget();
-    try {
-      process.stdout.write(`\n${backend}\n`);
-      for (const [name, value] of await measure(target)) process.stdout.write(`  ${name.padEnd(58)} ${value}\n`);
-    } finally {
-      await target.stop();
+    process.stdout.write(`\n${backend}\n`);
+    const samples: Sample[][] = [];
+    for (let round = 0; round < rounds; round++) {
+      const target = backend === 'kubernetes' ? await kubernetesTarget() : await embeddedTarget();
+      try {
+        samples.push(await measure(target));
+      } finally {
+        await target.stop();
+      }
     }
+    printSummaries(summarize(samples));
   }
 }
 
