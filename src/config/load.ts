@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { plainHttpProblem } from './plain-http-guard.ts';
 import { configSchema, type Config } from './schema.ts';
 
 /** Environment variables that override the file, each naming a config path and how to read it. */
 const environmentOverrides: Record<string, { path: string[]; kind: 'string' | 'number' | 'boolean' }> = {
   CFAPI_LISTEN_HOST: { path: ['listen', 'host'], kind: 'string' },
   CFAPI_LISTEN_PORT: { path: ['listen', 'port'], kind: 'number' },
+  CFAPI_LISTEN_ALLOW_PLAIN_HTTP: { path: ['listen', 'allowPlainHttp'], kind: 'boolean' },
   CFAPI_EXTERNAL_URL: { path: ['externalUrl'], kind: 'string' },
   CFAPI_TLS_CERT_FILE: { path: ['tls', 'certFile'], kind: 'string' },
   CFAPI_TLS_KEY_FILE: { path: ['tls', 'keyFile'], kind: 'string' },
@@ -53,6 +55,8 @@ export function validateConfig(raw: unknown, origin = 'the configuration'): Conf
     throw new ConfigError(`Invalid configuration in ${origin}:\n${z.prettifyError(result.error)}`);
   }
   const parsed = result.data;
+  const plainHttp = plainHttpProblem(parsed);
+  if (plainHttp) throw new ConfigError(plainHttp);
   const scheme = parsed.tls ? 'https' : 'http';
   const externalUrl = (parsed.externalUrl ?? `${scheme}://${hostForUrl(parsed.listen.host)}:${parsed.listen.port}`).replace(/\/+$/, '');
   return { ...parsed, externalUrl };

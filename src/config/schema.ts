@@ -9,6 +9,12 @@ export const configSchema = z
       .object({
         host: z.string().min(1).default('127.0.0.1'),
         port: z.number().int().min(0).max(65535).default(8080),
+        /**
+         * Serve plain HTTP on an address other than loopback. Off: clients send bearer tokens and private
+         * keys in `Authorization`, so without TLS the server refuses such an address unless TLS is
+         * terminated in front of it (an ingress) and this says so.
+         */
+        allowPlainHttp: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
