@@ -20,6 +20,16 @@ all_built() {
 }
 if all_built; then echo "$bin_dir"; exit 0; fi
 
+# One build at a time: test runs started together (or a test run beside `npm run control-plane`) wait
+# for the first build instead of compiling the same binaries side by side on two cores.
+mkdir -p "$cache_root"
+exec 9>"$cache_root/.build.lock"
+if ! flock -n 9; then
+  echo "build-binaries: another build is running; waiting for it" >&2
+  flock 9
+fi
+if all_built; then echo "$bin_dir"; exit 0; fi
+
 command -v go >/dev/null || PATH="/usr/local/go/bin:$PATH"
 command -v go >/dev/null || { echo "build-binaries: Go is required (expected at /usr/local/go)" >&2; exit 1; }
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod
