@@ -86,7 +86,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       const kcm = startProcess(
         'kube-controller-manager',
         join(binDir, 'kube-controller-manager'),
-        controllerManagerArgs(kcmConfig, options.stateDir, ports.controllerManager),
+        controllerManagerArgs(kcmConfig, options.stateDir, ports.controllerManager, pki),
         join(options.stateDir, 'kube-controller-manager.log'),
       );
       started.push(kcm);
@@ -166,10 +166,26 @@ function apiserverArgs(pki: ControlPlanePki, ports: { apiserver: number; etcdCli
   ];
 }
 
-function controllerManagerArgs(kubeconfigFile: string, stateDir: string, port: number): string[] {
+/**
+ * Besides namespace deletion and garbage collection, the controllers that make users as a real cluster
+ * does: CSR signing (approved `kubernetes.io/kube-apiserver-client` requests are signed with the CA the
+ * apiserver trusts) and service-account token Secrets (signed with the key the apiserver verifies).
+ */
+function controllerManagerArgs(kubeconfigFile: string, stateDir: string, port: number, pki: ControlPlanePki): string[] {
+  const controllers = [
+    'namespace-controller',
+    'garbage-collector-controller',
+    'clusterrole-aggregation-controller',
+    'certificatesigningrequest-signing-controller',
+    'serviceaccount-token-controller',
+  ];
   return [
     `--kubeconfig=${kubeconfigFile}`,
-    '--controllers=namespace-controller,garbage-collector-controller,clusterrole-aggregation-controller',
+    `--controllers=${controllers.join(',')}`,
+    `--cluster-signing-cert-file=${pki.caFile}`,
+    `--cluster-signing-key-file=${pki.caKeyFile}`,
+    `--root-ca-file=${pki.caFile}`,
+    `--service-account-private-key-file=${pki.serviceAccountKeyFile}`,
     '--use-service-account-credentials=false',
     '--leader-elect=false',
     '--bind-address=127.0.0.1',

@@ -10,6 +10,8 @@ export type ControlPlanePki = {
   directory: string;
   ca: CertificateAuthority;
   caFile: string;
+  /** The CA's key: kube-controller-manager signs approved client-certificate requests with it. */
+  caKeyFile: string;
   /** Files of a certificate pair, by name: apiserver, admin, controller-manager. */
   files: (name: string) => { certFile: string; keyFile: string };
   serviceAccountKeyFile: string;
@@ -57,6 +59,7 @@ export async function preparePki(directory: string): Promise<ControlPlanePki> {
     directory,
     ca,
     caFile: join(directory, 'ca.crt'),
+    caKeyFile: join(directory, 'ca.key'),
     files,
     serviceAccountKeyFile: serviceAccount.keyFile,
     serviceAccountPublicKeyFile: serviceAccount.certFile,
