@@ -17,6 +17,11 @@
  *   managers remove roles of their space;
  * - the authorization decision comes before anything else, so a refused caller never learns whether a
  *   name is taken;
+ * - `include=` adds only resources the caller could read by themselves (spaces→organization,
+ *   roles→user/space/organization), whatever the filters ask for;
+ * - a user is seen by themselves and by whoever sees one of their roles; any other user GUID is 404;
+ * - the endpoints of features the platform lacks (space features, isolation segments, security
+ *   groups) answer only for an org or space the caller sees, and 404 otherwise;
  * - a job for a resource the caller cannot see tells as much as a job for a GUID that never existed
  *   (COMPLETE, as Korifi's user-credential read reports it).
  */
@@ -123,6 +128,38 @@ export const matrix = {
   'delete space role in A1':                         [404,   404,   202,   404,   404,   403,   202,   403,   403,   202],
 
   'list users':                                      [[],    ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A', 'bystander-B']],
+
+  'get user bystander-A':                            [404,   200,   200,   200,   200,   200,   200,   200,   200,   200],
+  'get user bystander-B':                            [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+  'get oneself as a user':                           [200,   200,   200,   200,   200,   200,   200,   200,   200,   200],
+  'get a user nobody knows':                         [404,   404,   404,   404,   404,   404,   404,   404,   404,   404],
+
+  // `include=` adds only what the caller could read by itself; the labels are those of the included resources.
+  'list spaces, include=organization':               [[],    [],    ['A'], [],    [],    ['A'], ['A'], ['A'], ['A'], ['A', 'B']],
+  'list spaces of org B, include=organization':      [[],    [],    [],    [],    [],    [],    [],    [],    [],    ['B']],
+  'get space A1, include=organization':              [404,   404,   ['A'], 404,   404,   ['A'], ['A'], ['A'], ['A'], ['A']],
+  'get space B1, include=organization':              [404,   404,   404,   404,   404,   404,   404,   404,   404,   ['B']],
+  'list roles, include=organization':                [[],    ['A'], ['A'], ['A'], ['A'], ['A'], ['A'], ['A'], ['A'], ['A', 'B']],
+  'list roles, include=space':                       [[],    [],    ['A1', 'A2'], [], [], ['A1'], ['A1'], ['A1'], ['A1'], ['A1', 'A2', 'B1']],
+  'list roles, include=user':                        [[],    ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A'], ['bystander-A', 'bystander-B']],
+  'list roles of org B, include=organization,user':  [[],    [],    [],    [],    [],    [],    [],    [],    [],    ['B', 'bystander-B']],
+  'list roles of space B1, include=space,user':      [[],    [],    [],    [],    [],    [],    [],    [],    [],    ['B1', 'bystander-B']],
+
+  'get default domain of org A':                     [404,   200,   200,   200,   200,   200,   200,   200,   200,   200],
+  'get default domain of org B':                     [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+  'get feature ssh of space A1':                     [404,   404,   200,   404,   404,   200,   200,   200,   200,   200],
+  'get feature ssh of space B1':                     [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+  'get an unknown feature of space B1':              [404,   404,   404,   404,   404,   404,   404,   404,   404,   422],
+
+  'list isolation segments':                         [[],    [],    [],    [],    [],    [],    [],    [],    [],    []],
+  'get isolation segment of space A1':               [404,   404,   200,   404,   404,   200,   200,   200,   200,   200],
+  'get isolation segment of space B1':               [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+  'get default isolation segment of org A':          [404,   200,   200,   200,   200,   200,   200,   200,   200,   200],
+  'get default isolation segment of org B':          [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+  'list running security groups of space A1':        [404,   404,   200,   404,   404,   200,   200,   200,   200,   200],
+  'list staging security groups of space A1':        [404,   404,   200,   404,   404,   200,   200,   200,   200,   200],
+  'list running security groups of space B1':        [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+  'list staging security groups of space B1':        [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
 
   'get job of a deletion of an unknown guid':        [C,     C,     C,     C,     C,     C,     C,     C,     C,     C],
   'get job of org A (not being deleted)':            [C,     404,   404,   404,   404,   404,   404,   404,   404,   404],

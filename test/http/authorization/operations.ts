@@ -44,6 +44,26 @@ const list =
     return { response, labels: [...new Set(labels)].sort() };
   };
 
+type IncludedKey = 'organizations' | 'spaces' | 'users';
+
+/** The label of an included resource: orgs and spaces by name, users by GUID. */
+const includedLabel = (world: World, key: IncludedKey, resource: Resource): Label | undefined =>
+  key === 'users'
+    ? world.labels.users.get(resource['guid'] as string)
+    : world.labels[key === 'organizations' ? 'orgs' : 'spaces'].get(resource['name'] as string);
+
+/** What `include=` added to a response (`included.<key>` for each key), reduced to the labels of the labelled resources in it. */
+const included =
+  (path: (world: World, row: RowWorld) => string): Run =>
+  async (cell) => {
+    const { response } = await as(cell, { path: path(cell.world, cell.row) });
+    const body = response.status === 200 ? (response.body as { included?: Partial<Record<IncludedKey, Resource[]>> }) : {};
+    const labels = (Object.entries(body.included ?? {}) as [IncludedKey, Resource[]][]).flatMap(([key, resources]) =>
+      resources.map((resource) => includedLabel(cell.world, key, resource)).filter((label) => label !== undefined),
+    );
+    return { response, labels: [...new Set(labels)].sort() };
+  };
+
 const unique = (row: RowWorld, what: string) => `${row.slug}-${what}-${randomUUID().slice(0, 8)}`;
 const touch = { metadata: { labels: { 'authz-matrix': 'touched' } } };
 
@@ -102,6 +122,41 @@ export const operations: Record<OperationName, Run> = {
   'delete space role in A1': remove((_world, row) => `/v3/roles/${row.victims.spaceA1}`),
 
   'list users': list('/v3/users', (world, user) => world.labels.users.get(user['guid'] as string)),
+
+  'get user bystander-A': get((world) => `/v3/users/${encodeURIComponent(world.bystander.A)}`),
+  'get user bystander-B': get((world) => `/v3/users/${encodeURIComponent(world.bystander.B)}`),
+  'get oneself as a user': get((_world, row) => `/v3/users/${encodeURIComponent(row.user.name)}`),
+  'get a user nobody knows': get(() => `/v3/users/authz-nobody-${randomUUID()}`),
+
+  'list spaces, include=organization': included(() => '/v3/spaces?include=organization&per_page=5000'),
+  'list spaces of org B, include=organization': included((world) => `/v3/spaces?organization_guids=${world.org.B}&include=organization`),
+  'get space A1, include=organization': included((world) => `/v3/spaces/${world.space.A1}?include=organization`),
+  'get space B1, include=organization': included((world) => `/v3/spaces/${world.space.B1}?include=organization`),
+  'list roles, include=organization': included(() => '/v3/roles?include=organization&per_page=5000'),
+  'list roles, include=space': included(() => '/v3/roles?include=space&per_page=5000'),
+  'list roles, include=user': included(() => '/v3/roles?include=user&per_page=5000'),
+  'list roles of org B, include=organization,user': included(
+    (world) => `/v3/roles?organization_guids=${world.org.B}&include=organization,user&per_page=5000`,
+  ),
+  'list roles of space B1, include=space,user': included(
+    (world) => `/v3/roles?space_guids=${world.space.B1}&include=space,user&per_page=5000`,
+  ),
+
+  'get default domain of org A': get((world) => `/v3/organizations/${world.org.A}/domains/default`),
+  'get default domain of org B': get((world) => `/v3/organizations/${world.org.B}/domains/default`),
+  'get feature ssh of space A1': get((world) => `/v3/spaces/${world.space.A1}/features/ssh`),
+  'get feature ssh of space B1': get((world) => `/v3/spaces/${world.space.B1}/features/ssh`),
+  'get an unknown feature of space B1': get((world) => `/v3/spaces/${world.space.B1}/features/no-such-feature`),
+
+  'list isolation segments': list('/v3/isolation_segments', () => undefined),
+  'get isolation segment of space A1': get((world) => `/v3/spaces/${world.space.A1}/relationships/isolation_segment`),
+  'get isolation segment of space B1': get((world) => `/v3/spaces/${world.space.B1}/relationships/isolation_segment`),
+  'get default isolation segment of org A': get((world) => `/v3/organizations/${world.org.A}/relationships/default_isolation_segment`),
+  'get default isolation segment of org B': get((world) => `/v3/organizations/${world.org.B}/relationships/default_isolation_segment`),
+  'list running security groups of space A1': get((world) => `/v3/spaces/${world.space.A1}/running_security_groups`),
+  'list staging security groups of space A1': get((world) => `/v3/spaces/${world.space.A1}/staging_security_groups`),
+  'list running security groups of space B1': get((world) => `/v3/spaces/${world.space.B1}/running_security_groups`),
+  'list staging security groups of space B1': get((world) => `/v3/spaces/${world.space.B1}/staging_security_groups`),
 
   'get job of a deletion of an unknown guid': get(() => orgDeletionJob(randomUUID())),
   'get job of org A (not being deleted)': get((world) => orgDeletionJob(world.org.A)),

@@ -36,6 +36,8 @@ export type World = {
   space: { A1: string; A2: string; B1: string };
   /** Org roles of the bystanders in A and in B. */
   role: { inA: string; inB: string };
+  /** The bystanders' user GUIDs (their names): one with roles in A and A2, one with roles in B and B1. */
+  bystander: { A: string; B: string };
   /** An org whose deletion (by the harness admin) is held open by a finalizer. */
   heldOrg: string;
   /** The GUID of the default domain. */
@@ -149,6 +151,7 @@ export async function buildWorld(server: TestServer): Promise<World> {
     org: { A, B },
     space: { A1, A2, B1 },
     role: { inA: bystanderA.orgRole, inB: bystanderB.orgRole },
+    bystander: { A: bystanderA.name, B: bystanderB.name },
     heldOrg,
     defaultDomain: defaultDomain.guid,
     labels: {
