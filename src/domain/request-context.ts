@@ -29,7 +29,7 @@ export function requestContext(scope: Scope): RequestContext {
     auth,
     user: runtime.store.as({ name: identity.name, groups: identity.groups, credentials }),
     server,
-    visibility: new Visibility(server, identity),
+    visibility: new Visibility(server, identity, runtime.config.rootNamespace),
     config: runtime.config,
     warn: (message) => scope.warn(message),
   };

@@ -1,6 +1,6 @@
 import type { Identity } from '../auth/identity.ts';
 import type { Store } from '../store/port.ts';
-import { bindingNames } from './subjects.ts';
+import { namespacesNaming } from './visibility.ts';
 
 const positiveCacheMs = 120_000;
 const maxRemembered = 10_000;
@@ -26,7 +26,7 @@ export class RoleWarnings {
     if (cachedUntil !== undefined && cachedUntil > Date.now()) return [];
     this.#holders.delete(key);
     const bindings = await this.#store.privileged().list('RoleBinding', { namespace: this.#rootNamespace });
-    const holdsRole = bindings.items.some((binding) => bindingNames(binding, identity));
+    const holdsRole = namespacesNaming(bindings.items, identity).has(this.#rootNamespace);
     if (!holdsRole)
       return [
         `Warning: subject '${identity.kind}/${identity.name}' has no CF roles assigned. This is not supported and may cause unexpected behaviour.`,

@@ -1,43 +1,109 @@
 import type { Identity } from '../auth/identity.ts';
-import type { StoredObject } from '../store/objects.ts';
-import type { StoreSession } from '../store/port.ts';
+import type { KindName } from '../store/kinds.ts';
+import type { ObjectMeta, StoredObject } from '../store/objects.ts';
+import type { ListOptions, StoreSession } from '../store/port.ts';
 import { propagateRoleAnnotation } from './roles/role-binding-marks.ts';
 import { bindingNames } from './subjects.ts';
 
+/*
+ * What a caller may see, decided here and nowhere else.
+ *
+ * The rule for every kind, now and in later issues (apps, routes, …): read with the caller's session,
+ * so that RBAC decides, as in Korifi; or, where one privileged read serves many namespaces (spaces and
+ * roles today, a watch cache later), read through `Visibility.list` or pass the result to
+ * `Visibility.filter`. Never filter a privileged read in a domain function of its own: the
+ * authorization matrix (test/http/authorization/) covers this module, not ad hoc filters.
+ *
+ * The rule itself, as in Korifi: the caller sees what lies in the org and space namespaces where a
+ * RoleBinding names them (any role; admins reach every namespace by propagation). An org or space must
+ * be seen through the namespace it owns too, so a space needs a role in both its org and itself. The
+ * root namespace is no tenant: of what it holds only orgs pass (through their own namespace); read
+ * anything else there (domains, the root bindings) with the caller's session.
+ */
+
+type Bindings = StoredObject<'RoleBinding'>[];
+/** What the rule looks at: any stored object. */
+type Placed = { kind: KindName; metadata: ObjectMeta };
+
+/** The kinds that stand for a namespace of their own, named by their GUID. */
+const tenantKinds: ReadonlySet<KindName> = new Set<KindName>(['CFOrg', 'CFSpace']);
+
+/** The namespaces where one of these RoleBindings names the identity. */
+export function namespacesNaming(bindings: readonly StoredObject<'RoleBinding'>[], identity: Identity): Set<string> {
+  return new Set(bindings.filter((binding) => bindingNames(binding, identity)).map((binding) => binding.metadata.namespace ?? ''));
+}
+
 /**
- * Which org and space namespaces a caller may see: those where a RoleBinding names them (any role),
- * as in Korifi. Admins see everything because their root binding is propagated into every org and
- * space namespace. Read once per request with the server's session, since callers cannot list
- * bindings across namespaces themselves.
+ * One caller's view, for one request. Every RoleBinding of the cluster is read once, with the server's
+ * session, since callers cannot list bindings across namespaces themselves.
  */
 export class Visibility {
   readonly #server: StoreSession;
   readonly #identity: Identity;
-  #bindings: Promise<StoredObject<'RoleBinding'>[]> | undefined;
+  readonly #rootNamespace: string;
+  /** Shared with the views of other users made by `of`, so the bindings are read once per request. */
+  #bindings: { read?: Promise<Bindings> } = {};
   #namespaces: Promise<ReadonlySet<string>> | undefined;
 
-  constructor(server: StoreSession, identity: Identity) {
+  constructor(server: StoreSession, identity: Identity, rootNamespace: string) {
     this.#server = server;
     this.#identity = identity;
+    this.#rootNamespace = rootNamespace;
   }
 
-  /** Every RoleBinding of the cluster (read once). */
-  allBindings(): Promise<StoredObject<'RoleBinding'>[]> {
-    this.#bindings ??= this.#server.list('RoleBinding').then((list) => list.items);
-    return this.#bindings;
+  /** What another user sees (for rules about them, e.g. a space role needs an org role first). */
+  of(identity: Identity): Visibility {
+    const other = new Visibility(this.#server, identity, this.#rootNamespace);
+    other.#bindings = this.#bindings;
+    return other;
+  }
+
+  #allBindings(): Promise<Bindings> {
+    this.#bindings.read ??= this.#server.list('RoleBinding').then((list) => list.items);
+    return this.#bindings.read;
   }
 
   /** Namespaces where some RoleBinding names the caller. */
   namespaces(): Promise<ReadonlySet<string>> {
-    this.#namespaces ??= this.allBindings().then(
-      (bindings) =>
-        new Set(bindings.filter((binding) => bindingNames(binding, this.#identity)).map((binding) => binding.metadata.namespace ?? '')),
-    );
+    this.#namespaces ??= this.#allBindings().then((bindings) => namespacesNaming(bindings, this.#identity));
     return this.#namespaces;
   }
 
+  /** Whether the caller holds a role in this namespace. */
   async canSee(namespace: string): Promise<boolean> {
     return (await this.namespaces()).has(namespace);
+  }
+
+  /** Whether the caller may see this object (the rule above). */
+  async sees(object: Placed): Promise<boolean> {
+    return this.#seesIn(object, await this.namespaces());
+  }
+
+  /** Those of these objects the caller may see, from a privileged read or one of their own. */
+  async filter<T extends Placed>(objects: readonly T[]): Promise<T[]> {
+    const visible = await this.namespaces();
+    return objects.filter((object) => this.#seesIn(object, visible));
+  }
+
+  /**
+   * A privileged list of a namespaced kind (every namespace unless options name one), cut down to what
+   * the caller may see. Not read at all for a caller who sees nothing.
+   */
+  async list<K extends KindName>(kind: K, options: ListOptions = {}): Promise<StoredObject<K>[]> {
+    if ((await this.namespaces()).size === 0) return [];
+    return this.filter((await this.#server.list(kind, options)).items);
+  }
+
+  /** The RoleBindings the caller may see (CF roles are RoleBindings), from the read visibility is made of. */
+  async roleBindings(): Promise<Bindings> {
+    return this.filter(await this.#allBindings());
+  }
+
+  #seesIn(object: Placed, visible: ReadonlySet<string>): boolean {
+    const home = object.metadata.namespace ?? '';
+    // The root namespace is no tenant: only orgs there, seen through the namespace each owns.
+    if (home === this.#rootNamespace) return object.kind === 'CFOrg' && visible.has(object.metadata.name);
+    return visible.has(home) && (!tenantKinds.has(object.kind) || visible.has(object.metadata.name));
   }
 
   /**
@@ -47,7 +113,7 @@ export class Visibility {
    */
   async canSeeFrom(own: string, ancestors: readonly string[]): Promise<boolean> {
     if (await this.canSee(own)) return true;
-    const bindings = await this.allBindings();
+    const bindings = await this.#allBindings();
     return bindings.some(
       (binding) =>
         ancestors.includes(binding.metadata.namespace ?? '') &&

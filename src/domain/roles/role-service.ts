@@ -6,7 +6,6 @@ import { apiErrorOf, mayI, referenced } from '../store-failures.ts';
 import { invalidOrganization, invalidSpace } from '../tenancy/reference-errors.ts';
 import { getOrg } from '../tenancy/org-service.ts';
 import { getSpace, orgGuidOf } from '../tenancy/space-service.ts';
-import { bindingNames } from '../subjects.ts';
 import { cfRoleOfBinding, isOrganizationRole, type AssignableRoleType, type CfRoleRecord } from './cf-role-records.ts';
 import { newRoleBinding, subjectOfUser } from './role-binding.ts';
 
@@ -27,12 +26,10 @@ export type RoleCreate = {
 
 const resourceType = 'Role';
 
-/** The org and space roles in namespaces the caller can see. */
+/** The org and space roles in namespaces the caller can see (one privileged read, cut down by the shared rule). */
 export async function listRoles(context: RequestContext, filters: RoleFilters): Promise<CfRoleRecord[]> {
-  const [bindings, visible] = await Promise.all([context.visibility.allBindings(), context.visibility.namespaces()]);
-  return bindings
-    .map(cfRoleOfBinding)
-    .filter((role): role is CfRoleRecord => role !== undefined && visible.has(role.targetGuid) && matchesRoleFilters(role, filters));
+  const bindings = await context.visibility.roleBindings();
+  return bindings.map(cfRoleOfBinding).filter((role): role is CfRoleRecord => role !== undefined && matchesRoleFilters(role, filters));
 }
 
 function matchesRoleFilters(role: CfRoleRecord, filters: RoleFilters): boolean {
@@ -121,9 +118,8 @@ async function requireOrgRole(context: RequestContext, orgGuid: string, userName
     kind: subject.kind === 'ServiceAccount' ? ('ServiceAccount' as const) : ('User' as const),
     groups: [],
   };
-  const bindings = await context.visibility.allBindings();
-  const holdsOrgRole = bindings.some((binding) => binding.metadata.namespace === orgGuid && bindingNames(binding, identity));
-  if (!holdsOrgRole) {
+  // Holding a role in the org is what makes the org visible to them.
+  if (!(await context.visibility.of(identity).canSee(orgGuid))) {
     throw unprocessableEntity("Users cannot be assigned roles in a space if they do not have a role in that space's organization.");
   }
 }

@@ -21,11 +21,10 @@ const orgRef = (context: RequestContext, guid: string) => ({ kind: 'CFOrg' as co
 
 /**
  * Organizations: CFOrgs in the root namespace, each with a namespace of its own (made by a
- * controller). A caller sees the ready orgs whose namespace holds a role of theirs.
+ * controller). A caller sees the ready orgs whose namespace holds a role of theirs. Read as the caller,
+ * then cut down by the shared visibility rule: RBAC lets every CF user read every CFOrg.
  */
 export async function listOrgs(context: RequestContext, filters: OrgFilters): Promise<Org[]> {
-  const visible = await context.visibility.namespaces();
-  if (visible.size === 0) return [];
   const all = await context.user.list('CFOrg', { namespace: context.config.rootNamespace }).then(
     (list) => list.items,
     (error: unknown) => {
@@ -34,7 +33,8 @@ export async function listOrgs(context: RequestContext, filters: OrgFilters): Pr
       throw apiErrorOf(error, orgs.resourceType);
     },
   );
-  return all.filter((org) => visible.has(org.metadata.name) && isReady(org) && matchesOrgFilters(org, filters));
+  const visible = await context.visibility.filter(all);
+  return visible.filter((org) => isReady(org) && matchesOrgFilters(org, filters));
 }
 
 function matchesOrgFilters(org: Org, filters: OrgFilters): boolean {
@@ -45,8 +45,9 @@ function matchesOrgFilters(org: Org, filters: OrgFilters): boolean {
 
 /** The org, if the caller can see it; 404 otherwise. */
 export async function getOrg(context: RequestContext, guid: string): Promise<Org> {
-  if (!(await context.visibility.canSee(guid))) throw resourceNotFound(orgs.resourceType);
-  return readOrNotFound(context.user.get(orgRef(context, guid)), orgs.resourceType);
+  const org = await readOrNotFound(context.user.get(orgRef(context, guid)), orgs.resourceType);
+  if (!(await context.visibility.sees(org))) throw resourceNotFound(orgs.resourceType);
+  return org;
 }
 
 export function createOrg(context: RequestContext, request: TenantCreate): Promise<Org> {

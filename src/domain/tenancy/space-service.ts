@@ -7,7 +7,7 @@ import type { StoreSession } from '../../store/port.ts';
 import { isReady } from '../readiness.ts';
 import { deleteAsCaller } from '../jobs/deletion.ts';
 import type { RequestContext } from '../request-context.ts';
-import { readOrNotFound, referenced } from '../store-failures.ts';
+import { referenced } from '../store-failures.ts';
 import { invalidOrganization } from './reference-errors.ts';
 import { getOrg } from './org-service.ts';
 import { createTenant, updateTenant, type TenantCreate, type TenantKind, type TenantUpdate } from './tenant-writes.ts';
@@ -32,16 +32,13 @@ export const orgGuidOf = (space: Space): string => space.metadata.namespace ?? '
 
 /**
  * Spaces: CFSpaces in their org's namespace, each with a namespace of its own. A caller sees the ready
- * spaces whose namespace holds a role of theirs (an org manager's role reaches every space of the org).
+ * spaces whose namespace and org hold a role of theirs (an org manager's role reaches every space of
+ * the org). They live in many org namespaces, so one privileged read serves them all, cut down by the
+ * shared visibility rule.
  */
 export async function listSpaces(context: RequestContext, filters: SpaceFilters): Promise<Space[]> {
-  const visible = await context.visibility.namespaces();
-  if (visible.size === 0) return [];
-  // Spaces live in many org namespaces, so the server lists them and visibility decides: a role in the
-  // space and one in its org (as CF requires, and as `GET /v3/spaces/{guid}` needs to read it).
-  const all = (await context.server.list('CFSpace')).items;
-  const seen = (space: Space) => visible.has(space.metadata.name) && visible.has(orgGuidOf(space));
-  return all.filter((space) => seen(space) && isReady(space) && matchesSpaceFilters(space, filters));
+  const visible = await context.visibility.list('CFSpace');
+  return visible.filter((space) => isReady(space) && matchesSpaceFilters(space, filters));
 }
 
 function matchesSpaceFilters(space: Space, filters: SpaceFilters): boolean {
@@ -51,12 +48,15 @@ function matchesSpaceFilters(space: Space, filters: SpaceFilters): boolean {
   return !filters.labelSelector || matchesLabelSelector(filters.labelSelector, space.metadata.labels ?? {});
 }
 
-/** The space, if the caller can see it; 404 otherwise. */
+/**
+ * The space, if the caller can see it by the same rule as the list; 404 otherwise. (Reading it back as
+ * the caller would hide it from one whose org role may not read CFSpaces, an org auditor with a space
+ * role, while the list shows it.)
+ */
 export async function getSpace(context: RequestContext, guid: string): Promise<Space> {
-  if (!(await context.visibility.canSee(guid))) throw resourceNotFound(spaces.resourceType);
   const space = await findSpace(context.server, guid);
-  if (space === undefined) throw resourceNotFound(spaces.resourceType);
-  return readOrNotFound(context.user.get({ kind: 'CFSpace', namespace: orgGuidOf(space), name: guid }), spaces.resourceType);
+  if (space === undefined || !(await context.visibility.sees(space))) throw resourceNotFound(spaces.resourceType);
+  return space;
 }
 
 /**
