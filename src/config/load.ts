@@ -59,7 +59,19 @@ export function validateConfig(raw: unknown, origin = 'the configuration'): Conf
   if (plainHttp) throw new ConfigError(plainHttp);
   const scheme = parsed.tls ? 'https' : 'http';
   const externalUrl = (parsed.externalUrl ?? `${scheme}://${hostForUrl(parsed.listen.host)}:${parsed.listen.port}`).replace(/\/+$/, '');
-  return { ...parsed, externalUrl };
+  return {
+    ...parsed,
+    externalUrl,
+    certificateWarningHours: parsed.certificateWarningHours ?? defaultCertificateWarningHours(parsed.backend),
+  };
+}
+
+/**
+ * Korifi's warning about long-lived client certificates is advice to ask the platform for short-lived
+ * ones; on the embedded backend the user's own server issued them, so it would only be noise.
+ */
+function defaultCertificateWarningHours(backend: Config['backend']): number | undefined {
+  return backend === 'kubernetes' ? 168 : undefined;
 }
 
 async function readConfigFile(file: string): Promise<Record<string, unknown>> {

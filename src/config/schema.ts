@@ -53,8 +53,11 @@ export const configSchema = z
      * Default: on for the embedded backend, off for kubernetes (where Korifi's controllers may run).
      */
     reconcilers: z.boolean().optional(),
-    /** Warn on the org list when a client certificate is valid for longer than this (Korifi's default: 168 h). */
-    certificateWarningHours: z.number().positive().default(168),
+    /**
+     * Warn on the org list when a client certificate is valid for longer than this (Korifi's default: 168 h).
+     * Default: 168 on kubernetes, none on embedded, whose certificates the user's own server issued.
+     */
+    certificateWarningHours: z.number().positive().optional(),
     info: z
       .object({
         name: z.string().default('cf-k8s-api'),

@@ -4,10 +4,10 @@ import type { Credentials } from '../auth/identity.ts';
 /**
  * Korifi's warning for a client certificate that is valid for longer than recommended: such a
  * credential sitting in a kubeconfig is a long-lived secret. Token users and certificates that cannot be
- * read get none.
+ * read get none, and so does everyone when `warningHours` is not set.
  */
-export function certificateExpiryWarning(credentials: Credentials, warningHours: number, now = new Date()): string | undefined {
-  if (credentials.scheme !== 'clientCert') return undefined;
+export function certificateExpiryWarning(credentials: Credentials, warningHours: number | undefined, now = new Date()): string | undefined {
+  if (credentials.scheme !== 'clientCert' || warningHours === undefined) return undefined;
   let notAfter: Date;
   try {
     notAfter = new X509Certificate(credentials.certificatePem).validToDate;

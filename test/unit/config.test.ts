@@ -28,6 +28,13 @@ describe('loadConfig', () => {
     expect(await loadConfig({ file: example, env: {} })).to.deep.equal(await loadConfig({ env: {} }));
   });
 
+  it("warns about long-lived client certificates after Korifi's 168 h on kubernetes, not at all on embedded, unless set", async () => {
+    expect((await loadConfig({ env: {} })).certificateWarningHours).to.equal(undefined);
+    expect((await loadConfig({ env: { CFAPI_BACKEND: 'kubernetes' } })).certificateWarningHours).to.equal(168);
+    const file = await configFile('certificateWarningHours: 24\n');
+    expect((await loadConfig({ file, env: {} })).certificateWarningHours).to.equal(24);
+  });
+
   it('reads the YAML file and lets the environment override it', async () => {
     const file = await configFile('listen:\n  port: 9000\nexternalUrl: https://api.example.test/\nlist:\n  defaultPageSize: 20\n');
     const config = await loadConfig({ file, env: { CFAPI_LISTEN_PORT: '9100', CFAPI_LOG_LEVEL: 'warn' } });
