@@ -55,6 +55,10 @@ export function defineTenancySession(world: () => E2eWorld): void {
     expect(linesOf(target.output)).to.include(`user:           ${admin.username}`);
     const orgs = await cf.ok('orgs');
     expect(orgs.output).to.contain(`Getting orgs as ${admin.username}...`);
+    // Korifi's advice to ask the platform for short-lived certificates: on a cluster (a CSR-signed
+    // certificate valid for a year), not for the embedded backend's own local users.
+    const warned = orgs.output.includes('The client certificate you provided for user authentication expires at');
+    expect(warned, orgs.output).to.equal(world().backend === 'kubernetes');
   });
 
   it('cf login -a -u -o -s logs in without prompting and targets the org and space', async () => {
