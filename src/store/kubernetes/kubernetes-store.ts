@@ -1,30 +1,39 @@
 import { createHash } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
+import { LRUCache } from 'lru-cache';
 import type { Credentials } from '../../auth/identity.ts';
 import type { Store, StoreSession, StoreUser } from '../port.ts';
 import { KubernetesSession } from './kubernetes-session.ts';
 import { RestClient } from './rest-client.ts';
 
-const userClientLimit = 500;
-const userClientIdleMs = 10 * 60_000;
-const evictionGraceMs = 60_000;
-
-type CachedClient = { session: KubernetesSession; lastUsed: number };
+export type UserClientOptions = {
+  /** How many users' clients are kept (default 500); the least recently used one goes first. */
+  maxUserClients?: number;
+  /** How long an evicted client's connections stay open for calls still using them (default 60 s). */
+  evictionGraceMs?: number;
+};
 
 /**
  * The Kubernetes backend. The privileged session uses the server's own kubeconfig (or in-cluster
  * service account); every user session sends that user's own token or client certificate, so the
  * apiserver's RBAC authorizes each call, as in Korifi. User clients are kept (keyed by a hash of the
- * credentials) so a user's calls share kept-alive connections.
+ * credentials) so a user's calls share kept-alive connections. They are evicted by count, not by age:
+ * an idle client holds only sockets the apiserver closes itself, and an age limit would cut a long wait.
  */
 export class KubernetesStore implements Store {
   readonly #base: KubeConfig;
   readonly #privileged: KubernetesSession;
-  readonly #users = new Map<string, CachedClient>();
+  readonly #users: LRUCache<string, KubernetesSession>;
 
-  constructor(privilegedConfig: KubeConfig) {
+  constructor(privilegedConfig: KubeConfig, options: UserClientOptions = {}) {
     this.#base = privilegedConfig;
     this.#privileged = new KubernetesSession(new RestClient(privilegedConfig));
+    const evictionGraceMs = options.evictionGraceMs ?? 60_000;
+    this.#users = new LRUCache({
+      max: options.maxUserClients ?? 500,
+      // An evicted client may still serve a request that took it moments ago; at close, nothing does.
+      dispose: (session, _key, reason) => session.close(reason === 'evict' ? evictionGraceMs : 0),
+    });
   }
 
   privileged(): StoreSession {
@@ -33,31 +42,16 @@ export class KubernetesStore implements Store {
 
   as(user: StoreUser): StoreSession {
     const key = credentialKey(user.credentials);
-    const now = Date.now();
     const cached = this.#users.get(key);
-    if (cached) {
-      cached.lastUsed = now;
-      return cached.session;
-    }
-    if (this.#users.size >= userClientLimit) this.#evictIdle(now);
+    if (cached) return cached;
     const session = new KubernetesSession(new RestClient(userConfig(this.#base, user.credentials)), () => this.#privileged);
-    this.#users.set(key, { session, lastUsed: now });
+    this.#users.set(key, session);
     return session;
   }
 
   async close(): Promise<void> {
     this.#privileged.close();
-    for (const { session } of this.#users.values()) session.close();
     this.#users.clear();
-  }
-
-  #evictIdle(now: number): void {
-    const entries = [...this.#users.entries()].sort((a, b) => a[1].lastUsed - b[1].lastUsed);
-    for (const [key, entry] of entries) {
-      if (this.#users.size < userClientLimit * 0.9 && now - entry.lastUsed < userClientIdleMs) break;
-      entry.session.close(evictionGraceMs); // a request may still be using it
-      this.#users.delete(key);
-    }
   }
 }
 
