@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { PolicyRule, StoredObject } from '../objects.ts';
 import type { ObjectTable } from './object-table.ts';
 import {
@@ -11,9 +12,6 @@ import {
   type UserInfo,
 } from './rbac-authorizer.ts';
 
-/** Cached rule sets (per user and namespace) beyond which the cache starts over. */
-const maxCachedRuleSets = 10_000;
-
 /**
  * The RBAC objects compiled once, and each user's rules per namespace computed once, until an RBAC
  * object changes. Then a check costs a map lookup and a scan of that user's few rules.
@@ -21,7 +19,8 @@ const maxCachedRuleSets = 10_000;
 export class RbacPolicy {
   readonly #load: () => RbacObjects;
   #compiled: CompiledPolicy | undefined;
-  readonly #rules = new Map<string, readonly PolicyRule[]>();
+  /** Rule sets per user and namespace; the least recently used is dropped first when full. */
+  readonly #rules = new LRUCache<string, readonly PolicyRule[]>({ max: 10_000 });
 
   constructor(load: () => RbacObjects) {
     this.#load = load;
@@ -44,7 +43,6 @@ export class RbacPolicy {
     let rules = this.#rules.get(key);
     if (rules === undefined) {
       this.#compiled ??= compilePolicy(this.#load());
-      if (this.#rules.size >= maxCachedRuleSets) this.#rules.clear();
       rules = rulesFor(this.#compiled, user, namespace);
       this.#rules.set(key, rules);
     }
