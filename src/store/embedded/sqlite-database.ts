@@ -1,4 +1,5 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { LRUCache } from 'lru-cache';
 import { StoreError } from '../errors.ts';
 import { applySchema } from './schema.ts';
 import { translatingSqliteErrors } from './sqlite-errors.ts';
@@ -16,22 +17,20 @@ import { translatingSqliteErrors } from './sqlite-errors.ts';
  */
 export type Durability = 'process-crash' | 'power-loss';
 
-const maxCachedStatements = 1000;
-
 /** A SQLite connection with cached prepared statements and transactions. */
 export class SqliteDatabase {
   readonly #db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  /** Prepared statements; list queries vary by selector shape, so the least recently used go first. */
+  readonly #statements = new LRUCache<string, StatementSync>({ max: 1000 });
 
   constructor(db: DatabaseSync) {
     this.#db = db;
   }
 
-  /** The prepared statement for `sql`, prepared once (list queries vary by selector shape, hence the cap). */
+  /** The prepared statement for `sql`, prepared once while it stays in use. */
   statement(sql: string): StatementSync {
     let statement = this.#statements.get(sql);
     if (statement === undefined) {
-      if (this.#statements.size >= maxCachedStatements) this.#statements.clear();
       statement = this.#db.prepare(sql);
       this.#statements.set(sql, statement);
     }
