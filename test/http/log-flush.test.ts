@@ -32,7 +32,7 @@ describe('the server process log', () => {
     try {
       await new Promise<void>((resolve, reject) => {
         let stderr = '';
-        child.stderr.on('data', (chunk: Buffer) => {
+        child.stderr?.on('data', (chunk: Buffer) => {
           stderr += chunk.toString();
           if (stderr.includes('listening on')) resolve();
         });
