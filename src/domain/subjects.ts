@@ -1,24 +1,20 @@
 import type { Identity } from '../auth/identity.ts';
 import type { StoredObject, Subject } from '../store/objects.ts';
+import { subjectNamesUser } from '../store/rbac-subjects.ts';
 
 /**
- * Whether an RBAC subject names this caller: a user by name, a service account by namespace and name
- * (its identity is `system:serviceaccount:<ns>:<name>`), a group the caller is in (not a system group).
+ * Kubernetes' own groups (system:authenticated, system:serviceaccounts, …) are everyone or every
+ * workload: a binding to one would make an org visible to all, so for visibility they do not count.
  */
-export function subjectNames(subject: Subject, identity: Identity): boolean {
-  switch (subject.kind) {
-    case 'User':
-      return identity.kind === 'User' && subject.name === identity.name;
-    case 'ServiceAccount':
-      return identity.kind === 'ServiceAccount' && identity.name === `system:serviceaccount:${subject.namespace ?? ''}:${subject.name}`;
-    case 'Group':
-      // Kubernetes' own groups (system:authenticated, system:serviceaccounts, …) are everyone or every
-      // workload: a binding to one would make an org visible to all, so they do not count.
-      return !subject.name.startsWith('system:') && identity.groups.includes(subject.name);
-  }
+function isSystemGroup(subject: Subject): boolean {
+  return subject.kind === 'Group' && subject.name.startsWith('system:');
 }
 
-/** Whether a role binding names this caller among its subjects. */
+/**
+ * Whether a role binding names this caller among its subjects, by the RBAC authorizer's own rule (a
+ * service account without a namespace is the binding's), system groups aside.
+ */
 export function bindingNames(binding: StoredObject<'RoleBinding'>, identity: Identity): boolean {
-  return (binding.subjects ?? []).some((subject) => subjectNames(subject, identity));
+  const namespace = binding.metadata.namespace;
+  return (binding.subjects ?? []).some((subject) => !isSystemGroup(subject) && subjectNamesUser(subject, identity, namespace));
 }

@@ -1,4 +1,5 @@
 import type { PolicyRule, RoleRef, Subject } from '../objects.ts';
+import { subjectNamesUser, type SubjectUser } from '../rbac-subjects.ts';
 
 /**
  * Kubernetes' RBAC authorizer (`plugin/pkg/auth/authorizer/rbac`) as a pure function of the stored
@@ -20,7 +21,8 @@ export type RequestAttributes = {
   name?: string | undefined;
 };
 
-export type UserInfo = { name: string; groups: readonly string[] };
+/** Who asks: the user's name and groups. */
+export type UserInfo = SubjectUser;
 
 /** The group whose members may do anything (the apiserver's privileged group). */
 export const mastersGroup = 'system:masters';
@@ -67,11 +69,11 @@ export function compilePolicy(objects: RbacObjects): CompiledPolicy {
 /** The rules that apply to `user` for a request in `namespace` (undefined: cluster scope). */
 export function rulesFor(policy: CompiledPolicy, user: UserInfo, namespace: string | undefined): PolicyRule[] {
   const rules = policy.cluster
-    .filter((grant) => grant.subjects.some((subject) => appliesTo(subject, user, '')))
+    .filter((grant) => grant.subjects.some((subject) => subjectNamesUser(subject, user, undefined)))
     .flatMap((grant) => grant.rules);
   if (namespace === undefined || namespace === '') return rules;
   for (const grant of policy.byNamespace.get(namespace) ?? []) {
-    if (grant.subjects.some((subject) => appliesTo(subject, user, namespace))) rules.push(...grant.rules);
+    if (grant.subjects.some((subject) => subjectNamesUser(subject, user, namespace))) rules.push(...grant.rules);
   }
   return rules;
 }
@@ -83,23 +85,6 @@ export function isAllowed(policy: CompiledPolicy, user: UserInfo, request: Reque
 
 export function rulesAllow(rules: readonly PolicyRule[], request: RequestAttributes): boolean {
   return rules.some((rule) => ruleAllows(rule, request));
-}
-
-/** A binding's subject names the user: by user name, by group, or as a service account. */
-export function appliesTo(subject: Subject, user: UserInfo, bindingNamespace: string): boolean {
-  switch (subject.kind) {
-    case 'User':
-      return subject.name === user.name;
-    case 'Group':
-      return user.groups.includes(subject.name);
-    case 'ServiceAccount': {
-      // A RoleBinding's service account subject defaults to the binding's namespace.
-      const namespace = subject.namespace || bindingNamespace;
-      return namespace !== '' && user.name === `system:serviceaccount:${namespace}:${subject.name}`;
-    }
-    default:
-      return false;
-  }
 }
 
 export function ruleAllows(rule: PolicyRule, request: RequestAttributes): boolean {
