@@ -12,7 +12,8 @@ const root = projectRoot;
 const run = promisify(execFile);
 const startProcess = startServerProcess;
 
-describe('the server process', () => {
+describe('the server process', function () {
+  this.timeout(90_000); // each test may start a server process, slow on a loaded machine
   let dataDir: string;
   let port: number;
   let server: ServerProcess;
@@ -38,6 +39,14 @@ describe('the server process', () => {
     expect(admin.privateKeyPem).to.contain('BEGIN PRIVATE KEY');
     const response = await contractFetch(`http://127.0.0.1:${port}`, '/whoami', { headers: authHeaders.clientCert(admin) });
     expect(response.body).to.deep.equal({ name: 'admin', kind: 'User' });
+  });
+
+  it('gives other kubeconfig readers a server that fails at once instead of reaching some other server', async () => {
+    const kubeconfig = parseYaml(await readFile(join(dataDir, 'kubeconfig'), 'utf8')) as { clusters: { cluster: { server: string } }[] };
+    const server = kubeconfig.clusters[0]!.cluster.server;
+    const failure = await fetch(`${server}/api`).catch((error: unknown) => error as Error & { cause?: { code?: string } });
+    expect(failure).to.be.instanceOf(Error);
+    expect((failure as { cause?: { code?: string } }).cause?.code).to.equal('ENOTFOUND');
   });
 
   it('adds users with the user:add command; the running server accepts them at once', async () => {

@@ -17,7 +17,7 @@ export async function startServerProcess(env: Record<string, string>, args: stri
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start within 10 s:\n${output}`)), 10_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start within 60 s:\n${output}`)), 60_000);
     child.stderr.on('data', () => {
       if (output.includes('listening on')) {
         clearTimeout(timer);
