@@ -1,3 +1,10 @@
+/** Kubernetes' privileged group: the apiserver (and the embedded store) lets its members do anything. */
+export const mastersGroup = 'system:masters';
+/** Every authenticated user is in this group. */
+export const authenticatedGroup = 'system:authenticated';
+/** Every service account is in this group. */
+export const serviceAccountsGroup = 'system:serviceaccounts';
+
 /** Who a request acts as. `name` is what RBAC subjects and `/whoami` use. */
 export type Identity = {
   name: string;

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { openLocalIdentity } from '../auth/embedded/local-identity.ts';
+import { initialUserName, openLocalIdentity } from '../auth/embedded/local-identity.ts';
 import type { Authenticator } from '../auth/identity.ts';
 import { KubernetesAuthenticator } from '../auth/kubernetes/kubernetes-authenticator.ts';
 import type { Config } from '../config/schema.ts';
@@ -43,7 +43,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
       rootNamespace: config.rootNamespace,
       defaultDomain: config.defaultDomain,
       installClusterRoles: embedded,
-      ...(embedded ? { initialAdmin: 'admin' } : {}),
+      ...(embedded ? { initialAdmin: initialUserName } : {}),
     };
     const changes = await ensurePlatform(backend.store.privileged(), platformOptions);
     const reconcilers = (config.reconcilers ?? embedded) ? await startReconcilers(backend.store, config, logger) : undefined;
@@ -102,7 +102,7 @@ async function openEmbeddedBackend(config: Config): Promise<Backend> {
       (identity.migratedKubeconfig
         ? 'Updated its cluster entry so that the cf CLI sends credentials (see README, Using the cf CLI)\n'
         : '') +
-      `Log in with: KUBECONFIG=${identity.kubeconfigPath} cf api ${config.externalUrl} && cf auth admin\n`,
+      `Log in with: KUBECONFIG=${identity.kubeconfigPath} cf api ${config.externalUrl} && cf auth ${initialUserName}\n`,
     close: () => store.close(),
   };
 }

@@ -1,14 +1,12 @@
 import { join, resolve } from 'node:path';
-import type { Authenticator } from '../identity.ts';
+import { mastersGroup, type Authenticator } from '../identity.ts';
 import { CertificateAuthority } from '../certificate-authority.ts';
 import { EmbeddedAuthenticator } from './embedded-authenticator.ts';
 import { migrateKubeconfigCluster, writeKubeconfigUser } from './kubeconfig.ts';
 import { UserStore } from './user-store.ts';
 
-/** The first user of a new data directory; issue 4 makes this user the CF admin. */
+/** The first user of a new data directory, made CF admin and a member of `system:masters`. */
 export const initialUserName = 'admin';
-/** The embedded store lets this group do anything, as kube-apiserver does; the initial user is in it. */
-export const superuserGroup = 'system:masters';
 
 export type LocalIdentityPaths = { authDir: string; kubeconfigPath: string; usersFile: string };
 
@@ -39,7 +37,7 @@ export async function openLocalIdentity(dataDir: string): Promise<{
     await writeKubeconfigUser(paths.kubeconfigPath, { name, token, ...keyPair });
   };
   const createdInitialUser = (await users.count()) === 0;
-  if (createdInitialUser) await addUser(initialUserName, [superuserGroup]);
+  if (createdInitialUser) await addUser(initialUserName, [mastersGroup]);
   const migratedKubeconfig = await migrateKubeconfigCluster(paths.kubeconfigPath);
   return {
     authenticator: new EmbeddedAuthenticator({ ca: ca.certificate, users }),

@@ -17,7 +17,8 @@ import type {
 } from '../port.ts';
 import { waitForAbsence, waitForCondition } from '../waiting.ts';
 import type { EmbeddedEngine } from './embedded-engine.ts';
-import { authenticatedGroup, type UserInfo } from './rbac-authorizer.ts';
+import { authenticatedGroup } from '../../auth/identity.ts';
+import type { UserInfo } from './rbac-authorizer.ts';
 import { escalationCheck } from './rbac-escalation.ts';
 import { requestAttributes, type Verb } from './request-attributes.ts';
 import { descriptorOf, keyOfRef, type Resource } from './resource.ts';

@@ -1,3 +1,4 @@
+import { mastersGroup } from '../../auth/identity.ts';
 import type { PolicyRule, RoleRef, Subject } from '../objects.ts';
 import { subjectNamesUser, type SubjectUser } from '../rbac-subjects.ts';
 
@@ -23,11 +24,6 @@ export type RequestAttributes = {
 
 /** Who asks: the user's name and groups. */
 export type UserInfo = SubjectUser;
-
-/** The group whose members may do anything (the apiserver's privileged group). */
-export const mastersGroup = 'system:masters';
-/** Every authenticated user is in this group. */
-export const authenticatedGroup = 'system:authenticated';
 
 type NamedRules = { name: string; namespace?: string; rules?: PolicyRule[] };
 type Binding = { namespace?: string; subjects?: Subject[]; roleRef: RoleRef };

@@ -1,7 +1,8 @@
 import { StoreError, storeErrors } from '../errors.ts';
 import type { PolicyRule, RoleRef } from '../objects.ts';
 import type { ObjectTable } from './object-table.ts';
-import { mastersGroup, type UserInfo } from './rbac-authorizer.ts';
+import { mastersGroup } from '../../auth/identity.ts';
+import type { UserInfo } from './rbac-authorizer.ts';
 import { uncoveredRules } from './rbac-coverage.ts';
 import { notHeldMessage } from './rbac-grant-message.ts';
 import type { RbacPolicy } from './rbac-policy.ts';

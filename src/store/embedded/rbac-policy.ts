@@ -1,11 +1,11 @@
 import { LRUCache } from 'lru-cache';
+import { mastersGroup } from '../../auth/identity.ts';
 import type { PolicyRule, StoredObject } from '../objects.ts';
 import type { ObjectTable } from './object-table.ts';
 import {
   compilePolicy,
   rulesAllow,
   rulesFor,
-  mastersGroup,
   type CompiledPolicy,
   type RbacObjects,
   type RequestAttributes,
