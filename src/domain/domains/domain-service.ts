@@ -4,7 +4,7 @@ import { matchesLabelSelector, type LabelSelector } from '../../labels/selector.
 import { isStoreError } from '../../store/errors.ts';
 import type { StoredObject } from '../../store/objects.ts';
 import { metadataOfCreate, metadataPatchOf } from '../metadata-writes.ts';
-import { deleteAsCaller } from '../jobs/deletion.ts';
+import { deleteAsCallerThenAnnotateAsServer } from '../jobs/deletion.ts';
 import { createDomainClaimed, type DomainNameClaim } from './domain-name-claims.ts';
 import type { RequestContext } from '../request-context.ts';
 import { apiErrorOf, asCfError, mayI, readOrNotFound } from '../store-failures.ts';
@@ -105,5 +105,5 @@ export async function updateDomain(context: RequestContext, guid: string, reques
 
 export async function deleteDomain(context: RequestContext, guid: string): Promise<void> {
   await getDomain(context, guid);
-  await deleteAsCaller(context, domainRef(context, guid), resourceType);
+  await deleteAsCallerThenAnnotateAsServer(context, domainRef(context, guid), resourceType);
 }

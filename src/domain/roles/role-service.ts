@@ -1,6 +1,6 @@
 import { notAuthorized, resourceNotFound, unprocessableEntity } from '../../errors/api-error.ts';
 import { isStoreError } from '../../store/errors.ts';
-import { deleteAsCaller } from '../jobs/deletion.ts';
+import { deleteAsCallerThenAnnotateAsServer } from '../jobs/deletion.ts';
 import type { RequestContext } from '../request-context.ts';
 import { apiErrorOf, mayI, referenced } from '../store-failures.ts';
 import { invalidOrganization, invalidSpace } from '../tenancy/reference-errors.ts';
@@ -128,5 +128,5 @@ async function requireOrgRole(context: RequestContext, orgGuid: string, userName
 export async function deleteRole(context: RequestContext, guid: string): Promise<void> {
   const role = await getRole(context, guid);
   const { name, namespace = '' } = role.binding.metadata;
-  await deleteAsCaller(context, { kind: 'RoleBinding', namespace, name }, resourceType);
+  await deleteAsCallerThenAnnotateAsServer(context, { kind: 'RoleBinding', namespace, name }, resourceType);
 }

@@ -3,7 +3,7 @@ import { matchesLabelSelector, type LabelSelector } from '../../labels/selector.
 import { isStoreError } from '../../store/errors.ts';
 import type { StoredObject } from '../../store/objects.ts';
 import { isReady } from '../readiness.ts';
-import { deleteAsCaller } from '../jobs/deletion.ts';
+import { deleteAsCallerThenAnnotateAsServer } from '../jobs/deletion.ts';
 import type { RequestContext } from '../request-context.ts';
 import { apiErrorOf, readOrNotFound } from '../store-failures.ts';
 import { createTenant, updateTenant, type TenantCreate, type TenantKind, type TenantUpdate } from './tenant-writes.ts';
@@ -61,5 +61,5 @@ export async function updateOrg(context: RequestContext, guid: string, request: 
 /** Starts the deletion; the org's namespace, spaces and everything in them go with it. */
 export async function deleteOrg(context: RequestContext, guid: string): Promise<void> {
   await getOrg(context, guid);
-  await deleteAsCaller(context, orgRef(context, guid), orgs.resourceType);
+  await deleteAsCallerThenAnnotateAsServer(context, orgRef(context, guid), orgs.resourceType);
 }

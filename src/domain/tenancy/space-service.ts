@@ -5,7 +5,7 @@ import { getIfExists } from '../../store/lookups.ts';
 import type { StoredObject } from '../../store/objects.ts';
 import type { StoreSession } from '../../store/port.ts';
 import { isReady } from '../readiness.ts';
-import { deleteAsCaller } from '../jobs/deletion.ts';
+import { deleteAsCallerThenAnnotateAsServer } from '../jobs/deletion.ts';
 import type { RequestContext } from '../request-context.ts';
 import { referenced } from '../store-failures.ts';
 import { invalidOrganization } from './reference-errors.ts';
@@ -85,5 +85,5 @@ export async function updateSpace(context: RequestContext, guid: string, request
 /** Starts the deletion; the space's namespace and everything in it go with it. */
 export async function deleteSpace(context: RequestContext, guid: string): Promise<void> {
   const space = await getSpace(context, guid);
-  await deleteAsCaller(context, { kind: 'CFSpace', namespace: orgGuidOf(space), name: guid }, spaces.resourceType);
+  await deleteAsCallerThenAnnotateAsServer(context, { kind: 'CFSpace', namespace: orgGuidOf(space), name: guid }, spaces.resourceType);
 }
