@@ -84,13 +84,13 @@ export function defineTenancySession(world: () => E2eWorld): void {
     expect(linesOf(created.output)).to.include.members([`Creating org ${name} as ${world().admin.username}...`, 'OK']);
     const again = await cf.ok('create-org', name.toUpperCase());
     expect(linesOf(again.output)).to.include(`Organization '${name.toUpperCase()}' already exists.`);
-    expect(tableColumn((await cf.ok('orgs')).output, 'name')).to.include(name);
+    expect(tableColumn((await cf.ok('orgs')).stdout, 'name')).to.include(name);
     const org = await cf.ok('org', name);
     expect(linesOf(org.output)).to.include.members([`name:                 ${name}`, `domains:              ${world().defaultDomain}`]);
     expect((await cf.ok('org', name, '--guid')).stdout.trim()).to.match(/^[0-9a-f-]{36}$/);
     const renamed = unique('renamed');
     await cf.ok('rename-org', name, renamed);
-    const orgs = tableColumn((await cf.ok('orgs')).output, 'name');
+    const orgs = tableColumn((await cf.ok('orgs')).stdout, 'name');
     expect(orgs).to.include(renamed).and.not.include(name);
     expect((await cf.fails('org', name)).output).to.contain(`Organization '${name}' not found.`);
   });
@@ -101,7 +101,7 @@ export function defineTenancySession(world: () => E2eWorld): void {
     const again = await cf.ok('create-space', space, '-o', org);
     expect(linesOf(again.output)).to.include(`Space '${space}' already exists.`);
     await cf.ok('target', '-o', org);
-    expect(tableColumn((await cf.ok('spaces')).output, 'name')).to.deep.equal([space]);
+    expect(tableColumn((await cf.ok('spaces')).stdout, 'name')).to.deep.equal([space]);
     const guid = (await cf.ok('space', space, '--guid')).stdout.trim();
     expect(guid).to.match(/^[0-9a-f-]{36}$/);
     // The creator manages and develops the space (the CLI grants both after creating it).
@@ -110,7 +110,7 @@ export function defineTenancySession(world: () => E2eWorld): void {
     expect(usersUnder(users, 'SPACE DEVELOPER')).to.deep.equal([world().admin.username]);
     const renamed = unique('renamed');
     await cf.ok('rename-space', space, renamed);
-    expect(tableColumn((await cf.ok('spaces')).output, 'name')).to.deep.equal([renamed]);
+    expect(tableColumn((await cf.ok('spaces')).stdout, 'name')).to.deep.equal([renamed]);
     expect((await cf.ok('space', renamed, '--guid')).stdout.trim()).to.equal(guid);
   });
 
@@ -171,8 +171,8 @@ export function defineTenancySession(world: () => E2eWorld): void {
       const login = await cf.ok('login', '-a', world().apiUrl, '-u', user.kubeconfigUser);
       // Exactly one org and one space: the CLI targets both by itself.
       expect(linesOf(login.output)).to.include.members([`Targeted org ${mine.org}.`, `Targeted space ${mine.space}.`]);
-      expect(tableColumn((await cf.ok('orgs')).output, 'name')).to.deep.equal([mine.org]);
-      expect(tableColumn((await cf.ok('spaces')).output, 'name')).to.deep.equal([mine.space]);
+      expect(tableColumn((await cf.ok('orgs')).stdout, 'name')).to.deep.equal([mine.org]);
+      expect(tableColumn((await cf.ok('spaces')).stdout, 'name')).to.deep.equal([mine.space]);
       expect((await cf.fails('target', '-o', theirs.org)).output).to.contain(`Organization '${theirs.org}' not found.`);
       expect((await cf.fails('org', theirs.org)).output).to.contain(`Organization '${theirs.org}' not found.`);
       expect((await cf.fails('target', '-o', mine.org, '-s', otherSpace)).output).to.contain(`Space '${otherSpace}' not found.`);
@@ -184,7 +184,7 @@ export function defineTenancySession(world: () => E2eWorld): void {
 
       await admin.ok('unset-space-role', user.username, mine.org, mine.space, 'SpaceDeveloper');
       expect((await cf.ok('spaces')).output).to.contain('No spaces found.');
-      expect(tableColumn((await cf.ok('orgs')).output, 'name')).to.deep.equal([mine.org]); // the org role stays
+      expect(tableColumn((await cf.ok('orgs')).stdout, 'name')).to.deep.equal([mine.org]); // the org role stays
     });
   }
 
@@ -195,14 +195,14 @@ export function defineTenancySession(world: () => E2eWorld): void {
     const domain = `${unique('shared')}.example.com`;
     const created = await cf.ok('create-shared-domain', domain);
     expect(linesOf(created.output)).to.include.members([`Creating shared domain ${domain} as ${world().admin.username}...`, 'OK']);
-    const domains = (await cf.ok('domains')).output;
+    const domains = (await cf.ok('domains')).stdout;
     expect(tableColumn(domains, 'name')).to.include.members([world().defaultDomain, domain]);
     for (const name of [world().defaultDomain, domain]) {
       expect(linesOf(domains).find((line) => line.startsWith(`${name} `))).to.match(/^\S+\s+shared\s+http$/);
     }
     const deleted = await cf.ok('delete-shared-domain', '-f', domain);
     expect(linesOf(deleted.output)).to.include.members([`Deleting domain ${domain} as ${world().admin.username}...`, 'OK']);
-    expect(tableColumn((await cf.ok('domains')).output, 'name')).not.to.include(domain);
+    expect(tableColumn((await cf.ok('domains')).stdout, 'name')).not.to.include(domain);
   });
 
   it('cf delete-space -f and delete-org -f wait until the job is done; cf target to the deleted org fails', async () => {
@@ -222,7 +222,7 @@ export function defineTenancySession(world: () => E2eWorld): void {
     const deletedOrg = await admin.ok('delete-org', '-f', org);
     expect(linesOf(deletedOrg.output)).to.include.members([`Deleting org ${org} as ${world().admin.username}...`, 'OK']);
     expect(linesOf((await admin.ok('delete-org', '-f', org)).output)).to.include(`Org '${org}' does not exist.`);
-    expect(tableColumn((await admin.ok('orgs')).output, 'name')).not.to.include(org);
+    expect(tableColumn((await admin.ok('orgs')).stdout, 'name')).not.to.include(org);
 
     // The user still has the deleted org in their CLI config.
     expect((await cf.fails('target', '-o', org)).output).to.contain(`Organization '${org}' not found.`);
