@@ -55,6 +55,8 @@ export function defineTenancySession(world: () => E2eWorld): void {
     expect(linesOf(target.output)).to.include(`user:           ${admin.username}`);
     const orgs = await cf.ok('orgs');
     expect(orgs.output).to.contain(`Getting orgs as ${admin.username}...`);
+    // /whoami and the org list, read from the CLI's trace and checked against the OpenAPI document.
+    expect(orgs.exchanges).to.equal(2);
     // Korifi's advice to ask the platform for short-lived certificates: on a cluster (a CSR-signed
     // certificate valid for a year), not for the embedded backend's own local users.
     const warned = orgs.output.includes('The client certificate you provided for user authentication expires at');

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { ContractChecker } from '../../support/contract.ts';
+import { exchangesOf } from './cli-trace.ts';
 
 /** Said when the e2e suites cannot find the CLI: how to get one. */
 export const missingCliMessage =
@@ -32,11 +34,16 @@ function isExecutable(file: string): boolean {
   }
 }
 
-export type CfResult = { code: number; stdout: string; stderr: string; output: string };
+/** What a command printed and how it ended; `exchanges`: how many request/response pairs its trace held. */
+export type CfResult = { code: number; stdout: string; stderr: string; output: string; exchanges: number };
+
+let checker: Promise<ContractChecker> | undefined;
 
 /**
  * One user's cf CLI: its own CF_HOME (the CLI's config.json: target, logged-in user) and a KUBECONFIG,
- * nothing inherited from the person running the tests.
+ * nothing inherited from the person running the tests. Every command runs with `CF_TRACE`, and every
+ * response the CLI received is checked against the OpenAPI document: a command whose exchanges break the
+ * contract fails, whatever the CLI made of them.
  */
 export class CfCli {
   readonly binary: string;
@@ -53,10 +60,25 @@ export class CfCli {
     return new CfCli(locateCfCli(), await mkdtemp(join(tmpdir(), 'cf-home-')), kubeconfig);
   }
 
-  /** Runs `cf <args>`; resolves with the exit code and what it printed (never rejects on a non-zero exit). */
-  run(...args: string[]): Promise<CfResult> {
+  /**
+   * Runs `cf <args>`; resolves with the exit code and what it printed (never rejects on a non-zero exit),
+   * and rejects when a response it received breaks the OpenAPI document.
+   */
+  async run(...args: string[]): Promise<CfResult> {
+    const trace = join(this.home, 'trace.log');
+    const result = await this.#execute(args, trace);
+    const contract = await (checker ??= ContractChecker.load());
+    const exchanges = exchangesOf(await readFile(trace, 'utf8').catch(() => ''));
+    await rm(trace, { force: true });
+    const problems = exchanges.flatMap((exchange) => contract.check(exchange));
+    if (problems.length > 0) throw new Error(`cf ${args.join(' ')}: responses break the OpenAPI document:\n${problems.join('\n')}`);
+    return { ...result, exchanges: exchanges.length };
+  }
+
+  #execute(args: string[], trace: string): Promise<Omit<CfResult, 'exchanges'>> {
     return new Promise((resolve, reject) => {
-      execFile(this.binary, args, { env: this.env(), timeout: 5 * 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const options = { env: { ...this.env(), CF_TRACE: trace }, timeout: 5 * 60_000, maxBuffer: 16 * 1024 * 1024 };
+      execFile(this.binary, args, options, (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') return reject(new Error(`cf ${args.join(' ')} did not run: ${error.message}`));
         resolve({ code: error ? Number(error.code) : 0, stdout, stderr, output: `${stdout}${stderr}` });
       });
