@@ -5,10 +5,18 @@ const privateDirectoryMode = 0o700;
 const privateFileMode = 0o600;
 
 /**
+ * What the server keeps at the top of its data directory: the store (with SQLite's companions), the
+ * kubeconfig (and its temporary copies) and `auth/`. Anything else is someone else's: a `dataDir`
+ * pointed at a directory with other content (a home directory, say) must not have it all chmod-ed.
+ */
+const ownEntry = /^(store\.sqlite(-wal|-shm|-journal)?|kubeconfig(\.\d+\.tmp)?|auth)$/;
+
+/**
  * Makes the data directory private at every start, before anything in it is opened: it holds the CA's
  * key, users' tokens and private keys (also in the kubeconfig) and the store, whose Secrets are
  * plaintext. The directory and every directory below it get 0700, every file 0600, whatever an older
- * release, a copy or an archive left behind. Symbolic links are neither followed nor changed.
+ * release, a copy or an archive left behind — of what the server keeps there (`ownEntry`); other files
+ * are left alone. Symbolic links are neither followed nor changed.
  * Returns a line saying what was changed, or nothing when all was private already.
  *
  * The store's file being 0600 also covers the files SQLite creates later: it gives its `-wal`,
@@ -19,7 +27,7 @@ export async function makeDataDirPrivate(dataDir: string): Promise<string | unde
   await mkdir(root, { recursive: true, mode: privateDirectoryMode });
   const changed = { directories: 0, files: 0 };
   if (await makePrivate(root, (await stat(root)).mode, privateDirectoryMode)) changed.directories++;
-  await makeContentsPrivate(root, changed);
+  await makeContentsPrivate(root, changed, (name) => ownEntry.test(name));
   if (changed.directories + changed.files === 0) return undefined;
   return (
     `Made the data directory ${root} private (it holds private keys and tokens): ` +
@@ -28,8 +36,12 @@ export async function makeDataDirPrivate(dataDir: string): Promise<string | unde
   );
 }
 
-async function makeContentsPrivate(directory: string, changed: { directories: number; files: number }): Promise<void> {
-  for (const name of await readdir(directory)) {
+async function makeContentsPrivate(
+  directory: string,
+  changed: { directories: number; files: number },
+  isOurs: (name: string) => boolean = () => true,
+): Promise<void> {
+  for (const name of (await readdir(directory)).filter(isOurs)) {
     const path = join(directory, name);
     const entry = await lstat(path);
     if (entry.isDirectory()) {

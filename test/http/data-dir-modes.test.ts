@@ -27,7 +27,8 @@ async function killed(server: ServerProcess): Promise<void> {
   await exited;
 }
 
-describe('the data directory of the embedded backend', () => {
+describe('the data directory of the embedded backend', function () {
+  this.timeout(90_000); // server processes start slowly on a loaded machine
   const start = async (dataDir: string) =>
     startServerProcess({ CFAPI_DATA_DIR: dataDir, CFAPI_LISTEN_PORT: String(await freePort()), CFAPI_LOG_LEVEL: 'warn' });
 
@@ -53,9 +54,15 @@ describe('the data directory of the embedded backend', () => {
     expect([...loose.keys()]).to.include.members(['store.sqlite', 'store.sqlite-wal', 'store.sqlite-shm', 'kubeconfig', 'auth/ca.key']);
     for (const path of loose.keys()) await chmod(join(dataDir, path), ['.', 'auth'].includes(path) ? 0o755 : 0o644);
 
+    // Not the server's: a data directory may be shared with other content, which keeps its modes.
+    await writeFile(join(dataDir, 'notes.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    await chmod(join(dataDir, 'notes.sh'), 0o755);
     const server = await start(dataDir);
     try {
-      expectPrivate(await modesUnder(dataDir), ['.', 'auth']);
+      const modes = await modesUnder(dataDir);
+      expect(modes.get('notes.sh')?.toString(8)).to.equal('755');
+      modes.delete('notes.sh');
+      expectPrivate(modes, ['.', 'auth']);
       expect(server.output()).to.match(
         /Made the data directory .* private \(it holds private keys and tokens\): 2 directories set to 0700, \d+ files to 0600/,
       );
