@@ -18,6 +18,27 @@ export default tseslint.config(
     },
   },
   {
+    // The kubernetes adapter is the only code that speaks client-node (README, Architecture).
+    files: ['src/**/*.ts'],
+    ignores: ['src/store/kubernetes/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@kubernetes/client-node', message: 'Only src/store/kubernetes/ may use client-node; call a function of the adapter.' },
+          ],
+          patterns: [
+            {
+              group: ['@kubernetes/client-node/*'],
+              message: 'Only src/store/kubernetes/ may use client-node; call a function of the adapter.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-unused-expressions': 'off' },
   },

@@ -1,11 +1,11 @@
 import { join, resolve } from 'node:path';
 import { initialUserName, openLocalIdentity } from '../auth/embedded/local-identity.ts';
 import type { Authenticator } from '../auth/identity.ts';
-import { KubernetesAuthenticator } from '../auth/kubernetes/kubernetes-authenticator.ts';
 import type { Config } from '../config/schema.ts';
 import { ConfigError } from '../config/load.ts';
 import { openEmbeddedStore } from '../store/embedded/embedded-store.ts';
 import { checkCluster } from '../store/kubernetes/cluster-check.ts';
+import { KubernetesAuthenticator } from '../store/kubernetes/kubernetes-authenticator.ts';
 import { KubernetesStore } from '../store/kubernetes/kubernetes-store.ts';
 import { loadServerKubeConfig } from '../store/kubernetes/server-kubeconfig.ts';
 import { isStoreError } from '../store/errors.ts';

@@ -1,8 +1,6 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { parseArgs } from 'node:util';
 import { loadClusterRoleManifests } from '../domain/roles/cluster-role-manifests.ts';
-import { installClusterRoles } from '../store/kubernetes/install-cluster-roles.ts';
-import { installCrds } from '../store/kubernetes/install-crds.ts';
+import { installTarget } from '../store/kubernetes/install-target.ts';
 
 /**
  * `npm run crds:install -- [--kubeconfig <path>] [--context <name>]`: installs the Korifi CRDs of
@@ -11,27 +9,14 @@ import { installCrds } from '../store/kubernetes/install-crds.ts';
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { kubeconfig: { type: 'string' }, context: { type: 'string' } } });
-  const kubeConfig = loadKubeConfig(values.kubeconfig, values.context);
-  // Say where we write: without any kubeconfig, client-node silently falls back to http://localhost:8080.
-  const server = kubeConfig.getCurrentCluster()?.server ?? '(no cluster)';
-  process.stdout.write(`Installing CRDs and CF ClusterRoles into ${server} (context ${kubeConfig.getCurrentContext() || '(none)'})\n`);
+  const cluster = installTarget({ kubeconfigFile: values.kubeconfig, context: values.context });
+  process.stdout.write(`Installing CRDs and CF ClusterRoles into ${cluster.description}\n`);
   // Read (and checked) before anything is written, so a broken file does not leave half an install.
   const clusterRoles = await loadClusterRoleManifests();
-  await installCrds(kubeConfig, { onApplied: (name) => process.stdout.write(`applied CRD ${name}\n`) });
+  await cluster.installCrds({ onApplied: (name) => process.stdout.write(`applied CRD ${name}\n`) });
   process.stdout.write('All CRDs are established.\n');
-  await installClusterRoles(kubeConfig, clusterRoles, { onApplied: (name) => process.stdout.write(`applied ClusterRole ${name}\n`) });
+  await cluster.installClusterRoles(clusterRoles, { onApplied: (name) => process.stdout.write(`applied ClusterRole ${name}\n`) });
   process.stdout.write(`All ${clusterRoles.length} CF ClusterRoles are applied.\n`);
-}
-
-function loadKubeConfig(path: string | undefined, context: string | undefined): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  if (path === undefined) kubeConfig.loadFromDefault();
-  else kubeConfig.loadFromFile(path);
-  if (context !== undefined) {
-    if (!kubeConfig.getContextObject(context)) throw new Error(`no context named ${context} in the kubeconfig`);
-    kubeConfig.setCurrentContext(context);
-  }
-  return kubeConfig;
 }
 
 main().catch((error: unknown) => {

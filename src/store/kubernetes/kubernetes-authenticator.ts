@@ -1,9 +1,9 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { authenticatedGroup, serviceAccountsGroup, type Authenticator, type Credentials, type Identity } from '../../auth/identity.ts';
 import { invalidAuthToken } from '../../errors/api-error.ts';
-import { userConfig } from '../../store/kubernetes/kubernetes-store.ts';
-import { KubernetesHttpError, RestClient } from '../../store/kubernetes/rest-client.ts';
-import type { Authenticator, Credentials, Identity } from '../identity.ts';
+import { userConfig } from './kubernetes-store.ts';
+import { KubernetesHttpError, RestClient } from './rest-client.ts';
 
 type UserInfo = { username?: string; groups?: string[] };
 type TokenReview = { status?: { authenticated?: boolean; user?: UserInfo; error?: string } };
@@ -79,8 +79,8 @@ function assertKeyMatches(credentials: Credentials): void {
 }
 
 function identityOf(username: string, groups: string[] = []): Identity {
-  const kind = groups.includes('system:serviceaccounts') ? 'ServiceAccount' : 'User';
-  return { name: username, kind, groups: groups.filter((group) => group !== 'system:authenticated') };
+  const kind = groups.includes(serviceAccountsGroup) ? 'ServiceAccount' : 'User';
+  return { name: username, kind, groups: groups.filter((group) => group !== authenticatedGroup) };
 }
 
 /**
