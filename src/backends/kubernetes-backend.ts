@@ -1,0 +1,33 @@
+import { ConfigError } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
+import { withKorifiLabels } from '../store/korifi-labels/labelled-store.ts';
+import { checkCluster } from '../store/kubernetes/cluster-check.ts';
+import { KubernetesAuthenticator } from '../store/kubernetes/kubernetes-authenticator.ts';
+import { KubernetesStore } from '../store/kubernetes/kubernetes-store.ts';
+import { loadServerKubeConfig } from '../store/kubernetes/server-kubeconfig.ts';
+import type { Backend } from './open-backend.ts';
+
+/** The kubernetes backend: the cluster of the server's own kubeconfig, users authenticated by its apiserver. */
+export async function openKubernetesBackend(config: Config): Promise<Backend> {
+  let kubeConfig;
+  try {
+    kubeConfig = loadServerKubeConfig({ kubeconfigFile: config.kubernetes.kubeconfig, context: config.kubernetes.context });
+    await checkCluster(kubeConfig);
+  } catch (error) {
+    throw new ConfigError(`kubernetes backend: ${(error as Error).message}`, { cause: error });
+  }
+  const store = new KubernetesStore(kubeConfig);
+  const authenticator = new KubernetesAuthenticator(kubeConfig);
+  const server = kubeConfig.getCurrentCluster()?.server ?? '';
+  return {
+    store: withKorifiLabels(store),
+    authenticator,
+    describe: () =>
+      `Kubernetes cluster ${server} (context ${kubeConfig.getCurrentContext()})\n` +
+      `Log in with a kubeconfig user of that cluster: cf api ${config.externalUrl} && cf auth <user>\n`,
+    close: async () => {
+      authenticator.close();
+      await store.close();
+    },
+  };
+}
