@@ -2216,15 +2216,18 @@ export interface components {
             /** @constant */
             type: "buildpack";
             data: {
-                /** @description The buildpacks to stage with, in order; absent or empty means the builder detects them. */
-                buildpacks?: string[];
+                /** @description The buildpacks to stage with, in order; absent, null or empty means the builder detects them. */
+                buildpacks?: string[] | null;
                 stack: string;
             };
         } | {
             /** @constant */
             type: "docker";
-            /** @description Must be empty. */
-            data?: Record<string, never>;
+            /** @description Must be empty; an empty stack and no buildpacks count as empty (what Korifi accepts). */
+            data?: {
+                buildpacks?: unknown[] | null;
+                stack?: string;
+            };
         };
         /** @description A label or annotation key: an optional DNS-subdomain prefix (at most 253 characters, not `cloudfoundry.org`) and a slash, then a name of 1-63 characters of letters, digits, `-`, `_` and `.` that starts and ends with a letter or digit. */
         MetadataLabelKey: string;
@@ -2271,7 +2274,7 @@ export interface components {
                 type?: "buildpack" | "docker";
                 /** @description The buildpack settings to change; empty for docker apps. */
                 data: {
-                    buildpacks?: string[];
+                    buildpacks?: string[] | null;
                     stack?: string;
                 };
             };
