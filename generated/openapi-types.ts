@@ -325,7 +325,11 @@ export interface paths {
             };
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get the current droplet relationship of an app
+         * @description The GUID of the droplet the app runs, with links to this relationship and to the droplet.
+         */
+        get: operations["getAppCurrentDropletRelationship"];
         put?: never;
         post?: never;
         delete?: never;
@@ -401,6 +405,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v3/apps/{guid}/features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The GUID of the resource. */
+                guid: components["parameters"]["GuidPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List app features
+         * @description Lists the app features `ssh` and `revisions`; neither is supported, so both are always disabled.
+         */
+        get: operations["listAppFeatures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v3/apps/{guid}/features/{name}": {
         parameters: {
             query?: never;
@@ -423,7 +450,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update an app feature
+         * @description Turns an app feature on or off (`cf enable-ssh`, `cf disable-ssh`). Neither feature is supported: turning one off succeeds and changes nothing, turning one on is refused with 422. Needs the rights to change the app.
+         */
+        patch: operations["updateAppFeature"];
         trace?: never;
     };
     "/v3/apps/{guid}/ssh_enabled": {
@@ -704,6 +735,29 @@ export interface paths {
          * @description Sidecars are not supported, so the page is always empty; `cf app` still reads it for every process.
          */
         get: operations["listProcessSidecars"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/apps/{guid}/sidecars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The GUID of the resource. */
+                guid: components["parameters"]["GuidPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List sidecars for an app
+         * @description Sidecars are not supported, so the page is always empty; an app the caller cannot see is 404.
+         */
+        get: operations["listAppSidecars"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2408,10 +2462,6 @@ export interface components {
                 download: components["schemas"]["NullableLink"];
             };
         };
-        /** @description The droplet to run; it must be a staged droplet of this app. */
-        CurrentDropletRelationshipUpdate: {
-            data: components["schemas"]["RelationshipData"];
-        };
         /** @description The droplet an app runs. */
         CurrentDropletRelationship: {
             data: components["schemas"]["RelationshipData"];
@@ -2421,6 +2471,10 @@ export interface components {
                 /** @description The droplet itself (`/droplets/current`). */
                 related: components["schemas"]["Link"];
             };
+        };
+        /** @description The droplet to run; it must be a staged droplet of this app. */
+        CurrentDropletRelationshipUpdate: {
+            data: components["schemas"]["RelationshipData"];
         };
         /** @description A page of droplets. */
         DropletList: {
@@ -2654,6 +2708,15 @@ export interface components {
             name: "ssh" | "revisions";
             description: string;
             /** @description Always false. */
+            enabled: boolean;
+        };
+        /** @description The features of an app, all on one page. */
+        AppFeatureList: {
+            resources: components["schemas"]["AppFeature"][];
+            pagination: components["schemas"]["Pagination"];
+        };
+        /** @description Whether the feature should be on; only `false` is possible, since no app feature is supported. */
+        AppFeatureUpdate: {
             enabled: boolean;
         };
         /** @description Whether `cf ssh` may reach the app's instances; SSH is disabled for the whole platform. */
@@ -4703,6 +4766,41 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    getAppCurrentDropletRelationship: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The GUID of the resource. */
+                guid: components["parameters"]["GuidPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The app's current-droplet relationship. */
+            200: {
+                headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CurrentDropletRelationship"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            /** @description The app does not exist or the caller may not see it, or the app has no current droplet; in the latter case the detail is exactly `Droplet not found`, as for `GET /v3/apps/{guid}/droplets/current`. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     setAppCurrentDroplet: {
         parameters: {
             query?: never;
@@ -4860,6 +4958,33 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    listAppFeatures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The GUID of the resource. */
+                guid: components["parameters"]["GuidPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The app's features, on one page. */
+            200: {
+                headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppFeatureList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
     getAppFeature: {
         parameters: {
             query?: never;
@@ -4886,6 +5011,47 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            default: components["responses"]["Error"];
+        };
+    };
+    updateAppFeature: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The GUID of the resource. */
+                guid: components["parameters"]["GuidPath"];
+                /** @description The feature, `ssh` or `revisions`; any other name is 404 `Feature not found`. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "enabled": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["AppFeatureUpdate"];
+            };
+        };
+        responses: {
+            /** @description The feature after the change. */
+            200: {
+                headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppFeature"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["Error"];
         };
     };
@@ -5295,6 +5461,40 @@ export interface operations {
         };
     };
     listProcessSidecars: {
+        parameters: {
+            query?: {
+                /** @description The page to return, counting from 1. */
+                page?: components["parameters"]["Page"];
+                /** @description How many resources a page holds, from 1 to 5000. The server's configured default applies when it is absent. */
+                per_page?: components["parameters"]["PerPage"];
+            };
+            header?: never;
+            path: {
+                /** @description The GUID of the resource. */
+                guid: components["parameters"]["GuidPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An empty page. */
+            200: {
+                headers: {
+                    "X-Cf-Warnings": components["headers"]["CfWarnings"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SidecarList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["UnprocessableEntity"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listAppSidecars: {
         parameters: {
             query?: {
                 /** @description The page to return, counting from 1. */

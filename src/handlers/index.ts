@@ -46,10 +46,13 @@ export const handlers = {
     'updateAppEnvironmentVariables',
     'getAppCurrentDroplet',
     'setAppCurrentDroplet',
+    'getAppCurrentDropletRelationship',
     'listAppDroplets',
     'listAppPackages',
     'listAppRoutes',
+    'listAppFeatures',
     'getAppFeature',
+    'updateAppFeature',
     'getAppSshEnabled',
     // Processes
     'listProcesses',
@@ -65,6 +68,7 @@ export const handlers = {
     'restartAppProcessInstance',
     // Sidecars
     'listProcessSidecars',
+    'listAppSidecars',
     // Tasks
     'listTasks',
     'getTask',

@@ -115,6 +115,25 @@ const requiredEndpoints = [
   'GET /v3/spaces/{guid}/staging_security_groups',
   'GET /v3/apps/{guid}/droplets',
   'GET /v3/apps/{guid}/packages',
+  // The app lifecycle beyond Korifi's list: what cf push, start, restart, scale, app, env, run-task,
+  // terminate-task, delete, enable-ssh and cf curl users call (issue 10)
+  'PATCH /v3/apps/{guid}',
+  'GET /v3/apps/{guid}/relationships/current_droplet',
+  'GET /v3/apps/{guid}/features',
+  'GET /v3/apps/{guid}/features/{name}',
+  'PATCH /v3/apps/{guid}/features/{name}',
+  'GET /v3/apps/{guid}/ssh_enabled',
+  'GET /v3/apps/{guid}/processes/{type}/stats',
+  'DELETE /v3/apps/{guid}/processes/{type}/instances/{index}',
+  'DELETE /v3/processes/{guid}/instances/{index}',
+  'GET /v3/apps/{guid}/sidecars',
+  'GET /v3/builds',
+  'GET /v3/droplets',
+  'GET /v3/apps/{guid}/manifest',
+  'PATCH /v3/packages/{guid}',
+  'PATCH /v3/tasks/{guid}',
+  'POST /v3/deployments',
+  'GET /v3/deployments/{guid}',
 ];
 
 const methods = ['get', 'post', 'put', 'patch', 'delete'];
