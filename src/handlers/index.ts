@@ -1,4 +1,5 @@
 import type { HandlerMap } from '../http/operation.ts';
+import { appHandlers } from './apps.ts';
 import { domainHandlers } from './domains.ts';
 import { identityHandlers } from './identity.ts';
 import { jobHandlers } from './jobs.ts';
@@ -29,15 +30,11 @@ export const handlers = {
   ...roleHandlers,
   ...userHandlers,
   ...jobHandlers,
+  ...appHandlers,
   ...notImplementedHandlers([
     // Log Cache
     'readLogCacheEnvelopes',
     // Apps
-    'listApps',
-    'createApp',
-    'getApp',
-    'updateApp',
-    'deleteApp',
     'startApp',
     'stopApp',
     'restartApp',

@@ -3,6 +3,7 @@ import { getIfExists } from '../../store/lookups.ts';
 import type { StoredObject } from '../../store/objects.ts';
 import type { RequestContext } from '../request-context.ts';
 import { propagatedFromLabel, roleGuidLabel } from '../roles/role-binding-marks.ts';
+import { findApp } from '../apps/app-service.ts';
 import { findSpace } from '../tenancy/space-service.ts';
 import { deletedByAnnotation } from './deletion.ts';
 
@@ -42,6 +43,12 @@ const deletions: Record<string, Deletion> = {
     resourceType: 'Space',
     find: (context, guid) => findSpace(context.server, guid),
     visibleThrough: tenantNamespaces,
+  },
+  'app.delete': {
+    resourceType: 'App',
+    find: (context, guid) => findApp(context.server, guid),
+    // Seen through the space's namespace, which an app's deletion leaves in place.
+    visibleThrough: (context, app) => ({ own: app.metadata.namespace ?? '', ancestors: [context.config.rootNamespace] }),
   },
   'role.delete': {
     resourceType: 'Role',
