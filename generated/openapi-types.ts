@@ -1087,7 +1087,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a package's bits
-         * @description Pushes the zipped app files to the container registry as the package's image and waits until the package is READY. An unparseable form gives 400 `CF-InvalidRequest`; a form without `bits` gives 422 `Upload must include bits`; a docker package gives 422 `Package type must be bits.`; a package no longer AWAITING_UPLOAD gives 400 `CF-PackageBitsAlreadyUploaded`; a registry failure gives 502 `CF-BlobstoreUnavailable`.
+         * @description Stores the zipped app files, together with the already-held files the `resources` field names, as the package's bits (on kubernetes: pushes them to the container registry as the package's image) and waits until the package is READY. An unparseable form gives 400 `CF-InvalidRequest`; a form with neither `bits` nor `resources` gives 422 `Upload must include bits`; a zip that is not one, escapes its root or exceeds the configured size or entry count, and a matched file the server does not hold, give 422; a docker package gives 422 `Package type must be bits.`; a package no longer AWAITING_UPLOAD gives 400 `CF-PackageBitsAlreadyUploaded`; a registry failure gives 502 `CF-BlobstoreUnavailable`.
          */
         post: operations["uploadPackageBits"];
         delete?: never;
@@ -1174,7 +1174,7 @@ export interface paths {
         put?: never;
         /**
          * Match cached resources
-         * @description Returns which of the listed files the server already holds, so that `cf push` can leave them out of the upload. Nothing is cached here, so the answer is always an empty list.
+         * @description Returns which of the listed files the server already holds, so that `cf push` can leave them out of the upload and name them in the upload's `resources` field instead. The embedded backend keeps the files of uploaded packages by SHA-1 (up to a configured size); the kubernetes backend holds none, so its answer is always empty, as Korifi's.
          */
         post: operations["createResourceMatch"];
         delete?: never;
@@ -2405,10 +2405,10 @@ export interface components {
                 app: components["schemas"]["Link"];
             };
         };
-        /** @description Variables to merge into an app's user-provided environment: a string sets the value, a boolean is stored as `true`/`false`, and null removes the variable. Names starting with `VCAP_` or `VMC_`, and `PORT`, are reserved by the platform. */
+        /** @description Variables to merge into an app's user-provided environment: a string sets the value, a boolean or a number is stored as its JSON text (`true`, `8080`), and null removes the variable. Names starting with `VCAP_` or `VMC_`, and `PORT`, are reserved by the platform. Korifi takes any JSON value here, so objects and arrays are accepted too and stored as their JSON text. */
         EnvironmentVariablesUpdate: {
             var: {
-                [key: string]: string | boolean | null;
+                [key: string]: string | boolean | number | Record<string, never> | unknown[] | null;
             };
         };
         /** @description A staged, runnable image of an app. Droplets are the outputs of staged builds: a droplet's GUID is its build's GUID, and builds that are still staging or have failed are not droplets. */
@@ -2796,20 +2796,22 @@ export interface components {
             pagination: components["schemas"]["Pagination"];
             resources: components["schemas"]["Process"][];
         };
-        /** @description Changes to a process; absent fields stay as they are. */
+        /** @description Changes to a process; absent fields stay as they are, and so do null objects (Korifi reads them as absent). Korifi checks none of these values beyond their types, so neither does this server beyond what a process can store: an empty health-check type keeps the process type's default. */
         ProcessUpdate: {
-            /** @description The start command; null goes back to the droplet's detected command. */
+            /** @description The start command; null or empty goes back to the droplet's detected command. */
             command?: string | null;
             health_check?: {
-                /** @enum {string} */
-                type?: "http" | "port" | "process";
+                /** @enum {string|null} */
+                type?: "http" | "port" | "process" | "" | null;
                 data?: {
+                    /** @description Seconds an instance may take to become healthy; 0 or less, or null, means the default. */
                     timeout?: number | null;
+                    /** @description Seconds one check may take; 0 or less, or null, means the default. */
                     invocation_timeout?: number | null;
                     /** @description The path an `http` check GETs. */
                     endpoint?: string | null;
-                };
-            };
+                } | null;
+            } | null;
             /** @description Accepted as `cf set-readiness-health-check` sends it. */
             readiness_health_check?: {
                 /** @enum {string} */
@@ -2820,15 +2822,15 @@ export interface components {
                     endpoint?: string | null;
                 };
             };
-            metadata?: components["schemas"]["MetadataUpdate"];
+            metadata?: components["schemas"]["MetadataUpdate"] | null;
         };
-        /** @description The new scale of a process; only the given fields change. Memory, disk and log rate changes apply to instances started afterwards. */
+        /** @description The new scale of a process; only the given fields change (null, as Korifi takes it, is the same as absent). Memory, disk and log rate changes apply to instances started afterwards. */
         ProcessScale: {
-            instances?: number;
-            memory_in_mb?: number;
-            disk_in_mb?: number;
+            instances?: number | null;
+            memory_in_mb?: number | null;
+            disk_in_mb?: number | null;
             /** @description -1 means unlimited. */
-            log_rate_limit_in_bytes_per_second?: number;
+            log_rate_limit_in_bytes_per_second?: number | null;
         };
         /** @description The state and usage of one process instance. Instances that exist (RUNNING, STARTING, CRASHED) carry usage, quotas and ports; DOWN instances (not running, e.g. the app is stopped) carry only their identity. */
         ProcessInstanceStats: {
@@ -2962,7 +2964,7 @@ export interface components {
         };
         /** @description Changes to a task's labels and annotations; nothing else about a task can change. */
         TaskUpdate: {
-            metadata?: components["schemas"]["MetadataUpdate"];
+            metadata?: components["schemas"]["MetadataUpdate"] | null;
         };
         /** @description A task to run from the app's current droplet. Give a `command`, or a `template` process whose command (and, unless given here, sizes) the task copies; the cf CLI sends the template for `cf run-task` without `--command`. Sizes default to the platform's. */
         TaskCreate: {
@@ -2977,7 +2979,7 @@ export interface components {
                     guid: components["schemas"]["Guid"];
                 };
             };
-            metadata?: components["schemas"]["MetadataCreate"];
+            metadata?: components["schemas"]["MetadataCreate"] | null;
         } | unknown | unknown;
         /** @description One staging of a package. It starts in STAGING and ends in STAGED or FAILED; a staged build's droplet has the same GUID as the build. */
         Build: {
@@ -3025,16 +3027,19 @@ export interface components {
             package: {
                 guid: string;
             };
-            /** @description Validated, but staging always uses the app's lifecycle. */
-            lifecycle?: components["schemas"]["LifecycleRequest"];
-            staging_memory_in_mb?: number;
-            staging_disk_in_mb?: number;
-            staging_log_rate_limit_bytes_per_second?: number;
-            metadata?: components["schemas"]["MetadataCreate"];
+            /** @description Validated, but staging always uses the app's lifecycle; null is the same as absent. */
+            lifecycle?: components["schemas"]["LifecycleRequest"] | null;
+            /** @description Ignored, whatever its value, as by Korifi. */
+            staging_memory_in_mb?: number | null;
+            /** @description Ignored, whatever its value, as by Korifi. */
+            staging_disk_in_mb?: number | null;
+            /** @description Ignored, whatever its value. */
+            staging_log_rate_limit_bytes_per_second?: number | null;
+            metadata?: components["schemas"]["MetadataCreate"] | null;
         };
         /** @description Changes to a build's labels and annotations, which builds do not support; every such request is refused. */
         BuildUpdate: {
-            metadata?: components["schemas"]["MetadataUpdate"];
+            metadata?: components["schemas"]["MetadataUpdate"] | null;
         };
         /** @description A buildpack the builder offers. Buildpacks are read from the builder's configuration and cannot be created, changed or uploaded through the API. */
         Buildpack: {
@@ -3086,39 +3091,40 @@ export interface components {
         };
         /** @description Changes to a droplet's labels and annotations; nothing else about a droplet can change. */
         DropletUpdate: {
-            metadata?: components["schemas"]["MetadataUpdate"];
+            metadata?: components["schemas"]["MetadataUpdate"] | null;
         };
-        /** @description A new package for an app. A docker package needs `data.image` (422 otherwise); a bits package takes no data (422 otherwise) and waits for its bits to be uploaded. The type must match the app's lifecycle. */
+        /** @description A new package for an app. A docker package needs `data.image` (422 otherwise); a bits package takes no data (an empty object or null at most; 422 otherwise) and waits for its bits to be uploaded. The type must match the app's lifecycle. */
         PackageCreate: {
             /** @enum {string} */
             type: "bits" | "docker";
             relationships: {
                 app: components["schemas"]["ToOneRelationship"];
             };
+            /** @description Null, like absent, means no data (Korifi takes null here). */
             data?: {
                 /** @description The Docker image reference, e.g. `registry.example.org/team/app:1.0`. */
                 image?: string;
                 /** @description User name for a private registry; stored as an image pull secret. */
-                username?: string;
+                username?: string | null;
                 /** @description Password for a private registry. */
-                password?: string;
-            };
-            metadata?: components["schemas"]["MetadataCreate"];
+                password?: string | null;
+            } | null;
+            metadata?: components["schemas"]["MetadataCreate"] | null;
         };
         /** @description Changes to a package's labels and annotations. */
         PackageUpdate: {
-            metadata?: components["schemas"]["MetadataUpdate"];
+            metadata?: components["schemas"]["MetadataUpdate"] | null;
         };
-        /** @description The multipart form of a bits upload, as the cf CLI sends it. */
+        /** @description The multipart form of a bits upload, as the cf CLI sends it: the `resources` field, then the `bits` file part. Either may be missing but not both; when every file was matched by `POST /v3/resource_matches` the cf CLI sends only `resources`. */
         PackageUpload: {
             /**
              * Format: binary
-             * @description A zip archive of the app's files.
+             * @description A zip archive of the app's files that were not matched.
              */
-            bits: string;
-            /** @description A JSON array of already-cached files to add to the bits. Resource matching never matches anything here, so the cf CLI sends `[]` and the field is ignored. */
+            bits?: string;
+            /** @description A JSON array of the files left out of `bits` because the server already holds them, each `{"path", "mode", "checksum": {"value"}, "size_in_bytes"}` as in a resource match, `mode` an octal string. Where the server holds them (the embedded backend), they are put back into the package with the given path and mode; a file it does not hold makes the upload fail with 422. */
             resources?: string;
-        };
+        } | unknown | unknown;
         /** @description A rolling roll-out of a droplet to an app's processes. An app has at most one deployment, whose GUID is the app's GUID; it is ACTIVE while the app's new instances are not all ready and FINALIZED after. */
         Deployment: {
             guid: components["schemas"]["Guid"];
@@ -3168,10 +3174,10 @@ export interface components {
         };
         /** @description A request to roll a droplet out to an app. Only the rolling strategy exists; the scaling options the cf CLI can send are accepted. */
         DeploymentCreate: {
-            /** @description The droplet to deploy; the app's current droplet when absent. */
+            /** @description The droplet to deploy; the app's current droplet when absent, null or without a GUID (Korifi takes all three). */
             droplet?: {
-                guid: string;
-            };
+                guid?: string;
+            } | null;
             /**
              * @default rolling
              * @enum {string}
@@ -3187,9 +3193,22 @@ export interface components {
             relationships: {
                 app: components["schemas"]["ToOneRelationship"];
             };
-            metadata?: components["schemas"]["MetadataCreate"];
+            metadata?: components["schemas"]["MetadataCreate"] | null;
         };
-        /** @description A list of app files identified by checksum and size. As a request it asks which of them the server already holds; as a response it is the subset it holds, which is always empty here since nothing is cached. */
+        /** @description The app files to look for, identified by SHA-1 and size. Korifi reads nothing of this body, so it is taken as leniently as its types allow: an entry without a checksum or size, or whose checksum is not a SHA-1, simply matches nothing. */
+        ResourceMatchesRequest: {
+            resources?: {
+                checksum?: {
+                    /** @description The SHA-1 of the file's content, in hex. */
+                    value?: string;
+                };
+                size_in_bytes?: number;
+                path?: string;
+                /** @description The file's permission bits as an octal string, e.g. `644`. */
+                mode?: string;
+            }[];
+        };
+        /** @description A list of app files identified by checksum and size. As a request it asks which of them the server already holds; as a response it is the subset it holds (always empty on the kubernetes backend). */
         ResourceMatches: {
             resources: {
                 checksum: {
@@ -6458,7 +6477,8 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        /** @description Optional, as Korifi ignores it; no body matches nothing. */
+        requestBody?: {
             content: {
                 /**
                  * @example {
@@ -6474,11 +6494,11 @@ export interface operations {
                  *       ]
                  *     }
                  */
-                "application/json": components["schemas"]["ResourceMatches"];
+                "application/json": components["schemas"]["ResourceMatchesRequest"];
             };
         };
         responses: {
-            /** @description The files already held; always none. */
+            /** @description The listed files the server holds, as they were listed. */
             201: {
                 headers: {
                     "X-Cf-Warnings": components["headers"]["CfWarnings"];
