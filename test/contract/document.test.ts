@@ -3,12 +3,20 @@ import { readFile } from 'node:fs/promises';
 import { assertEveryOperationHasAHandler } from '../../src/app.ts';
 import { documentUrl } from '../../src/http/openapi-document.ts';
 
+type Schema = { $ref?: string; additionalProperties?: unknown };
+type Response = {
+  $ref?: string;
+  headers?: Record<string, unknown>;
+  content?: Record<string, { example?: unknown; examples?: Record<string, unknown> }>;
+};
 type Operation = {
   operationId?: string;
   summary?: string;
   tags?: string[];
+  security?: unknown[];
   parameters?: ({ $ref: string } | { in: string; name: string })[];
-  responses: Record<string, { content?: Record<string, { example?: unknown; examples?: Record<string, unknown> }> }>;
+  requestBody?: { $ref?: string; content: Record<string, { schema: Schema }> };
+  responses: Record<string, Response>;
 };
 type Document = {
   paths: Record<string, Record<string, Operation>>;
@@ -141,6 +149,18 @@ const methods = ['get', 'post', 'put', 'patch', 'delete'];
 describe('the bundled OpenAPI document', () => {
   let document: Document;
   let operations: (Operation & { key: string })[];
+  /** Follows local `$ref`s (`#/components/...`) of the bundled document. */
+  const resolve = <T extends { $ref?: string }>(value: T): T => {
+    let resolved: T = value;
+    while (resolved.$ref !== undefined) {
+      const keys = resolved.$ref.split('/').slice(1);
+      resolved = keys.reduce<unknown>(
+        (node, key) => (node as Record<string, unknown>)[key.replaceAll('~1', '/').replaceAll('~0', '~')],
+        document,
+      ) as T;
+    }
+    return resolved;
+  };
   before(async () => {
     document = JSON.parse(await readFile(documentUrl, 'utf8')) as Document;
     operations = Object.entries(document.paths).flatMap(([path, item]) =>
@@ -167,6 +187,26 @@ describe('the bundled OpenAPI document', () => {
         }
       }
     }
+  });
+
+  it('declares X-Cf-Warnings on every success response of an authenticated operation, and only there', () => {
+    const wrong = operations.flatMap((operation) => {
+      const authenticated = operation.security === undefined || operation.security.length > 0;
+      return Object.entries(operation.responses)
+        .filter(([status]) => /^2/.test(status))
+        .filter(([, response]) => authenticated !== (resolve(response).headers?.['X-Cf-Warnings'] !== undefined))
+        .map(([status]) => `${operation.key} ${status}`);
+    });
+    expect(wrong).to.deep.equal([]);
+  });
+
+  it('refuses unknown fields in every request body', () => {
+    const open = operations.flatMap((operation) =>
+      Object.entries(operation.requestBody ? resolve(operation.requestBody).content : {})
+        .filter(([, media]) => resolve(media.schema).additionalProperties !== false)
+        .map(([type]) => `${operation.key} ${type}`),
+    );
+    expect(open).to.deep.equal([]);
   });
 
   it('declares every comma-separated list filter with explode: false', () => {
