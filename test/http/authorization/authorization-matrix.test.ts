@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { startTestServer, type TestServer } from '../../support/test-server.ts';
-import { matrix, rows, type Expected, type OperationName, type RowName } from './matrix.ts';
+import { matrix, rows, U, type Expected, type OperationName, type RowName } from './matrix.ts';
 import { operations, type Outcome } from './operations.ts';
 import { buildWorld, releaseHeldOrg, type World } from './world.ts';
 
@@ -12,12 +12,17 @@ const errorCodes: Record<number, { code: number; title: string }> = {
 };
 
 const describeExpected = (expected: Expected): string =>
-  typeof expected === 'number' ? String(expected) : typeof expected === 'string' ? `200 ${expected}` : `200 [${expected.join(', ')}]`;
+  expected === U
+    ? `422 ${U}`
+    : typeof expected === 'number'
+      ? String(expected)
+      : typeof expected === 'string'
+        ? `200 ${expected}`
+        : `200 [${expected.join(', ')}]`;
 
-function checkStatus(expected: number, outcome: Outcome, cell: string): void {
+function checkStatus(expected: number, outcome: Outcome, cell: string, error = errorCodes[expected]): void {
   const { response } = outcome;
   expect(response.status, `${cell}: expected ${expected}, got ${response.status} ${response.text}`).to.equal(expected);
-  const error = errorCodes[expected];
   if (error === undefined) return;
   const [first] = (response.body as { errors: { code: number; title: string }[] }).errors;
   expect({ code: first?.code, title: first?.title }, `${cell}: ${response.text}`).to.deep.equal(error);
@@ -25,6 +30,7 @@ function checkStatus(expected: number, outcome: Outcome, cell: string): void {
 
 function checkOutcome(expected: Expected, outcome: Outcome, cell: string): void {
   if (typeof expected === 'number') return checkStatus(expected, outcome, cell);
+  if (expected === U) return checkStatus(422, outcome, cell, { code: 10016, title: U });
   const { response } = outcome;
   expect(response.status, `${cell}: expected 200, got ${response.status} ${response.text}`).to.equal(200);
   if (typeof expected === 'string') {

@@ -22,6 +22,8 @@
  * - a user is seen by themselves and by whoever sees one of their roles; any other user GUID is 404;
  * - the endpoints of features the platform lacks (space features, isolation segments, security
  *   groups) answer only for an org or space the caller sees, and 404 otherwise;
+ * - apps are read and written as the caller, so Korifi's ClusterRoles decide: space roles read them, space
+ *   developers (and admins) create, change and delete them, supporters change them, org roles see none;
  * - a job for a resource the caller cannot see tells as much as a job for a GUID that never existed
  *   (COMPLETE, as Korifi's user-credential read reports it).
  */
@@ -65,11 +67,14 @@ export type Label = 'A' | 'B' | 'A1' | 'A2' | 'B1' | 'default' | 'bystander-A' |
 
 export type JobState = 'COMPLETE' | 'PROCESSING';
 
+/** A name already taken: 422 with CF-UniquenessError (10016) rather than CF-UnprocessableEntity. */
+export const U = 'CF-UniquenessError';
+
 /**
  * One cell: an HTTP status (errors also checked for their CF code), a list's content as 200 with
  * exactly these labels among the world's labelled resources, or a job's state as 200 with that state.
  */
-export type Expected = number | readonly Label[] | JobState;
+export type Expected = number | readonly Label[] | JobState | typeof U;
 
 type RowExpectations = readonly [Expected, Expected, Expected, Expected, Expected, Expected, Expected, Expected, Expected, Expected];
 
@@ -160,6 +165,18 @@ export const matrix = {
   'list staging security groups of space A1':        [404,   404,   200,   404,   404,   200,   200,   200,   200,   200],
   'list running security groups of space B1':        [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
   'list staging security groups of space B1':        [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+
+  // Apps: RBAC decides (read as the caller), so org roles see none, even an org manager who sees the space.
+  'list apps':                                       [[],    [],    [],    [],    [],    ['A1'], ['A1'], ['A1'], ['A1'], ['A1', 'A2', 'B1']],
+  'get app in A1':                                   [404,   404,   404,   404,   404,   200,   200,   200,   200,   200],
+  'get app in B1':                                   [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+  'create app in space A1':                          [422,   422,   403,   422,   422,   201,   403,   403,   403,   201],
+  'create app in space B1':                          [422,   422,   422,   422,   422,   422,   422,   422,   422,   201],
+  'create app in space A1 with the name of app A1':  [422,   422,   403,   422,   422,   U,     403,   403,   403,   U],
+  'update app in A1':                                [404,   404,   404,   404,   404,   200,   403,   403,   200,   200],
+  'update app in B1':                                [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+  'delete own app in A1':                            [404,   404,   404,   404,   404,   202,   403,   403,   403,   202],
+  'delete foreign app in B1':                        [404,   404,   404,   404,   404,   404,   404,   404,   404,   202],
 
   'get job of a deletion of an unknown guid':        [C,     C,     C,     C,     C,     C,     C,     C,     C,     C],
   'get job of org A (not being deleted)':            [C,     404,   404,   404,   404,   404,   404,   404,   404,   404],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestResponse } from '../../support/test-server.ts';
 import type { Label, OperationName } from './matrix.ts';
-import { orgNames, roleBody, send, spaceBody, spaceNames, type Request, type RowWorld, type World } from './world.ts';
+import { appBody, appNames, orgNames, roleBody, send, spaceBody, spaceNames, type Request, type RowWorld, type World } from './world.ts';
 
 /** A cell about to run: the world and the row (the caller) it runs for. */
 export type Cell = { world: World; row: RowWorld };
@@ -72,6 +72,8 @@ const roleTarget = (role: Resource): string => {
   const relationships = role['relationships'] as RoleRelationships;
   return relationships.organization?.data?.guid ?? relationships.space?.data?.guid ?? '';
 };
+
+const appSpace = (app: Resource): string => (app['relationships'] as { space: { data: { guid: string } } }).space.data.guid;
 
 /** The job of deleting an org. */
 const orgDeletionJob = (guid: string) => `/v3/jobs/org.delete~${guid}`;
@@ -157,6 +159,18 @@ export const operations: Record<OperationName, Run> = {
   'list staging security groups of space A1': get((world) => `/v3/spaces/${world.space.A1}/staging_security_groups`),
   'list running security groups of space B1': get((world) => `/v3/spaces/${world.space.B1}/running_security_groups`),
   'list staging security groups of space B1': get((world) => `/v3/spaces/${world.space.B1}/staging_security_groups`),
+
+  // An app is labelled by its space, so apps the cells create land under the same labels.
+  'list apps': list('/v3/apps', (world, app) => world.labels.roleTargets.get(appSpace(app))),
+  'get app in A1': get((world) => `/v3/apps/${world.app.A1}`),
+  'get app in B1': get((world) => `/v3/apps/${world.app.B1}`),
+  'create app in space A1': post('/v3/apps', (world, row) => appBody(unique(row, 'new-app'), world.space.A1)),
+  'create app in space B1': post('/v3/apps', (world, row) => appBody(unique(row, 'new-app'), world.space.B1)),
+  'create app in space A1 with the name of app A1': post('/v3/apps', (world) => appBody(appNames.A1, world.space.A1)),
+  'update app in A1': patch((world) => `/v3/apps/${world.app.A1}`, touch),
+  'update app in B1': patch((world) => `/v3/apps/${world.app.B1}`, touch),
+  'delete own app in A1': remove((_world, row) => `/v3/apps/${row.apps.A1}`),
+  'delete foreign app in B1': remove((_world, row) => `/v3/apps/${row.apps.B1}`),
 
   'get job of a deletion of an unknown guid': get(() => orgDeletionJob(randomUUID())),
   'get job of org A (not being deleted)': get((world) => orgDeletionJob(world.org.A)),

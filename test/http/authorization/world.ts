@@ -28,12 +28,16 @@ export type RowWorld = {
   victims: { orgA: string; orgB: string; spaceA1: string };
   /** Users holding organization_user in A (resp. B), to be given a space role in A1 (resp. B1). */
   spaceRoleTargets: { A1: string; B1: string };
+  /** Apps of its own for the delete-app cells: one in A1, one in B1. */
+  apps: { A1: string; B1: string };
 };
 
 export type World = {
   server: TestServer;
   org: { A: string; B: string };
   space: { A1: string; A2: string; B1: string };
+  /** An app in each space, made by the harness admin. */
+  app: { A1: string; A2: string; B1: string };
   /** Org roles of the bystanders in A and in B. */
   role: { inA: string; inB: string };
   /** The bystanders' user GUIDs (their names): one with roles in A and A2, one with roles in B and B1. */
@@ -64,6 +68,7 @@ export function send(server: TestServer, headers: Headers, request: Request): Pr
 
 export const orgNames = { A: 'org-a', B: 'org-b' } as const;
 export const spaceNames = { A1: 'space-a1', A2: 'space-a2', B1: 'space-b1' } as const;
+export const appNames = { A1: 'app-a1', A2: 'app-a2', B1: 'app-b1' } as const;
 
 const isOrgRole = (type: OrgRoleType | SpaceRoleType): type is OrgRoleType => type.startsWith('organization_');
 
@@ -75,6 +80,10 @@ export function roleBody(type: OrgRoleType | SpaceRoleType, username: string, ta
 
 export function spaceBody(name: string, orgGuid: string): unknown {
   return { name, relationships: { organization: { data: { guid: orgGuid } } } };
+}
+
+export function appBody(name: string, spaceGuid: string): unknown {
+  return { name, relationships: { space: { data: { guid: spaceGuid } } } };
 }
 
 /** World building as the harness admin; any unexpected answer stops the suite with the response. */
@@ -109,6 +118,10 @@ class Setup {
     return this.create('/v3/spaces', spaceBody(name, orgGuid));
   }
 
+  app(name: string, spaceGuid: string): Promise<string> {
+    return this.create('/v3/apps', appBody(name, spaceGuid));
+  }
+
   grant(type: OrgRoleType | SpaceRoleType, username: string, target: string): Promise<string> {
     return this.create('/v3/roles', roleBody(type, username, target));
   }
@@ -124,14 +137,15 @@ class Setup {
 
 type BystanderRoles = { name: string; orgRole: string; spaceRole?: string };
 
-type Shared = { A: string; B: string; A1: string };
+type Shared = { A: string; B: string; A1: string; B1: string };
 
 /** Builds the world of the matrix on a freshly started server. */
 export async function buildWorld(server: TestServer): Promise<World> {
   const setup = new Setup(server);
   const [A, B, heldOrg] = await Promise.all([setup.org(orgNames.A), setup.org(orgNames.B), setup.org('org-held')]);
   const [A1, A2, B1] = await Promise.all([setup.space(spaceNames.A1, A), setup.space(spaceNames.A2, A), setup.space(spaceNames.B1, B)]);
-  const shared = { A, B, A1 };
+  const shared = { A, B, A1, B1 };
+  const [appA1, appA2, appB1] = await Promise.all([setup.app(appNames.A1, A1), setup.app(appNames.A2, A2), setup.app(appNames.B1, B1)]);
   // Users one at a time: the embedded identity store writes one file per added user.
   const users: UserCredentials[] = [];
   for (const row of rows) users.push(await server.newUser(uniqueName(`authz-${row.replaceAll('_', '-')}`)));
@@ -150,6 +164,7 @@ export async function buildWorld(server: TestServer): Promise<World> {
     server,
     org: { A, B },
     space: { A1, A2, B1 },
+    app: { A1: appA1, A2: appA2, B1: appB1 },
     role: { inA: bystanderA.orgRole, inB: bystanderB.orgRole },
     bystander: { A: bystanderA.name, B: bystanderB.name },
     heldOrg,
@@ -183,12 +198,14 @@ export async function buildWorld(server: TestServer): Promise<World> {
 
 async function buildRow(setup: Setup, row: RowName, user: UserCredentials, shared: Shared): Promise<RowWorld> {
   const slug = row.replaceAll('_', '-');
-  const [ownOrg, foreignOrg, ownSpace, foreignSpace, domain] = await Promise.all([
+  const [ownOrg, foreignOrg, ownSpace, foreignSpace, domain, appA1, appB1] = await Promise.all([
     setup.org(`${slug}-own-org`),
     setup.org(`${slug}-foreign-org`),
     setup.space(`${slug}-own-space`, shared.A),
     setup.space(`${slug}-foreign-space`, shared.B),
     setup.create('/v3/domains', { name: `${slug}.authz.example.test` }),
+    setup.app(`${slug}-app-a1`, shared.A1),
+    setup.app(`${slug}-app-b1`, shared.B1),
   ]);
   await grantRowRoles(setup, row, user.name, { orgs: [shared.A, ownOrg], spaces: [shared.A1, ownSpace] });
   const [victimA, victimB, victimA1, targetA1, targetB1] = await Promise.all([
@@ -210,6 +227,7 @@ async function buildRow(setup: Setup, row: RowName, user: UserCredentials, share
     domain,
     victims: { orgA: victimA.orgRole, orgB: victimB.orgRole, spaceA1: victimA1.spaceRole ?? '' },
     spaceRoleTargets: { A1: targetA1.name, B1: targetB1.name },
+    apps: { A1: appA1, B1: appB1 },
   };
 }
 
