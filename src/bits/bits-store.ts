@@ -1,0 +1,63 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The bits-store port: where a bits package's zip and the resource-match cache live. The embedded
+ * adapter keeps files under the data directory; the kubernetes adapter pushes to an OCI registry as
+ * Korifi does (image `<containerRepositoryPrefix><appGuid>-packages`, tagged with the package GUID),
+ * which is why a package is addressed by its app and its own GUID.
+ */
+export interface BitsStore {
+  readonly packages: PackageBitsStore;
+  readonly resources: ResourceCache;
+  /** Releases what the adapter holds open; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Which package's bits: the kubernetes adapter names its image after the app, tags it with the package. */
+export type PackageBitsRef = { readonly appGuid: string; readonly packageGuid: string };
+
+/** What the store kept: the sha256 digest (`sha256:<hex>`, as OCI writes it) and the size of the zip. */
+export type StoredPackageBits = { readonly digest: string; readonly sizeBytes: number };
+
+export interface PackageBitsStore {
+  /**
+   * Stores the zip read from `bits` as the package's bits, replacing earlier ones. Resolves once the
+   * whole stream is stored; when the stream fails (an interrupted upload, a zip found invalid while it
+   * is built), rejects with the stream's error and leaves nothing behind: no blob, no temporary file.
+   */
+  putPackageBits(ref: PackageBitsRef, bits: Readable): Promise<StoredPackageBits>;
+  /** Opens the package's bits for reading; rejects with `PackageBitsNotFound` when there are none. */
+  openPackageBits(ref: PackageBitsRef): Promise<StoredPackageBits & { readonly stream: Readable }>;
+  /** Removes the package's bits; nothing to remove is not an error. */
+  deletePackageBits(ref: PackageBitsRef): Promise<void>;
+}
+
+/** One file's identity in resource matching, as the cf CLI sends it: its SHA-1 (hex) and size. */
+export type FileFingerprint = { readonly sha1: string; readonly sizeBytes: number };
+
+/**
+ * Files of uploaded packages kept by SHA-1 so that a later upload can name them instead of sending
+ * them (`POST /v3/resource_matches`, the upload's `resources` field). Bounded: what does not fit is
+ * forgotten, so `held` is a promise about now, and `open` may still find a file gone.
+ */
+export interface ResourceCache {
+  /** Those of `candidates` the cache holds now, in their order (the resource-match answer). */
+  held(candidates: readonly FileFingerprint[]): Promise<FileFingerprint[]>;
+  /** The file's content, or undefined when it is not held (or held with another size). */
+  open(file: FileFingerprint): Promise<Readable | undefined>;
+  /**
+   * Keeps the file read from `content`, under the SHA-1 computed here (never one a client claims).
+   * Resolves with its fingerprint, or undefined when it was not kept (empty, or larger than the bound).
+   */
+  keep(content: Readable): Promise<FileFingerprint | undefined>;
+}
+
+/** A resource cache that holds nothing: Korifi's answer to resource matching, for adapters without one. */
+export const noResourceCache: ResourceCache = {
+  held: async () => [],
+  open: async () => undefined,
+  keep: async (content) => {
+    content.resume();
+    return undefined;
+  },
+};

@@ -1,0 +1,136 @@
+import { once } from 'node:events';
+import { PassThrough, type Readable } from 'node:stream';
+import yazl from 'yazl';
+import { InvalidPackageBits } from '../bits-errors.ts';
+import type { ResourceCache } from '../bits-store.ts';
+import type { PackageZipLimits } from './package-zip-limits.ts';
+import type { CheckedPackageZip, CheckedZipEntry } from './read-package-zip.ts';
+import type { MatchedResource } from './uploaded-resources.ts';
+
+export type PackageZipSources = {
+  /** The uploaded zip, already opened and checked by `readPackageZip`; none when every file was matched. */
+  uploaded: CheckedPackageZip | undefined;
+  /** The files the client left out, to be taken from the cache. */
+  resources: readonly MatchedResource[];
+  cache: ResourceCache;
+  limits: PackageZipLimits;
+  /** Also keep the uploaded files in `cache`, so that the next push can leave them out. */
+  keepUploadedFiles: boolean;
+};
+
+/**
+ * Deflate level of the rebuilt zip: level 1 costs a fraction of the default's CPU and compresses
+ * application files nearly as well, and the zip is rebuilt on every upload.
+ */
+const compressionLevel = 1;
+const fileType = 0o100000;
+const directoryType = 0o040000;
+const symlinkType = 0o120000;
+
+/**
+ * The package as it will be stored: a new zip of the uploaded entries (their checked paths and modes)
+ * plus the matched files from the cache (with the mode the client sent). Rebuilding, rather than
+ * storing the upload, means the stored zip holds only names this server checked, whatever the upload's
+ * local headers or extra fields said. The result is a stream: the store reads it as it is built. Every
+ * limit is checked again against the bytes actually read; a breach, or a matched file the cache no
+ * longer holds, fails the stream with `InvalidPackageBits`, so the store keeps nothing; totals already
+ * over a limit (the declared sizes, the entry count) throw at once.
+ */
+export function buildPackageZip(sources: PackageZipSources): Readable {
+  checkTotals(sources);
+  const zip = new yazl.ZipFile();
+  const output = zip.outputStream as Readable;
+  // A reader that goes away (the store failed) must not leave the copy waiting for it forever.
+  const abandoned = new AbortController();
+  output.once('close', () => abandoned.abort());
+  addEverything(zip, sources, abandoned.signal).then(
+    () => zip.end(),
+    (error: unknown) => output.destroy(error as Error),
+  );
+  return output;
+}
+
+function checkTotals({ uploaded, resources, limits }: PackageZipSources): void {
+  const entries = (uploaded?.entries.length ?? 0) + resources.length;
+  if (entries > limits.maxEntries) throw new InvalidPackageBits(`The package would have more than ${limits.maxEntries} entries.`);
+  const bytes = (uploaded?.declaredBytes ?? 0) + resources.reduce((total, resource) => total + resource.sizeBytes, 0);
+  if (bytes > limits.maxUncompressedBytes)
+    throw new InvalidPackageBits(`The package would unpack to more than ${limits.maxUncompressedBytes} bytes.`);
+  const uploadedPaths = new Set(uploaded?.entries.map((entry) => entry.path));
+  const clash = resources.find((resource) => uploadedPaths.has(resource.path));
+  if (clash) throw new InvalidPackageBits(`The path '${clash.path}' is both in the uploaded package and in the resources field.`);
+}
+
+async function addEverything(zip: yazl.ZipFile, sources: PackageZipSources, signal: AbortSignal): Promise<void> {
+  const counter = { bytes: 0, limit: sources.limits.maxUncompressedBytes, signal };
+  for (const entry of sources.uploaded?.entries ?? []) {
+    await addUploadedEntry(zip, entry, sources, counter);
+  }
+  for (const resource of sources.resources) {
+    const content = await sources.cache.open({ sha1: resource.sha1, sizeBytes: resource.sizeBytes });
+    if (!content) {
+      throw new InvalidPackageBits(
+        `The file '${resource.path}' (SHA-1 ${resource.sha1}) is not in the resource cache any more; push again to upload it.`,
+      );
+    }
+    await copyInto({ zip, counter }, content, { path: resource.path, mode: fileType | resource.mode }, undefined);
+  }
+}
+
+async function addUploadedEntry(zip: yazl.ZipFile, entry: CheckedZipEntry, sources: PackageZipSources, counter: Counter): Promise<void> {
+  if (entry.kind === 'directory') {
+    zip.addEmptyDirectory(entry.path, { mode: directoryType | entry.mode });
+  } else if (entry.kind === 'symlink') {
+    zip.addBuffer(Buffer.from(entry.target, 'utf8'), entry.path, { mode: symlinkType | 0o777, compress: false });
+  } else {
+    const content = await sources.uploaded!.openFile(entry);
+    await copyInto(
+      { zip, counter },
+      content,
+      { path: entry.path, mode: fileType | entry.mode },
+      sources.keepUploadedFiles ? sources.cache : undefined,
+    );
+  }
+}
+
+type Counter = { bytes: number; limit: number; signal: AbortSignal };
+
+/**
+ * Feeds `content` to the zip writer (which reads its entries one after another), counting the bytes
+ * against the limit, and to the cache when asked; returns once the whole entry has been handed over.
+ */
+async function copyInto(
+  { zip, counter }: { zip: yazl.ZipFile; counter: Counter },
+  content: Readable,
+  { path, mode }: { path: string; mode: number },
+  cache: ResourceCache | undefined,
+): Promise<void> {
+  const toZip = new PassThrough();
+  zip.addReadStream(toZip, path, { mode, compressionLevel });
+  const toCache = cache ? new PassThrough() : undefined;
+  const kept = toCache ? cache!.keep(toCache).catch(() => undefined) : undefined;
+  try {
+    for await (const chunk of content) {
+      counter.bytes += (chunk as Buffer).length;
+      if (counter.bytes > counter.limit) throw new InvalidPackageBits(`The package unpacks to more than ${counter.limit} bytes.`);
+      if (toCache && !toCache.destroyed && !toCache.write(chunk)) await drained(toCache, counter.signal);
+      if (!toZip.write(chunk)) await once(toZip, 'drain', { signal: counter.signal });
+    }
+  } catch (error) {
+    toCache?.destroy();
+    toZip.destroy();
+    content.destroy();
+    throw error;
+  }
+  toCache?.end();
+  toZip.end();
+  await kept;
+}
+
+/** Waits until `stream` takes more, or until it is gone (a cache that failed to keep the file is no reason to stop). */
+async function drained(stream: PassThrough, signal: AbortSignal): Promise<void> {
+  if (stream.destroyed) return;
+  const stop = new AbortController();
+  const both = AbortSignal.any([signal, stop.signal]);
+  await Promise.race([once(stream, 'drain', { signal: both }), once(stream, 'close', { signal: both })]).finally(() => stop.abort());
+}

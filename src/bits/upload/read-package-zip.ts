@@ -1,0 +1,175 @@
+import { Readable } from 'node:stream';
+import yauzl from 'yauzl';
+import { InvalidPackageBits } from '../bits-errors.ts';
+import type { PackageZipLimits } from './package-zip-limits.ts';
+import { normalizedMode, pathProblem, symlinkTargetProblem } from './package-paths.ts';
+
+/** One entry of an uploaded zip that passed every check of its central directory record. */
+export type CheckedZipEntry =
+  | { readonly kind: 'file'; readonly path: string; readonly mode: number; readonly declaredBytes: number; readonly entry: yauzl.Entry }
+  | { readonly kind: 'directory'; readonly path: string; readonly mode: number }
+  | { readonly kind: 'symlink'; readonly path: string; readonly target: string };
+
+/** An uploaded zip whose directory has been checked; its files are read through `openFile`. */
+export type CheckedPackageZip = {
+  readonly entries: readonly CheckedZipEntry[];
+  /** The sum of the files' declared sizes (their actual sizes are checked while they are read). */
+  readonly declaredBytes: number;
+  /** The entry's content, failing with `InvalidPackageBits` when it holds other than the declared byte count. */
+  openFile(entry: CheckedZipEntry & { kind: 'file' }): Promise<Readable>;
+  close(): void;
+};
+
+const fileTypeMask = 0o170000;
+const types = { file: 0o100000, directory: 0o040000, symlink: 0o120000 };
+const unixHost = 3;
+const msDosDirectoryAttribute = 0x10;
+/** Longer than any path a file system accepts; a "link" this long is not a link. */
+const maxSymlinkTargetBytes = 4096;
+
+/**
+ * Opens an uploaded zip and checks its directory before any content is used: a zip at all, no entry
+ * escaping the package's root (`../`, absolute paths, backslashes, links pointing outside), no
+ * encrypted or special entries, and at most `limits` entries and declared bytes. Sizes declared in
+ * the directory may lie, so the content is counted again while it is read (`openFile`). Every refusal
+ * is an `InvalidPackageBits` with the text the user reads.
+ */
+export async function readPackageZip(file: string, limits: PackageZipLimits): Promise<CheckedPackageZip> {
+  let zip: yauzl.ZipFile;
+  try {
+    // Names are decoded here rather than by yauzl, so that a backslash is refused rather than turned into a slash.
+    zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
+  } catch (error) {
+    throw new InvalidPackageBits('The uploaded package is not a valid zip file.', { cause: error });
+  }
+  try {
+    if (zip.entryCount > limits.maxEntries) throw tooManyEntries(limits);
+    const entries = await checkEntries(zip, limits);
+    const declaredBytes = entries.reduce((total, entry) => total + (entry.kind === 'file' ? entry.declaredBytes : 0), 0);
+    return { entries, declaredBytes, openFile: (entry) => openCountedStream(zip, entry.entry, entry.path), close: () => zip.close() };
+  } catch (error) {
+    zip.close();
+    throw error;
+  }
+}
+
+async function checkEntries(zip: yauzl.ZipFile, limits: PackageZipLimits): Promise<CheckedZipEntry[]> {
+  const entries: CheckedZipEntry[] = [];
+  const paths = new Set<string>();
+  let declaredBytes = 0;
+  for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
+    if (entries.length >= limits.maxEntries) throw tooManyEntries(limits);
+    const checked = await checkEntry(zip, entry);
+    const key = checked.path.replace(/\/$/, '');
+    if (paths.has(key)) throw new InvalidPackageBits(`The uploaded package holds the path '${key}' twice.`);
+    paths.add(key);
+    if (checked.kind === 'file') {
+      declaredBytes += checked.declaredBytes;
+      if (declaredBytes > limits.maxUncompressedBytes) throw tooLarge(limits);
+    }
+    entries.push(checked);
+  }
+  return entries;
+}
+
+async function checkEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<CheckedZipEntry> {
+  const path = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, true);
+  const problem = pathProblem(path);
+  if (problem)
+    throw new InvalidPackageBits(`The uploaded package has an entry outside its root directory (${problem}): '${printable(path)}'.`);
+  if (entry.isEncrypted()) throw new InvalidPackageBits(`The uploaded package has an encrypted entry: '${path}'.`);
+  const unixMode = entry.versionMadeBy >> 8 === unixHost ? entry.externalFileAttributes >>> 16 : 0;
+  const kind = kindOf(entry, path, unixMode);
+  if (kind === 'symlink') return { kind, path, target: await checkedSymlinkTarget(zip, entry, path) };
+  if (kind === 'directory') return { kind, path: path.replace(/\/$/, ''), mode: normalizedMode(unixMode || 0o755, 'directory') };
+  if (!entry.canDecodeFileData())
+    throw new InvalidPackageBits(`The uploaded package has an entry compressed with an unsupported method: '${path}'.`);
+  return { kind, path, mode: normalizedMode(unixMode || 0o644, 'file'), declaredBytes: entry.uncompressedSize, entry };
+}
+
+/** From the unix type bits when the zip was made on unix, else from the name and the MS-DOS attribute. */
+function kindOf(entry: yauzl.Entry, path: string, unixMode: number): CheckedZipEntry['kind'] {
+  const type = unixMode & fileTypeMask;
+  if (type === types.symlink) return 'symlink';
+  const isDirectory = path.endsWith('/') || type === types.directory || (entry.externalFileAttributes & msDosDirectoryAttribute) !== 0;
+  if (type === 0 || type === (isDirectory ? types.directory : types.file)) return isDirectory ? 'directory' : 'file';
+  throw new InvalidPackageBits(`The uploaded package has an entry that is neither a file, a directory nor a symbolic link: '${path}'.`);
+}
+
+async function checkedSymlinkTarget(zip: yauzl.ZipFile, entry: yauzl.Entry, path: string): Promise<string> {
+  const target = await readSymlinkTarget(zip, entry, path);
+  const problem = symlinkTargetProblem(path, target);
+  if (problem) {
+    throw new InvalidPackageBits(
+      `The uploaded package has a symbolic link pointing outside its root directory (${problem}): '${path}' -> '${printable(target)}'.`,
+    );
+  }
+  return target;
+}
+
+async function readSymlinkTarget(zip: yauzl.ZipFile, entry: yauzl.Entry, path: string): Promise<string> {
+  if (entry.uncompressedSize > maxSymlinkTargetBytes)
+    throw new InvalidPackageBits(
+      `The uploaded package has a symbolic link with a target longer than ${maxSymlinkTargetBytes} bytes: '${path}'.`,
+    );
+  const chunks: Buffer[] = [];
+  for await (const chunk of await openCountedStream(zip, entry, path)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** yauzl checks that the entry inflates to exactly its declared size; a lie is a refused package, not a crash. */
+async function openCountedStream(zip: yauzl.ZipFile, entry: yauzl.Entry, path: string): Promise<Readable> {
+  let stream: Readable;
+  try {
+    stream = await zip.openReadStreamPromise(entry);
+  } catch (error) {
+    throw corrupt(path, error);
+  }
+  // Re-emit yauzl's and zlib's errors as the user's error, keeping theirs as the cause.
+  async function* relabelled(): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+    } catch (error) {
+      throw corrupt(path, error);
+    }
+  }
+  return Readable.from(relabelled(), { objectMode: false });
+}
+
+function corrupt(path: string, cause: unknown): InvalidPackageBits {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (/too many bytes|too few bytes/.test(message)) {
+    return new InvalidPackageBits(`The uploaded package's entry '${path}' holds a different number of bytes than it declares.`, { cause });
+  }
+  return new InvalidPackageBits(`The uploaded package's entry '${path}' cannot be read: the zip file is corrupt.`, { cause });
+}
+
+function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | undefined> {
+  return new Promise((resolve, reject) => {
+    const onEntry = (entry: yauzl.Entry): void => {
+      zip.off('end', onEnd).off('error', onError);
+      resolve(entry);
+    };
+    const onEnd = (): void => {
+      zip.off('entry', onEntry).off('error', onError);
+      resolve(undefined);
+    };
+    const onError = (error: Error): void => {
+      zip.off('entry', onEntry).off('end', onEnd);
+      reject(new InvalidPackageBits('The uploaded package is not a valid zip file.', { cause: error }));
+    };
+    zip.once('entry', onEntry).once('end', onEnd).once('error', onError);
+    zip.readEntry();
+  });
+}
+
+const tooManyEntries = (limits: PackageZipLimits): InvalidPackageBits =>
+  new InvalidPackageBits(`The uploaded package has more than ${limits.maxEntries} entries.`);
+
+const tooLarge = (limits: PackageZipLimits): InvalidPackageBits =>
+  new InvalidPackageBits(`The uploaded package unpacks to more than ${limits.maxUncompressedBytes} bytes.`);
+
+/** Control characters shown as escapes, so the text stays one readable line. */
+function printable(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
+}
