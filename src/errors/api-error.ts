@@ -92,3 +92,13 @@ export const unknownError = (cause?: unknown): ApiError =>
 /** A dependency did not do its part in time (a resource that never became ready); worth retrying later. */
 export const serviceUnavailable = (detail: string): ApiError =>
   new ApiError({ status: 503, code: 10015, title: 'CF-ServiceUnavailable', detail });
+
+/** The package's bits could not be pushed to the container registry (Korifi's text). */
+export const blobstoreUnavailable = (cause?: unknown): ApiError =>
+  new ApiError({
+    status: 502,
+    code: 150006,
+    title: 'CF-BlobstoreUnavailable',
+    detail: 'Error uploading source package to the container registry',
+    cause,
+  });

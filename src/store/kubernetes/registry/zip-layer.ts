@@ -1,0 +1,173 @@
+import { once } from 'node:events';
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import tar from 'tar-stream';
+import yauzl from 'yauzl';
+
+/** The zip is not one yauzl (or Go's archive/zip) can read; Korifi fails such an upload too. */
+export class InvalidZipError extends Error {
+  override readonly name = 'InvalidZipError';
+}
+
+/** Every tar entry gets this time, as buildpacks' archive code normalises it for Korifi. */
+export const normalizedModTime = new Date(Date.UTC(1980, 0, 1, 0, 0, 1));
+
+// The "version made by" high byte: which system wrote the entry, hence how to read its attributes.
+const creatorFat = 0;
+const creatorUnix = 3;
+const creatorNtfs = 11;
+const creatorVfat = 14;
+const creatorMacOs = 19;
+
+const unixTypeMask = 0o170000;
+const unixDirectory = 0o040000;
+const unixSymlink = 0o120000;
+const unixRegular = 0o100000;
+
+type EntryKind = 'file' | 'directory' | 'symlink' | 'other';
+type EntryHeader = Parameters<tar.Pack['entry']>[0];
+
+/**
+ * Checks that the file is a readable zip (its central directory), before anything is sent to a
+ * registry.
+ */
+export async function assertReadableZip(zipPath: string): Promise<void> {
+  const zip = await openZip(zipPath);
+  zip.close();
+}
+
+/**
+ * The zip as the uncompressed tar layer Korifi's uploader makes of it: entries in zip order, each at
+ * `/<its path>`, owner 0:0 without names, time
+ * {@link normalizedModTime}; permission bits from the zip's Unix attributes, or 0777 for entries made
+ * on FAT/VFAT, or the MS-DOS mapping (0666 files, 0777 directories, minus write bits when read-only);
+ * symlinks keep their target (the entry's content). Entries that are none of file, directory or
+ * symlink (devices, pipes) are left out. Directory names end in `/` (tar-stream writes them so, Go's
+ * writer does not; tar readers, kpack's among them, take both as the same directory). Streamed: one
+ * zip entry is read at a time. A zip whose entry
+ * names leave the archive (`..`, absolute paths) is refused by yauzl as invalid, where Korifi would
+ * put such entries under `/`.
+ */
+export function zipAsTarLayer(zipPath: string): Readable {
+  const pack = tar.pack();
+  void writeEntries(zipPath, pack).then(
+    () => pack.finalize(),
+    (error: unknown) => pack.destroy(error instanceof Error ? error : new Error(String(error))),
+  );
+  return pack as unknown as Readable;
+}
+
+async function writeEntries(zipPath: string, pack: tar.Pack): Promise<void> {
+  const zip = await openZip(zipPath);
+  try {
+    for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
+      const { kind, mode } = describe(entry);
+      if (kind === 'other') continue;
+      const header: EntryHeader = {
+        name: posix.join('/', entry.fileName),
+        mode,
+        mtime: normalizedModTime,
+        uid: 0,
+        gid: 0,
+        uname: '',
+        gname: '',
+      };
+      if (kind === 'directory') await addEntry(pack, { ...header, type: 'directory' }, Buffer.alloc(0));
+      else if (kind === 'symlink') {
+        const target = (await readAll(await openEntry(zip, entry))).toString('utf8');
+        await addEntry(pack, { ...header, type: 'symlink', linkname: target }, Buffer.alloc(0));
+      } else await streamFile(pack, { ...header, type: 'file', size: entry.uncompressedSize }, await openEntry(zip, entry));
+    }
+  } finally {
+    zip.close();
+  }
+}
+
+function describe(entry: yauzl.Entry): { kind: EntryKind; mode: number } {
+  const creator = entry.versionMadeBy >> 8;
+  const namedAsDirectory = entry.fileName.endsWith('/');
+  if (creator === creatorUnix || creator === creatorMacOs) return describeUnix(entry.externalFileAttributes >>> 16, namedAsDirectory);
+  if (creator === creatorNtfs || creator === creatorVfat || creator === creatorFat) {
+    const described = describeMsdos(entry.externalFileAttributes, namedAsDirectory);
+    // buildpacks' zip reader forces 0777 on whatever FAT and VFAT wrote.
+    return creator === creatorNtfs ? described : { ...described, mode: 0o777 };
+  }
+  return { kind: namedAsDirectory ? 'directory' : 'file', mode: 0 };
+}
+
+function describeUnix(unixMode: number, namedAsDirectory: boolean): { kind: EntryKind; mode: number } {
+  const mode = unixMode & 0o7777;
+  const type = unixMode & unixTypeMask;
+  if (namedAsDirectory || type === unixDirectory) return { kind: 'directory', mode };
+  if (type === unixSymlink) return { kind: 'symlink', mode };
+  return { kind: type === 0 || type === unixRegular ? 'file' : 'other', mode };
+}
+
+function describeMsdos(attributes: number, namedAsDirectory: boolean): { kind: EntryKind; mode: number } {
+  const msdosDirectory = (attributes & 0x10) !== 0;
+  const readOnly = (attributes & 0x01) !== 0;
+  const mode = (msdosDirectory ? 0o777 : 0o666) & (readOnly ? ~0o222 : 0o7777);
+  return { kind: msdosDirectory || namedAsDirectory ? 'directory' : 'file', mode };
+}
+
+async function addEntry(pack: tar.Pack, header: EntryHeader, content: Buffer): Promise<void> {
+  await new Promise<void>((resolve, reject) => pack.entry(header, content, (error) => (error ? reject(error) : resolve())));
+}
+
+async function streamFile(pack: tar.Pack, header: EntryHeader, content: Readable): Promise<void> {
+  const written = new Promise<void>((resolve, reject) => {
+    const sink = pack.entry(header, (error) => (error ? reject(error) : resolve()));
+    void (async () => {
+      try {
+        for await (const chunk of content) if (!sink.write(chunk as Buffer)) await once(sink, 'drain');
+        sink.end(null);
+      } catch (error) {
+        sink.destroy(error as Error);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    })();
+  });
+  await written;
+}
+
+function openZip(zipPath: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) =>
+    yauzl.open(zipPath, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (error, zip) =>
+      error ? reject(new InvalidZipError(`not a valid zip file: ${error.message}`, { cause: error })) : resolve(zip),
+    ),
+  );
+}
+
+function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | undefined> {
+  return new Promise((resolve, reject) => {
+    const cleanup = (): void => {
+      zip.off('entry', onEntry);
+      zip.off('end', onEnd);
+      zip.off('error', onError);
+    };
+    const onEntry = (entry: yauzl.Entry): void => (cleanup(), resolve(entry));
+    const onEnd = (): void => (cleanup(), resolve(undefined));
+    const onError = (error: Error): void => (
+      cleanup(),
+      reject(new InvalidZipError(`not a valid zip file: ${error.message}`, { cause: error }))
+    );
+    zip.on('entry', onEntry);
+    zip.on('end', onEnd);
+    zip.on('error', onError);
+    zip.readEntry();
+  });
+}
+
+function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
+  return new Promise((resolve, reject) =>
+    zip.openReadStream(entry, (error, stream) =>
+      error ? reject(new InvalidZipError(`not a valid zip file: ${error.message}`, { cause: error })) : resolve(stream),
+    ),
+  );
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
