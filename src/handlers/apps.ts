@@ -5,6 +5,7 @@ import {
   listApps as listAppsIn,
   type App,
 } from '../domain/apps/app-service.ts';
+import { getEnvironmentVariables, updateEnvironmentVariables } from '../domain/apps/app-environment.ts';
 import { updateApp as updateAppIn } from '../domain/apps/app-update.ts';
 import { requestContext } from '../domain/request-context.ts';
 import type { HandlerMap, OperationHandler } from '../http/operation.ts';
@@ -51,4 +52,28 @@ const deleteApp: OperationHandler<'deleteApp'> = async ({ path }, scope) => {
   return deletionAccepted(scope, 'app.delete', path.guid);
 };
 
-export const appHandlers = { listApps, getApp, createApp, updateApp, deleteApp } satisfies Partial<HandlerMap>;
+/** The user-provided environment variables document: the variables and where they belong. */
+const presentEnvironmentVariables = (variables: Record<string, string>, baseUrl: string, guid: string) => ({
+  var: variables,
+  links: { self: { href: `${baseUrl}/v3/apps/${guid}/environment_variables` }, app: { href: `${baseUrl}/v3/apps/${guid}` } },
+});
+
+const getAppEnvironmentVariables: OperationHandler<'getAppEnvironmentVariables'> = async ({ path }, scope) => {
+  const variables = await getEnvironmentVariables(requestContext(scope), path.guid);
+  return { status: 200, body: presentEnvironmentVariables(variables, scope.runtime.config.externalUrl, path.guid) };
+};
+
+const updateAppEnvironmentVariables: OperationHandler<'updateAppEnvironmentVariables'> = async ({ path, body }, scope) => {
+  const variables = await updateEnvironmentVariables(requestContext(scope), path.guid, body.var);
+  return { status: 200, body: presentEnvironmentVariables(variables, scope.runtime.config.externalUrl, path.guid) };
+};
+
+export const appHandlers = {
+  listApps,
+  getApp,
+  createApp,
+  updateApp,
+  deleteApp,
+  getAppEnvironmentVariables,
+  updateAppEnvironmentVariables,
+} satisfies Partial<HandlerMap>;

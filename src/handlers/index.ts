@@ -39,8 +39,6 @@ export const handlers = {
     'stopApp',
     'restartApp',
     'getAppEnvironment',
-    'getAppEnvironmentVariables',
-    'updateAppEnvironmentVariables',
     'getAppCurrentDroplet',
     'setAppCurrentDroplet',
     'getAppCurrentDropletRelationship',
