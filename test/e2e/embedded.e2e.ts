@@ -6,6 +6,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { projectRoot } from '../support/server-process.ts';
 import { startApiServer, type ApiServer } from './support/api-server.ts';
 import type { E2eWorld } from './support/world.ts';
+import { defineAppsSession } from './apps-session.ts';
 import { defineTenancySession } from './tenancy-session.ts';
 import { readFile } from 'node:fs/promises';
 
@@ -54,4 +55,5 @@ describe('the cf CLI against the embedded backend', function () {
   after(() => server?.stop());
 
   defineTenancySession(() => world);
+  defineAppsSession(() => world);
 });

@@ -10,6 +10,7 @@ import { RestClient } from '../../src/store/kubernetes/rest-client.ts';
 import { adminKubeConfig, sharedControlPlane } from '../support/control-plane.ts';
 import { startApiServer, type ApiServer } from './support/api-server.ts';
 import type { E2eUser, E2eWorld } from './support/world.ts';
+import { defineAppsSession } from './apps-session.ts';
 import { defineTenancySession } from './tenancy-session.ts';
 
 type KubeconfigUser = { name: string; user: Record<string, string> };
@@ -103,4 +104,5 @@ describe('the cf CLI against the kubernetes backend', function () {
   });
 
   defineTenancySession(() => world);
+  defineAppsSession(() => world);
 });
