@@ -4056,12 +4056,12 @@ export interface components {
         GuidPath: string;
         /** @description A comma-separated list of droplet states to return. Every CF droplet state is accepted, but only staged builds are droplets here, so any filter without STAGED returns an empty list. */
         DropletStates: ("AWAITING_UPLOAD" | "PROCESSING_UPLOAD" | "STAGED" | "COPYING" | "FAILED" | "EXPIRED")[];
+        /** @description The field to sort by; a leading `-` sorts in descending order. */
+        OrderByTimestamps: "created_at" | "-created_at" | "updated_at" | "-updated_at";
         /** @description A comma-separated list of package states to return. */
         PackageStates: ("AWAITING_UPLOAD" | "PROCESSING_UPLOAD" | "READY" | "FAILED" | "COPYING" | "EXPIRED")[];
         /** @description A comma-separated list of package types to return. */
         PackageTypes: ("bits" | "docker")[];
-        /** @description The field to sort by; a leading `-` sorts in descending order. */
-        OrderByTimestamps: "created_at" | "-created_at" | "updated_at" | "-updated_at";
         /** @description A comma-separated list of the GUIDs of the apps the returned resources belong to. */
         AppGuids: string[];
         /** @description A comma-separated list of process types (e.g. `web,worker`) to return. */
@@ -4890,6 +4890,8 @@ export interface operations {
             query?: {
                 /** @description A comma-separated list of droplet states to return. Every CF droplet state is accepted, but only staged builds are droplets here, so any filter without STAGED returns an empty list. */
                 states?: components["parameters"]["DropletStates"];
+                /** @description The field to sort by; a leading `-` sorts in descending order. */
+                order_by?: components["parameters"]["OrderByTimestamps"];
                 /** @description A Kubernetes label selector: comma-separated requirements that must all hold, each one of `key`, `!key`, `key=value`, `key==value`, `key!=value`, `key in (v1,v2)` or `key notin (v1,v2)`; at most 50. */
                 label_selector?: components["parameters"]["LabelSelector"];
                 /** @description The page to return, counting from 1. */
@@ -4930,6 +4932,8 @@ export interface operations {
                 states?: components["parameters"]["PackageStates"];
                 /** @description A comma-separated list of package types to return. */
                 types?: components["parameters"]["PackageTypes"];
+                /** @description The field to sort by; a leading `-` sorts in descending order. */
+                order_by?: components["parameters"]["OrderByTimestamps"];
                 /** @description A Kubernetes label selector: comma-separated requirements that must all hold, each one of `key`, `!key`, `key=value`, `key==value`, `key!=value`, `key in (v1,v2)` or `key notin (v1,v2)`; at most 50. */
                 label_selector?: components["parameters"]["LabelSelector"];
                 /** @description The page to return, counting from 1. */
@@ -5340,6 +5344,8 @@ export interface operations {
     listAppProcesses: {
         parameters: {
             query?: {
+                /** @description The field to sort by; a leading `-` sorts in descending order. */
+                order_by?: components["parameters"]["OrderByTimestamps"];
                 /** @description A Kubernetes label selector: comma-separated requirements that must all hold, each one of `key`, `!key`, `key=value`, `key==value`, `key!=value`, `key in (v1,v2)` or `key notin (v1,v2)`; at most 50. */
                 label_selector?: components["parameters"]["LabelSelector"];
                 /** @description The page to return, counting from 1. */
@@ -5506,6 +5512,8 @@ export interface operations {
     listProcessSidecars: {
         parameters: {
             query?: {
+                /** @description The field to sort by; a leading `-` sorts in descending order. */
+                order_by?: components["parameters"]["OrderByTimestamps"];
                 /** @description The page to return, counting from 1. */
                 page?: components["parameters"]["Page"];
                 /** @description How many resources a page holds, from 1 to 5000. The server's configured default applies when it is absent. */
@@ -5540,6 +5548,8 @@ export interface operations {
     listAppSidecars: {
         parameters: {
             query?: {
+                /** @description The field to sort by; a leading `-` sorts in descending order. */
+                order_by?: components["parameters"]["OrderByTimestamps"];
                 /** @description The page to return, counting from 1. */
                 page?: components["parameters"]["Page"];
                 /** @description How many resources a page holds, from 1 to 5000. The server's configured default applies when it is absent. */
@@ -6357,6 +6367,8 @@ export interface operations {
             query?: {
                 /** @description A comma-separated list of droplet states to return. Every CF droplet state is accepted, but only staged builds are droplets here, so any filter without STAGED returns an empty list. */
                 states?: components["parameters"]["DropletStates"];
+                /** @description The field to sort by; a leading `-` sorts in descending order. */
+                order_by?: components["parameters"]["OrderByTimestamps"];
                 /** @description The page to return, counting from 1. */
                 page?: components["parameters"]["Page"];
                 /** @description How many resources a page holds, from 1 to 5000. The server's configured default applies when it is absent. */

@@ -209,6 +209,33 @@ describe('the bundled OpenAPI document', () => {
     expect(open).to.deep.equal([]);
   });
 
+  it('lets every paginated list of the app lifecycle be sorted with order_by, as CAPI does', () => {
+    const lifecycleTags = [
+      'Apps',
+      'Processes',
+      'Sidecars',
+      'Tasks',
+      'Builds',
+      'Buildpacks',
+      'Stacks',
+      'Droplets',
+      'Packages',
+      'Deployments',
+    ];
+    const queryNames = (operation: Operation & { key: string }) => {
+      const item = document.paths[operation.key.slice(operation.key.indexOf(' ') + 1)] as { parameters?: Operation['parameters'] };
+      return [...(item.parameters ?? []), ...(operation.parameters ?? [])]
+        .map((parameter) => resolve(parameter as { $ref?: string; in?: string; name?: string }))
+        .filter((parameter) => parameter.in === 'query')
+        .map((parameter) => parameter.name);
+    };
+    const unsortable = operations
+      .filter((operation) => operation.tags?.some((tag) => lifecycleTags.includes(tag)))
+      .filter((operation) => queryNames(operation).includes('page') && !queryNames(operation).includes('order_by'))
+      .map((operation) => operation.key);
+    expect(unsortable).to.deep.equal([]);
+  });
+
   it('declares every comma-separated list filter with explode: false', () => {
     const lists = Object.entries(document.components.parameters).filter(([, parameter]) => parameter.schema?.type === 'array');
     const exploded = lists.filter(([name, parameter]) => parameter.explode !== false && name !== 'EnvelopeTypes');
