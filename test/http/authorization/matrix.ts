@@ -177,6 +177,11 @@ export const matrix = {
   'update app in B1':                                [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
   'delete own app in A1':                            [404,   404,   404,   404,   404,   202,   403,   403,   403,   202],
   'delete foreign app in B1':                        [404,   404,   404,   404,   404,   404,   404,   404,   404,   202],
+  // Environment variables live in a Secret, which only developers and admins may read and patch.
+  'get environment variables of app A1':             [404,   404,   404,   404,   404,   200,   403,   403,   403,   200],
+  'get environment variables of app B1':             [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+  'update environment variables of app A1':          [404,   404,   404,   404,   404,   200,   403,   403,   403,   200],
+  'update environment variables of app B1':          [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
 
   'get job of a deletion of an unknown guid':        [C,     C,     C,     C,     C,     C,     C,     C,     C,     C],
   'get job of org A (not being deleted)':            [C,     404,   404,   404,   404,   404,   404,   404,   404,   404],

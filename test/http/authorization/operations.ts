@@ -66,6 +66,7 @@ const included =
 
 const unique = (row: RowWorld, what: string) => `${row.slug}-${what}-${randomUUID().slice(0, 8)}`;
 const touch = { metadata: { labels: { 'authz-matrix': 'touched' } } };
+const touchEnvironment = { var: { AUTHZ_MATRIX: 'touched' } };
 
 type RoleRelationships = { organization?: { data: { guid: string } | null }; space?: { data: { guid: string } | null } };
 const roleTarget = (role: Resource): string => {
@@ -171,6 +172,10 @@ export const operations: Record<OperationName, Run> = {
   'update app in B1': patch((world) => `/v3/apps/${world.app.B1}`, touch),
   'delete own app in A1': remove((_world, row) => `/v3/apps/${row.apps.A1}`),
   'delete foreign app in B1': remove((_world, row) => `/v3/apps/${row.apps.B1}`),
+  'get environment variables of app A1': get((world) => `/v3/apps/${world.app.A1}/environment_variables`),
+  'get environment variables of app B1': get((world) => `/v3/apps/${world.app.B1}/environment_variables`),
+  'update environment variables of app A1': patch((world) => `/v3/apps/${world.app.A1}/environment_variables`, touchEnvironment),
+  'update environment variables of app B1': patch((world) => `/v3/apps/${world.app.B1}/environment_variables`, touchEnvironment),
 
   'get job of a deletion of an unknown guid': get(() => orgDeletionJob(randomUUID())),
   'get job of org A (not being deleted)': get((world) => orgDeletionJob(world.org.A)),
