@@ -2922,7 +2922,7 @@ export interface components {
             pagination: components["schemas"]["Pagination"];
             resources: components["schemas"]["Sidecar"][];
         };
-        /** @description A one-off command run in a new container from the app's droplet. `sequence_id` numbers an app's tasks from 1. A cancelled task shows CANCELING until it has stopped, then FAILED. */
+        /** @description A one-off command run in a new container from the app's droplet. `sequence_id` numbers an app's tasks: from 1 where this server assigns it, as the time of creation (`YYYYMMDDhhmmssSSS`) where Korifi's webhook does. A cancelled task shows CANCELING until it has stopped, then FAILED. */
         Task: {
             guid: components["schemas"]["Guid"];
             created_at: components["schemas"]["Timestamp"];
