@@ -1,19 +1,24 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:https';
+import { request, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { CertificateAuthority } from '../../src/auth/certificate-authority.ts';
 import { freePort, startProcess, stopProcess, waitUntilReady } from '../../scripts/control-plane/processes.ts';
+import { startTokenServer, tokenIssuer, tokenService } from './registry-token-server.ts';
 
 /** Debian's `docker-registry` package (distribution 2.8); `.ci/run` installs it with `apache2-utils` (htpasswd). */
 const registryBinary = process.env['CFAPI_REGISTRY_BINARY'] ?? '/usr/bin/docker-registry';
 const htpasswdBinary = process.env['CFAPI_HTPASSWD_BINARY'] ?? 'htpasswd';
 
-/** A real registry on loopback: HTTPS with a certificate from its own test CA, htpasswd basic auth. */
+/**
+ * A real registry on loopback: HTTPS with a certificate from its own test CA; users authenticate with
+ * HTTP basic against an htpasswd file, or (`auth: 'token'`) with bearer tokens from a token server
+ * of Docker's token API that checks the same user name and password.
+ */
 export type TestRegistry = {
   /** `127.0.0.1:<port>`, the host part of image references. */
   host: string;
@@ -30,8 +35,9 @@ export type TestRegistry = {
  * directory, deletes allowed), waits until `/v2/` answers with an authentication challenge, and
  * gives back how to reach it. A missing binary fails the suite with a message saying how to get it.
  */
-export async function startTestRegistry(): Promise<TestRegistry> {
+export async function startTestRegistry(options: { auth?: 'htpasswd' | 'token' } = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'cfapi-registry-'));
+  let stopTokenServer = (): Promise<void> => Promise.resolve();
   try {
     const ca = await CertificateAuthority.loadOrCreate(join(dir, 'ca'), 'cfapi test registry CA');
     const serving = await ca.issueServerCertificate('127.0.0.1', { ip: ['127.0.0.1'], dns: ['localhost'] });
@@ -43,7 +49,22 @@ export async function startTestRegistry(): Promise<TestRegistry> {
     await writeFile(join(dir, 'htpasswd'), await htpasswdLine(username, password));
 
     const port = await freePort();
-    await writeFile(join(dir, 'config.yml'), stringify(registryConfig(dir, port)));
+    let auth: object = { htpasswd: { realm: 'cfapi-test-registry', path: join(dir, 'htpasswd') } };
+    let tokenServer: Server | undefined;
+    if (options.auth === 'token') {
+      const tokenPort = await freePort();
+      tokenServer = await startTokenServer(ca, serving, tokenPort, { username, password });
+      stopTokenServer = () => new Promise((resolve) => tokenServer!.close(() => resolve()));
+      auth = {
+        token: {
+          realm: `https://127.0.0.1:${tokenPort}/token`,
+          service: tokenService,
+          issuer: tokenIssuer,
+          rootcertbundle: join(dir, 'ca', 'ca.crt'),
+        },
+      };
+    }
+    await writeFile(join(dir, 'config.yml'), stringify(registryConfig(dir, port, auth)));
     const registry = startProcess('docker-registry', registryBinary, ['serve', join(dir, 'config.yml')], join(dir, 'registry.log'));
     registry.exited.then(
       (code) => code === -1 && process.stderr.write(`  [${registryBinary} could not be run: install Debian's docker-registry package]\n`),
@@ -59,16 +80,18 @@ export async function startTestRegistry(): Promise<TestRegistry> {
       password,
       async stop() {
         await stopProcess(registry);
+        await stopTokenServer();
         await rm(dir, { recursive: true, force: true });
       },
     };
   } catch (error) {
+    await stopTokenServer();
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
 }
 
-function registryConfig(dir: string, port: number): object {
+function registryConfig(dir: string, port: number, auth: object): object {
   return {
     version: 0.1,
     log: { level: 'warn', accesslog: { disabled: true } },
@@ -78,7 +101,7 @@ function registryConfig(dir: string, port: number): object {
       secret: randomBytes(16).toString('hex'),
       tls: { certificate: join(dir, 'tls.crt'), key: join(dir, 'tls.key') },
     },
-    auth: { htpasswd: { realm: 'cfapi-test-registry', path: join(dir, 'htpasswd') } },
+    auth,
   };
 }
 

@@ -3,6 +3,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage 
 import { request as httpsRequest } from 'node:https';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { basicAuthorization, parseChallenge, tokenUrl, type AuthChallenge } from './auth-challenge.ts';
 import { RegistryError, registryErrorForStatus } from './registry-error.ts';
 
 /** A user name and password (or token) the registry accepts with HTTP basic authentication. */
@@ -27,9 +28,10 @@ type RequestInit = { body?: Body; headers?: Record<string, string> };
 /**
  * A small client for the registry HTTP API v2 (the OCI distribution API): blob existence, streamed
  * blob uploads (POST, then one streamed PATCH, then PUT with the digest), blob reads, manifest PUT and
- * GET. Authentication answers the registry's `WWW-Authenticate` challenge with HTTP basic
- * credentials and keeps the header for later calls; streamed bodies are sent only after an earlier
- * call on the same client has been authorized.
+ * GET. Authentication answers the registry's `WWW-Authenticate` challenge, with the basic credentials
+ * or with a bearer token from the challenge's realm (Docker's token API), and keeps the header for the
+ * next calls; a streamed body is sent only after an earlier call on the same client was authorized
+ * (a blob upload starts with a POST), since it cannot be sent twice.
  */
 export class RegistryClient {
   readonly registry: string;
@@ -141,22 +143,39 @@ export class RegistryClient {
 
   /** Sends once; on a 401 with a replayable body, answers the challenge and sends again. */
   async #send(method: string, path: string, init: RequestInit): Promise<Response> {
-    const response = await this.#raw(method, path, init);
+    const response = await this.#raw(method, new URL(path, this.#base), init, this.#authorization);
     const replayable = init.body === undefined || Buffer.isBuffer(init.body);
-    if (response.status !== 401 || !replayable || !this.#options.credentials) return response;
+    if (response.status !== 401 || !replayable) return response;
+    const authorization = await this.#answer(parseChallenge(String(response.headers['www-authenticate'] ?? '')));
+    if (!authorization) return response;
     response.body.resume();
-    const challenge = String(response.headers['www-authenticate'] ?? '');
-    if (!/^basic\b/i.test(challenge))
-      throw new RegistryError('unauthorized', this.#what(`unsupported authentication challenge "${challenge}"`), { status: 401 });
-    const { username, password } = this.#options.credentials;
-    this.#authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
-    return this.#raw(method, path, init);
+    this.#authorization = authorization;
+    return this.#raw(method, new URL(path, this.#base), init, authorization);
   }
 
-  #raw(method: string, path: string, init: RequestInit): Promise<Response> {
-    const url = new URL(path, this.#base);
+  /**
+   * The Authorization header for a challenge: basic credentials as they are, or a bearer token from the
+   * challenge's realm (asked with the basic credentials when there are any, else anonymously).
+   * Undefined when there is nothing to answer with.
+   */
+  async #answer(challenge: AuthChallenge): Promise<string | undefined> {
+    const credentials = this.#options.credentials;
+    if (challenge.scheme === 'basic') return credentials ? basicAuthorization(credentials) : undefined;
+    if (challenge.scheme !== 'bearer' || !challenge.params['realm'])
+      throw new RegistryError('unauthorized', this.#what(`unsupported authentication challenge "${challenge.scheme}"`), { status: 401 });
+    const url = tokenUrl(challenge);
+    const response = await this.#raw('GET', url, {}, credentials ? basicAuthorization(credentials) : undefined);
+    const text = (await readAll(response.body)).toString('utf8');
+    if (response.status !== 200) throw registryErrorForStatus(response.status, this.#what(`token from ${url.origin}${url.pathname}`), text);
+    const answer = JSON.parse(text) as { token?: string; access_token?: string };
+    const token = answer.token ?? answer.access_token;
+    if (!token) throw new RegistryError('protocol', this.#what(`token answer from ${url.origin}${url.pathname} holds no token`));
+    return `Bearer ${token}`;
+  }
+
+  #raw(method: string, url: URL, init: RequestInit, authorization: string | undefined): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
-    if (this.#authorization) headers['authorization'] = this.#authorization;
+    if (authorization) headers['authorization'] = authorization;
     if (Buffer.isBuffer(init.body)) headers['content-length'] = String(init.body.length);
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
     const body = init.body;
