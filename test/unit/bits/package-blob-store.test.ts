@@ -1,0 +1,103 @@
+import { expect } from 'chai';
+import { readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { createHash } from 'node:crypto';
+import { PackageBitsNotFound } from '../../../src/bits/bits-errors.ts';
+import type { BitsStore } from '../../../src/bits/bits-store.ts';
+import { openEmbeddedBitsStore } from '../../../src/bits/embedded/embedded-bits-store.ts';
+import { temporaryDirectory } from './zip-fixtures.ts';
+
+const first = { appGuid: 'app-1', packageGuid: 'package-1' };
+const second = { appGuid: 'app-1', packageGuid: 'package-2' };
+
+describe('the embedded package bits store', () => {
+  let dataDir: string;
+  let store: BitsStore;
+  beforeEach(async () => {
+    dataDir = await temporaryDirectory();
+    store = await openEmbeddedBitsStore({ dataDir, resourceCacheBytes: 1024 });
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const blobs = (): Promise<string[]> => readdir(join(dataDir, 'bits', 'sha256'));
+
+  it('stores a stream under its sha256 in a private file, and reads it back', async () => {
+    const content = Buffer.from('zip bytes '.repeat(1000));
+    const stored = await store.packages.putPackageBits(first, Readable.from([content.subarray(0, 10), content.subarray(10)]));
+    const hex = createHash('sha256').update(content).digest('hex');
+    expect(stored).to.deep.equal({ digest: `sha256:${hex}`, sizeBytes: content.length });
+    expect(await blobs()).to.deep.equal([hex]);
+    expect((await stat(join(dataDir, 'bits', 'sha256', hex))).mode & 0o777).to.equal(0o600);
+    expect((await stat(join(dataDir, 'bits'))).mode & 0o777).to.equal(0o700);
+    const opened = await store.packages.openPackageBits(first);
+    expect(opened.digest).to.equal(stored.digest);
+    expect(opened.sizeBytes).to.equal(content.length);
+    expect(await buffer(opened.stream)).to.deep.equal(content);
+  });
+
+  it('leaves no blob and no temporary file when the stream fails midway', async () => {
+    async function* interrupted(): AsyncGenerator<Buffer> {
+      yield Buffer.alloc(64 * 1024, 1);
+      yield Buffer.alloc(64 * 1024, 2);
+      throw new Error('the client went away');
+    }
+    const error = await store.packages.putPackageBits(first, Readable.from(interrupted())).catch((caught: unknown) => caught);
+    expect(error).to.have.property('message', 'the client went away');
+    expect(await blobs()).to.deep.equal([]);
+    expect(await readdir(join(dataDir, 'bits', 'packages'))).to.deep.equal([]);
+    const notFound = await store.packages.openPackageBits(first).catch((caught: unknown) => caught);
+    expect(notFound).to.be.instanceOf(PackageBitsNotFound);
+  });
+
+  it('keeps one blob for two packages with the same content, until the last of them is deleted', async () => {
+    await store.packages.putPackageBits(first, Readable.from([Buffer.from('same')]));
+    await store.packages.putPackageBits(second, Readable.from([Buffer.from('same')]));
+    expect(await blobs()).to.have.length(1);
+    await store.packages.deletePackageBits(first);
+    expect(await blobs()).to.have.length(1);
+    expect((await buffer((await store.packages.openPackageBits(second)).stream)).toString()).to.equal('same');
+    await store.packages.deletePackageBits(second);
+    expect(await blobs()).to.deep.equal([]);
+    expect(await readdir(join(dataDir, 'bits', 'packages'))).to.deep.equal([]);
+  });
+
+  it('replaces earlier bits of the same package and removes the blob nobody uses any more', async () => {
+    await store.packages.putPackageBits(first, Readable.from([Buffer.from('old')]));
+    const stored = await store.packages.putPackageBits(first, Readable.from([Buffer.from('new')]));
+    expect(await blobs()).to.deep.equal([stored.digest.slice('sha256:'.length)]);
+    expect((await buffer((await store.packages.openPackageBits(first)).stream)).toString()).to.equal('new');
+  });
+
+  it('deletes bits that are not there without complaint', async () => {
+    await store.packages.deletePackageBits(first);
+  });
+
+  it('lets a reader finish what it opened even if the package is deleted meanwhile', async () => {
+    await store.packages.putPackageBits(first, Readable.from([Buffer.alloc(200_000, 7)]));
+    const opened = await store.packages.openPackageBits(first);
+    await store.packages.deletePackageBits(first);
+    expect((await buffer(opened.stream)).length).to.equal(200_000);
+    expect(await blobs()).to.deep.equal([]);
+  });
+
+  it('refuses a package GUID that would name a path outside its directory', async () => {
+    const error = await store.packages
+      .putPackageBits({ appGuid: 'a', packageGuid: '../escape' }, Readable.from([Buffer.from('x')]))
+      .catch((caught: unknown) => caught);
+    expect(error).to.be.instanceOf(Error);
+    expect(await blobs()).to.deep.equal([]);
+  });
+
+  it('removes temporary files a killed process left, when it opens', async () => {
+    await writeFile(join(dataDir, 'bits', 'sha256', '.tmp-left-by-a-crash'), 'partial');
+    await writeFile(join(dataDir, 'bits', 'uploads', 'upload-left.zip'), 'partial');
+    await openEmbeddedBitsStore({ dataDir, resourceCacheBytes: 1024 });
+    expect(await blobs()).to.deep.equal([]);
+    expect(await readdir(join(dataDir, 'bits', 'uploads'))).to.deep.equal([]);
+  });
+});
