@@ -577,7 +577,7 @@ export interface paths {
             path: {
                 /** @description The GUID of the resource. */
                 guid: components["parameters"]["GuidPath"];
-                /** @description The index of the instance, from 0; anything but an integer is refused with 422. */
+                /** @description The index of the instance, from 0; anything but an integer is refused with 422 `Invalid Instance ID. Instance ID is not a valid Integer.`, as by Korifi. */
                 index: string;
             };
             cookie?: never;
@@ -587,7 +587,7 @@ export interface paths {
         post?: never;
         /**
          * Restart a process instance
-         * @description Stops one instance so that the platform starts a fresh one in its place. An index at or above the desired instance count is 404.
+         * @description Stops one instance so that the platform starts a fresh one in its place. An index at or above the desired instance count is 404 in Korifi's not-found form, `Instance <index> of process <type> not found. Ensure it exists and you have access to it.`
          */
         delete: operations["restartProcessInstance"];
         options?: never;
@@ -702,7 +702,7 @@ export interface paths {
                 guid: components["parameters"]["GuidPath"];
                 /** @description The process type, e.g. `web`. */
                 type: string;
-                /** @description The index of the instance, from 0; anything but an integer is refused with 422. */
+                /** @description The index of the instance, from 0; anything but an integer is refused with 422 `Invalid Instance ID. Instance ID is not a valid Integer.`, as by Korifi. */
                 index: string;
             };
             cookie?: never;
@@ -712,7 +712,7 @@ export interface paths {
         post?: never;
         /**
          * Restart an instance of a process of an app by type
-         * @description Stops one instance so that the platform starts a fresh one in its place (`cf restart-app-instance`). An index at or above the desired instance count is 404.
+         * @description Stops one instance so that the platform starts a fresh one in its place (`cf restart-app-instance`). An index at or above the desired instance count is 404 in Korifi's not-found form, `Instance <index> of process <type> not found. Ensure it exists and you have access to it.`
          */
         delete: operations["restartAppProcessInstance"];
         options?: never;
@@ -5319,7 +5319,7 @@ export interface operations {
             path: {
                 /** @description The GUID of the resource. */
                 guid: components["parameters"]["GuidPath"];
-                /** @description The index of the instance, from 0; anything but an integer is refused with 422. */
+                /** @description The index of the instance, from 0; anything but an integer is refused with 422 `Invalid Instance ID. Instance ID is not a valid Integer.`, as by Korifi. */
                 index: string;
             };
             cookie?: never;
@@ -5487,7 +5487,7 @@ export interface operations {
                 guid: components["parameters"]["GuidPath"];
                 /** @description The process type, e.g. `web`. */
                 type: string;
-                /** @description The index of the instance, from 0; anything but an integer is refused with 422. */
+                /** @description The index of the instance, from 0; anything but an integer is refused with 422 `Invalid Instance ID. Instance ID is not a valid Integer.`, as by Korifi. */
                 index: string;
             };
             cookie?: never;
