@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+const gibibyte = 1024 ** 3;
+
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** The server's configuration, as read from the YAML file and the environment, with defaults. */
@@ -77,6 +79,30 @@ export const configSchema = z
       .prefault({}),
     list: z
       .object({ defaultPageSize: z.number().int().min(1).max(5000).default(50) })
+      .strict()
+      .prefault({}),
+    /** Bits packages: the upload's size and what its zip may unpack to (larger ones get a 422). */
+    packages: z
+      .object({
+        /** The largest zip accepted in an upload (Cloud Controller's default: 1 GiB). */
+        maxUploadBytes: z.number().int().positive().default(gibibyte),
+        /** The most a package's files may add up to, unpacked: a zip bomb stops here. */
+        maxUncompressedBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(2 * gibibyte),
+        /** The most entries (files, directories, links) a package may hold. */
+        maxEntries: z.number().int().positive().default(100_000),
+      })
+      .strict()
+      .prefault({}),
+    /** Resource matching: files of uploaded packages kept by SHA-1 (embedded backend) so a new push need not send them. */
+    resourceMatching: z
+      .object({
+        /** The bound of that cache, in bytes of file content; the least recently used files go first. */
+        cacheBytes: z.number().int().nonnegative().default(gibibyte),
+      })
       .strict()
       .prefault({}),
     logLevel: z.enum(logLevels).default('info'),

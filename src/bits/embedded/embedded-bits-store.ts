@@ -1,6 +1,6 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BitsStore } from '../bits-store.ts';
+import { noResourceCache, type BitsStore } from '../bits-store.ts';
 import { FileResourceCache } from './file-resource-cache.ts';
 import { PackageBlobStore } from './package-blob-store.ts';
 import { temporaryPrefix } from './temporary-file.ts';
@@ -8,7 +8,7 @@ import { temporaryPrefix } from './temporary-file.ts';
 export type EmbeddedBitsStoreOptions = {
   /** The server's data directory; the bits live in `<dataDir>/bits/`. */
   dataDir: string;
-  /** The bound of the resource-match cache, in bytes of file content (`resourceMatching.cacheBytes`). */
+  /** The bound of the resource-match cache, in bytes of file content (`resourceMatching.cacheBytes`); 0 keeps none. */
   resourceCacheBytes: number;
 };
 
@@ -29,7 +29,13 @@ export async function openEmbeddedBitsStore(options: EmbeddedBitsStoreOptions): 
   const spool = uploadSpoolDirectory(options.dataDir);
   await rm(spool, { recursive: true, force: true });
   await mkdir(spool, { recursive: true, mode: 0o700 });
-  const resources = new FileResourceCache(join(root, 'resources'), options.resourceCacheBytes);
+  const resourcesDirectory = join(root, 'resources');
+  if (options.resourceCacheBytes === 0) {
+    // Resource matching switched off: files kept by an earlier run are of no use any more.
+    await rm(resourcesDirectory, { recursive: true, force: true });
+    return { packages, resources: noResourceCache, close: async () => undefined };
+  }
+  const resources = new FileResourceCache(resourcesDirectory, options.resourceCacheBytes);
   await resources.prepare();
   return { packages, resources, close: async () => undefined };
 }

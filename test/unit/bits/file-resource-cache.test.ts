@@ -4,6 +4,7 @@ import { readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import { openEmbeddedBitsStore } from '../../../src/bits/embedded/embedded-bits-store.ts';
 import { FileResourceCache } from '../../../src/bits/embedded/file-resource-cache.ts';
 import { temporaryDirectory } from './zip-fixtures.ts';
 
@@ -93,5 +94,14 @@ describe('the resource-match cache (embedded)', () => {
     const error = await cache.keep(Readable.from(failing())).catch((caught: unknown) => caught);
     expect(error).to.have.property('message', 'gone');
     expect(await readdir(directory)).to.deep.equal([]);
+  });
+
+  it('is switched off by a bound of 0: nothing kept, nothing matched', async () => {
+    const dataDir = join(directory, '..');
+    const store = await openEmbeddedBitsStore({ dataDir, resourceCacheBytes: 0 });
+    const content = Buffer.from('some file');
+    expect(await store.resources.keep(Readable.from([content]))).to.equal(undefined);
+    expect(await store.resources.held([fingerprint(content)])).to.deep.equal([]);
+    expect(await readdir(join(dataDir, 'bits'))).to.not.include('resources');
   });
 });
