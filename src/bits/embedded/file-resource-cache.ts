@@ -1,4 +1,4 @@
-import { createReadStream, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -60,7 +60,7 @@ export class FileResourceCache implements ResourceCache {
       this.#index.delete(file.sha1);
       return undefined;
     }
-    return createReadStream('', { fd: handle.fd, autoClose: true });
+    return handle.createReadStream();
   }
 
   async keep(content: Readable): Promise<FileFingerprint | undefined> {

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -53,7 +52,7 @@ export class PackageBlobStore implements PackageBitsStore {
       throw error.code === 'ENOENT' ? new PackageBitsNotFound(`No bits stored for package ${ref.packageGuid}`) : error;
     });
     const { size } = await handle.stat();
-    return { digest: `sha256:${digest}`, sizeBytes: size, stream: createReadStream('', { fd: handle.fd, autoClose: true }) };
+    return { digest: `sha256:${digest}`, sizeBytes: size, stream: handle.createReadStream() };
   }
 
   async deletePackageBits(ref: PackageBitsRef): Promise<void> {
