@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { pushFailure } from '../../src/store/kubernetes/registry/push-failure.ts
 import { RegistryClient } from '../../src/store/kubernetes/registry/registry-client.ts';
 import { RegistryError } from '../../src/store/kubernetes/registry/registry-error.ts';
 import { InvalidZipError } from '../../src/store/kubernetes/registry/zip-layer.ts';
+import { eventually } from '../store/fixture.ts';
 import { freePort } from '../support/server-process.ts';
 import { startTestRegistry, type TestRegistry } from '../support/registry.ts';
 
@@ -120,6 +121,8 @@ describe('Package images in a real registry (distribution 2.8, TLS, htpasswd)', 
       .to.contain(registry.host)
       .and.contain('401');
     expectBlobstoreUnavailable(error);
+    // The refused push stopped reading the zip and closed it.
+    await eventually(async () => expect(openDescriptorsOf(zipPath)).to.equal(0));
   });
 
   it('refuses a push without credentials (no Secret names the registry)', async function () {
@@ -167,6 +170,16 @@ describe('Package images in a real registry (distribution 2.8, TLS, htpasswd)', 
     expect(pushFailure(new TypeError('a bug'))).to.equal(undefined);
   });
 });
+
+function openDescriptorsOf(path: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false; // closed while listing
+    }
+  }).length;
+}
 
 function expectBlobstoreUnavailable(error: unknown): void {
   const mapped = pushFailure(error);

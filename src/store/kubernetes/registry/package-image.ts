@@ -66,7 +66,10 @@ export async function pushPackageImage(
   const uncompressed = new DigestCounter();
   const compressedLayer = new PassThrough();
   void pipeline(zipAsTarLayer(zipPath), uncompressed, createGzip(), compressedLayer).catch(() => undefined);
-  const layer = await client.uploadBlob(image.repository, compressedLayer);
+  const layer = await client.uploadBlob(image.repository, compressedLayer).catch((error: unknown) => {
+    compressedLayer.destroy(); // tears the pipeline down, which closes the zip
+    throw error;
+  });
 
   const config = Buffer.from(JSON.stringify(imageConfig(uncompressed.digest())));
   const configBlob = await client.uploadBlob(image.repository, config);

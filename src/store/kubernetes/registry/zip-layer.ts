@@ -60,8 +60,15 @@ export function zipAsTarLayer(zipPath: string): Readable {
 
 async function writeEntries(zipPath: string, pack: tar.Pack): Promise<void> {
   const zip = await openZip(zipPath);
+  // Whoever reads the layer may stop early (a refused push): then stop reading the zip and close it.
+  let reading: Readable | undefined;
+  const abandoned = new Promise<never>((_resolve, reject) =>
+    pack.once('close', () => reject(new Error('tar layer closed before its end'))),
+  );
+  abandoned.catch(() => undefined);
+  const step = <T>(work: Promise<T>): Promise<T> => Promise.race([work, abandoned]);
   try {
-    for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
+    for (let entry = await step(nextEntry(zip)); entry; entry = await step(nextEntry(zip))) {
       const { kind, mode } = describe(entry);
       if (kind === 'other') continue;
       const header: EntryHeader = {
@@ -73,13 +80,19 @@ async function writeEntries(zipPath: string, pack: tar.Pack): Promise<void> {
         uname: '',
         gname: '',
       };
-      if (kind === 'directory') await addEntry(pack, { ...header, type: 'directory' }, Buffer.alloc(0));
-      else if (kind === 'symlink') {
-        const target = (await readAll(await openEntry(zip, entry))).toString('utf8');
-        await addEntry(pack, { ...header, type: 'symlink', linkname: target }, Buffer.alloc(0));
-      } else await streamFile(pack, { ...header, type: 'file', size: entry.uncompressedSize }, await openEntry(zip, entry));
+      if (kind === 'directory') {
+        await step(addEntry(pack, { ...header, type: 'directory' }, Buffer.alloc(0)));
+        continue;
+      }
+      reading = await step(openEntry(zip, entry));
+      if (kind === 'file') await step(streamFile(pack, { ...header, type: 'file', size: entry.uncompressedSize }, reading));
+      else
+        await step(
+          addEntry(pack, { ...header, type: 'symlink', linkname: (await step(readAll(reading))).toString('utf8') }, Buffer.alloc(0)),
+        );
     }
   } finally {
+    reading?.destroy();
     zip.close();
   }
 }
@@ -112,12 +125,15 @@ function describeMsdos(attributes: number, namedAsDirectory: boolean): { kind: E
 }
 
 async function addEntry(pack: tar.Pack, header: EntryHeader, content: Buffer): Promise<void> {
-  await new Promise<void>((resolve, reject) => pack.entry(header, content, (error) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    pack.entry(header, content, (error) => (error ? reject(error) : resolve())).once('error', reject),
+  );
 }
 
 async function streamFile(pack: tar.Pack, header: EntryHeader, content: Readable): Promise<void> {
   const written = new Promise<void>((resolve, reject) => {
     const sink = pack.entry(header, (error) => (error ? reject(error) : resolve()));
+    sink.once('error', reject);
     void (async () => {
       try {
         for await (const chunk of content) if (!sink.write(chunk as Buffer)) await once(sink, 'drain');
