@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, readdirSync, readlinkSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -164,6 +164,24 @@ describe('Package images in a real registry (distribution 2.8, TLS, htpasswd)', 
     expectBlobstoreUnavailable(error);
     const missing = await pullPackageImage(client(), `${repository}:x`).catch((caught: unknown) => caught);
     expect(missing).to.be.instanceOf(RegistryError).with.property('kind', 'not-found');
+  });
+
+  it('stops a push whose zip turns out broken while it streams, pushing no manifest', async function () {
+    const broken = join(dir, 'broken.zip');
+    const bytes = await readFile(zipPath);
+    const data = bytes.indexOf(big.subarray(0, 64)); // the big entry is stored uncompressed
+    expect(data).to.be.greaterThan(0);
+    bytes.fill(0, data + 1024 * 1024, data + 1024 * 1024 + 4096); // its CRC no longer matches
+    await writeFile(broken, bytes);
+    const repository = `${registry.host}/cfapi/${randomUUID()}-packages`;
+
+    const error = await pushPackageImage(client(), repository, broken, ['x']).catch((caught: unknown) => caught);
+
+    expect(error).to.be.instanceOf(InvalidZipError);
+    expectBlobstoreUnavailable(error);
+    const missing = await pullPackageImage(client(), `${repository}:x`).catch((caught: unknown) => caught);
+    expect(missing).to.be.instanceOf(RegistryError).with.property('kind', 'not-found');
+    await eventually(async () => expect(openDescriptorsOf(broken)).to.equal(0));
   });
 
   it('leaves other errors alone', function () {

@@ -53,7 +53,8 @@ export function zipAsTarLayer(zipPath: string): Readable {
   const pack = tar.pack();
   void writeEntries(zipPath, pack).then(
     () => pack.finalize(),
-    (error: unknown) => pack.destroy(error instanceof Error ? error : new Error(String(error))),
+    // Whatever stops the walk is the zip's fault (bad compressed data, a CRC or size that lies).
+    (error: unknown) => pack.destroy(invalidZip(error)),
   );
   return pack as unknown as Readable;
 }
@@ -139,8 +140,8 @@ async function streamFile(pack: tar.Pack, header: EntryHeader, content: Readable
         for await (const chunk of content) if (!sink.write(chunk as Buffer)) await once(sink, 'drain');
         sink.end(null);
       } catch (error) {
-        sink.destroy(error as Error);
-        reject(error instanceof Error ? error : new Error(String(error)));
+        sink.destroy(invalidZip(error)); // tar-stream hands this error on to the layer's reader
+        reject(invalidZip(error));
       }
     })();
   });
@@ -187,4 +188,10 @@ async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+function invalidZip(error: unknown): InvalidZipError {
+  return error instanceof InvalidZipError
+    ? error
+    : new InvalidZipError(`not a valid zip file: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
