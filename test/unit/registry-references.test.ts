@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { parseChallenge, tokenUrl } from '../../src/store/kubernetes/registry/auth-challenge.ts';
 import { registryCredentialsFromSecrets } from '../../src/store/kubernetes/registry/docker-config.ts';
 import { parseImageReference } from '../../src/store/kubernetes/registry/image-reference.ts';
 import { packageRepository } from '../../src/store/kubernetes/registry/package-image.ts';
@@ -74,5 +75,24 @@ describe('Registry credentials from docker config Secrets', function () {
       password: '1',
     });
     expect(registryCredentialsFromSecrets([broken, opaque], 'r.example.com')).to.equal(undefined);
+  });
+});
+
+describe('Registry authentication challenges', function () {
+  it('reads the scheme and the parameters, quoted values holding commas and colons', function () {
+    const challenge = parseChallenge(
+      'Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:a/b:pull,push"',
+    );
+    expect(challenge).to.deep.equal({
+      scheme: 'bearer',
+      params: { realm: 'https://auth.example.com/token', service: 'registry.example.com', scope: 'repository:a/b:pull,push' },
+    });
+    expect(parseChallenge('Basic realm="Registry Realm"')).to.deep.equal({ scheme: 'basic', params: { realm: 'Registry Realm' } });
+  });
+
+  it('asks the realm for a token with the service and the scope', function () {
+    const url = tokenUrl(parseChallenge('Bearer realm="https://auth.example.com/token?x=1",service="svc",scope="repository:a:pull"'));
+    expect(url.href).to.equal('https://auth.example.com/token?x=1&service=svc&scope=repository%3Aa%3Apull');
+    expect(tokenUrl(parseChallenge('Bearer service="svc"')).protocol).to.equal('invalid:');
   });
 });

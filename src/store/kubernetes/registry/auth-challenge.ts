@@ -17,7 +17,7 @@ export function basicAuthorization({ username, password }: RegistryCredentials):
 
 /** Where to ask for a bearer token: the challenge's realm with its service and scope (RFC-less, as Docker's token API). */
 export function tokenUrl(challenge: AuthChallenge): URL {
-  const url = new URL(challenge.params['realm']!);
+  const url = URL.parse(challenge.params['realm'] ?? '') ?? new URL('invalid:');
   if (challenge.params['service']) url.searchParams.set('service', challenge.params['service']);
   if (challenge.params['scope']) url.searchParams.set('scope', challenge.params['scope']);
   return url;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { request } from 'node:https';
+import { getCACertificates } from 'node:tls';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { basicAuthorization, parseChallenge, tokenUrl, type AuthChallenge } from './auth-challenge.ts';
@@ -13,10 +14,8 @@ export type RegistryClientOptions = {
   /** Host (and port) as in image references, e.g. `registry.example.com:5000`. */
   registry: string;
   credentials?: RegistryCredentials | undefined;
-  /** PEM certificates to trust besides the system's, for a registry with a private CA. */
+  /** PEM certificates to trust besides Node's default ones, for a registry with a private CA (as Korifi adds its CA file to the system pool). */
   caPem?: string | undefined;
-  /** Plain HTTP instead of HTTPS (a registry on loopback in a development setup). */
-  plainHttp?: boolean | undefined;
   /** Abandon a request whose connection is silent this long. */
   timeoutMs?: number | undefined;
 };
@@ -37,13 +36,15 @@ export class RegistryClient {
   readonly registry: string;
   readonly #base: URL;
   readonly #options: RegistryClientOptions;
+  readonly #trusted: string[] | undefined;
   #authorization: string | undefined;
 
   constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
     this.#options = options;
     const host = options.registry === 'index.docker.io' ? 'registry-1.docker.io' : options.registry;
-    this.#base = new URL(`${options.plainHttp ? 'http' : 'https'}://${host}`);
+    this.#base = new URL(`https://${host}`);
+    this.#trusted = options.caPem ? [...getCACertificates('default'), options.caPem] : undefined;
   }
 
   async blobExists(repository: string, digest: string): Promise<boolean> {
@@ -164,6 +165,7 @@ export class RegistryClient {
     if (challenge.scheme !== 'bearer' || !challenge.params['realm'])
       throw new RegistryError('unauthorized', this.#what(`unsupported authentication challenge "${challenge.scheme}"`), { status: 401 });
     const url = tokenUrl(challenge);
+    if (url.protocol !== 'https:') throw new RegistryError('protocol', this.#what(`token realm ${url.origin} is not HTTPS`));
     const response = await this.#raw('GET', url, {}, credentials ? basicAuthorization(credentials) : undefined);
     const text = (await readAll(response.body)).toString('utf8');
     if (response.status !== 200) throw registryErrorForStatus(response.status, this.#what(`token from ${url.origin}${url.pathname}`), text);
@@ -177,11 +179,10 @@ export class RegistryClient {
     const headers: Record<string, string> = { ...init.headers };
     if (authorization) headers['authorization'] = authorization;
     if (Buffer.isBuffer(init.body)) headers['content-length'] = String(init.body.length);
-    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
     const body = init.body;
     let bodyFailure: Error | undefined;
     return new Promise<Response>((resolve, reject) => {
-      const req = send(url, { method, headers, ...(this.#options.caPem ? { ca: this.#options.caPem } : {}) }, (res) => {
+      const req = request(url, { method, headers, ...(this.#trusted ? { ca: this.#trusted } : {}) }, (res) => {
         // A refusal can come before the whole body is sent: stop reading the source then.
         if (body && !Buffer.isBuffer(body) && (res.statusCode ?? 0) >= 300) body.destroy();
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
