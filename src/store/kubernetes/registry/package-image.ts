@@ -21,9 +21,10 @@
  *   turned into a tar entry by entry, in zip order, as zip-layer.ts describes (paths under `/`, owner
  *   0:0, time 1980-01-01T00:00:01Z, modes from the zip).
  *
- * What is done here the same way: the zip comes as a file path (the upload handler spools it), the
- * tar is streamed from it through gzip into one streamed blob upload while both digests are computed,
- * so neither the tar nor the gzip is ever whole in memory or on disk.
+ * Done here the same way, except that the zip comes as a file path (the upload handler is to spool it
+ * there) and the tar is streamed from it through gzip into one streamed blob upload while both digests
+ * are computed, so neither the tar nor the gzip is ever whole in memory or on disk. zip-layer.ts names
+ * the few ways the tar differs.
  */
 import { createHash } from 'node:crypto';
 import { PassThrough, Transform, type Readable } from 'node:stream';

@@ -38,16 +38,17 @@ export async function assertReadableZip(zipPath: string): Promise<void> {
 
 /**
  * The zip as the uncompressed tar layer Korifi's uploader makes of it: entries in zip order, each at
- * `/<its path>`, owner 0:0 without names, time
- * {@link normalizedModTime}; permission bits from the zip's Unix attributes, or 0777 for entries made
- * on FAT/VFAT, or the MS-DOS mapping (0666 files, 0777 directories, minus write bits when read-only);
- * symlinks keep their target (the entry's content). Entries that are none of file, directory or
- * symlink (devices, pipes) are left out. Two differences from Go's tar writer, which tar readers
- * (kpack's among them) do not notice: directory names end in `/`, and entries from systems that are
- * neither Unix nor MS-DOS (no mode at all; Go writes 0000) get tar-stream's defaults, 0644 and 0755. Streamed: one
- * zip entry is read at a time. A zip whose entry
- * names leave the archive (`..`, absolute paths) is refused by yauzl as invalid, where Korifi would
- * put such entries under `/`.
+ * `/<its path>`, owner 0:0 without names, time {@link normalizedModTime}; permission bits from the
+ * zip's Unix attributes, or 0777 for entries made on FAT/VFAT, or the MS-DOS mapping (0666 files, 0777
+ * directories, minus write bits when read-only); symlinks keep their target (the entry's content).
+ * Entries that are none of file, directory or symlink (devices, pipes) are left out. Streamed: one zip
+ * entry is read at a time.
+ *
+ * Where it differs from Korifi (tar readers, kpack's among them, see no difference in the first two):
+ * directory names end in `/` (tar-stream writes them so, Go's writer does not); entries from systems
+ * that are neither Unix nor MS-DOS carry no mode, written as tar-stream's defaults 0644 and 0755 where
+ * Go writes 0000; and a zip whose entry names leave the archive (`..`, absolute paths) is refused by
+ * yauzl as invalid, where Korifi would put such entries under `/`.
  */
 export function zipAsTarLayer(zipPath: string): Readable {
   const pack = tar.pack();
