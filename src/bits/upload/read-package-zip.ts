@@ -15,6 +15,12 @@ export type CheckedPackageZip = {
   readonly entries: readonly CheckedZipEntry[];
   /** The sum of the files' declared sizes (their actual sizes are checked while they are read). */
   readonly declaredBytes: number;
+  /**
+   * Whether the zip can be stored as it was uploaded: every entry's local header names it as its
+   * directory record does, no Unicode-path extra field renames it, and its mode needs no change. Any
+   * unzip tool then reads exactly the names and modes checked here; otherwise the zip is rebuilt.
+   */
+  readonly verbatim: boolean;
   /** The entry's content, failing with `InvalidPackageBits` when it holds other than the declared byte count. */
   openFile(entry: CheckedZipEntry & { kind: 'file' }): Promise<Readable>;
   close(): void;
@@ -44,22 +50,30 @@ export async function readPackageZip(file: string, limits: PackageZipLimits): Pr
   }
   try {
     if (zip.entryCount > limits.maxEntries) throw tooManyEntries(limits);
-    const entries = await checkEntries(zip, limits);
+    const { entries, verbatim } = await checkEntries(zip, limits);
     const declaredBytes = entries.reduce((total, entry) => total + (entry.kind === 'file' ? entry.declaredBytes : 0), 0);
-    return { entries, declaredBytes, openFile: (entry) => openCountedStream(zip, entry.entry, entry.path), close: () => zip.close() };
+    return {
+      entries,
+      declaredBytes,
+      verbatim,
+      openFile: (entry) => openCountedStream(zip, entry.entry, entry.path),
+      close: () => zip.close(),
+    };
   } catch (error) {
     zip.close();
     throw error;
   }
 }
 
-async function checkEntries(zip: yauzl.ZipFile, limits: PackageZipLimits): Promise<CheckedZipEntry[]> {
+async function checkEntries(zip: yauzl.ZipFile, limits: PackageZipLimits): Promise<{ entries: CheckedZipEntry[]; verbatim: boolean }> {
   const entries: CheckedZipEntry[] = [];
   const paths = new Set<string>();
   let declaredBytes = 0;
+  let verbatim = true;
   for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
     if (entries.length >= limits.maxEntries) throw tooManyEntries(limits);
     const checked = await checkEntry(zip, entry);
+    verbatim &&= await readsTheSameEverywhere(zip, entry, checked);
     const key = checked.path.replace(/\/$/, '');
     if (paths.has(key)) throw new InvalidPackageBits(`The uploaded package holds the path '${key}' twice.`);
     paths.add(key);
@@ -69,7 +83,27 @@ async function checkEntries(zip: yauzl.ZipFile, limits: PackageZipLimits): Promi
     }
     entries.push(checked);
   }
-  return entries;
+  return { entries, verbatim };
+}
+
+/**
+ * Whether other unzip tools read this entry as checked: tools that stream a zip read the local
+ * header's name, others ignore the Unicode-path extra field yauzl prefers; and the mode is kept.
+ */
+async function readsTheSameEverywhere(zip: yauzl.ZipFile, entry: yauzl.Entry, checked: CheckedZipEntry): Promise<boolean> {
+  const plainName = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, [], true);
+  if (plainName !== (checked.kind === 'directory' ? `${checked.path}/` : checked.path) && plainName !== checked.path) return false;
+  if (checked.kind !== 'symlink') {
+    const unixMode = entry.versionMadeBy >> 8 === unixHost ? entry.externalFileAttributes >>> 16 : 0;
+    if ((unixMode & 0o777) !== checked.mode) return false;
+  }
+  let local: yauzl.LocalFileHeader;
+  try {
+    local = await zip.readLocalFileHeaderPromise(entry);
+  } catch (error) {
+    throw new InvalidPackageBits('The uploaded package is not a valid zip file.', { cause: error });
+  }
+  return local.fileName.equals(entry.fileNameRaw);
 }
 
 async function checkEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<CheckedZipEntry> {

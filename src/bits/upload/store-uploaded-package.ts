@@ -1,7 +1,9 @@
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BitsStore, PackageBitsRef, StoredPackageBits } from '../bits-store.ts';
 import { buildPackageZip } from './build-package-zip.ts';
+import { checkZipContents } from './check-zip-contents.ts';
 import type { PackageZipLimits } from './package-zip-limits.ts';
 import { parsePackageUpload } from './parse-package-upload.ts';
 import { readPackageZip } from './read-package-zip.ts';
@@ -16,8 +18,10 @@ export type PackageUploadSettings = PackageZipLimits & {
 export type PackageUploadRequest = { readonly ref: PackageBitsRef; readonly body: Readable; readonly headers: IncomingHttpHeaders };
 
 /**
- * The whole upload of a bits package: parse the multipart body (spooling the zip), check the zip,
- * rebuild it with the matched files from the cache, and store it. Resolves with what was stored; on
+ * The whole upload of a bits package: parse the multipart body (spooling the zip), check the zip, and
+ * store it: as uploaded when it holds the whole package and every tool reads it as checked (the
+ * common first push; re-deflating would cost far more than the upload), else rebuilt with the
+ * matched files from the cache. Resolves with what was stored; on
  * any failure nothing is stored and the spool is removed, and the error is `UnparseableUpload` or
  * `InvalidPackageBits` for what the client sent (each has `toApiError()`), anything else for the server.
  */
@@ -31,6 +35,11 @@ export async function storeUploadedPackage(
   try {
     const uploaded = upload.bitsFile === undefined ? undefined : await readPackageZip(upload.bitsFile, settings);
     try {
+      if (uploaded?.verbatim && upload.resources.length === 0) {
+        // Nothing to add and nothing to rename: store the upload itself, once every file has been read and counted.
+        await checkZipContents(uploaded, settings, store.resources);
+        return await store.packages.putPackageBits(ref, createReadStream(upload.bitsFile!));
+      }
       const zip = buildPackageZip({
         uploaded,
         resources: upload.resources,

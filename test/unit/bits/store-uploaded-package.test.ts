@@ -8,7 +8,7 @@ import { InvalidPackageBits, UnparseableUpload } from '../../../src/bits/bits-er
 import type { BitsStore } from '../../../src/bits/bits-store.ts';
 import { openEmbeddedBitsStore, uploadSpoolDirectory } from '../../../src/bits/embedded/embedded-bits-store.ts';
 import { storeUploadedPackage, type PackageUploadSettings } from '../../../src/bits/upload/store-uploaded-package.ts';
-import { listZip, makeZip, multipartBody, renameEntry, temporaryDirectory, type ZipItem } from './zip-fixtures.ts';
+import { declareUncompressedSize, listZip, makeZip, multipartBody, renameEntry, temporaryDirectory, type ZipItem } from './zip-fixtures.ts';
 
 const ref = { appGuid: 'app-guid', packageGuid: 'package-guid' };
 const sha1 = (content: string | Buffer): string => createHash('sha1').update(content).digest('hex');
@@ -178,6 +178,46 @@ describe('storeUploadedPackage (embedded bits store)', () => {
     expect(error)
       .to.be.instanceOf(InvalidPackageBits)
       .and.to.have.property('detail', "The uploaded package's entry 'second' holds a different number of bytes than it declares.");
+    await nothingLeft();
+  });
+
+  it('stores a clean zip byte for byte as uploaded, and still keeps its files in the cache', async () => {
+    const clean = await makeZip([
+      { directory: 'lib' },
+      { path: 'lib/index.js', content: 'module.exports = 1;\n', mode: 0o644 },
+      { path: 'run.sh', content: 'exec node lib\n', mode: 0o755 },
+    ]);
+    const stored = await upload({ resources: '[]', bits: clean });
+    expect(stored).to.deep.equal({ digest: `sha256:${createHash('sha256').update(clean).digest('hex')}`, sizeBytes: clean.length });
+    const files = [
+      { sha1: sha1('module.exports = 1;\n'), sizeBytes: 20 },
+      { sha1: sha1('exec node lib\n'), sizeBytes: 14 },
+    ];
+    expect(await store.resources.held(files)).to.deep.equal(files);
+  });
+
+  it('rebuilds a zip whose local header names an entry otherwise than its directory record', async () => {
+    const zip = await makeZip([{ path: 'XX/escape', content: 'payload' }]);
+    // Only the local header (first occurrence) gets the evil name: tools that stream the zip would read it.
+    const local = Buffer.from(zip);
+    local.write('../escape', local.indexOf('XX/escape'), 'latin1');
+    const honest = renameEntry(local, 'XX/escape', 'in/escape');
+    const stored = await upload({ bits: honest });
+    expect(stored.digest).to.not.equal(`sha256:${createHash('sha256').update(honest).digest('hex')}`);
+    const rebuilt = await buffer((await store.packages.openPackageBits(ref)).stream);
+    expect(rebuilt.includes('../escape')).to.equal(false);
+    expect((await listZip(rebuilt)).map((entry) => entry.path)).to.deep.equal(['in/escape']);
+  });
+
+  it('refuses a lying zip on the rebuild path too (with matched files), storing nothing', async () => {
+    await upload({ bits: await makeZip([{ path: 'cached', content: 'in the cache' }]) });
+    await store.packages.deletePackageBits(ref);
+    const liar = declareUncompressedSize(await makeZip([{ path: 'zeros', content: Buffer.alloc(100_000) }]), 10);
+    const resources = JSON.stringify([{ fn: 'cached', sha1: sha1('in the cache'), size: 12 }]);
+    const error = await upload({ resources, bits: liar }).catch((caught: unknown) => caught);
+    expect(error)
+      .to.be.instanceOf(InvalidPackageBits)
+      .and.to.have.property('detail', "The uploaded package's entry 'zeros' holds a different number of bytes than it declares.");
     await nothingLeft();
   });
 });
