@@ -26,6 +26,12 @@ export interface PackageBitsStore {
    * is built), rejects with the stream's error and leaves nothing behind: no blob, no temporary file.
    */
   putPackageBits(ref: PackageBitsRef, bits: Readable): Promise<StoredPackageBits>;
+  /**
+   * Stores the complete zip at `file` as the package's bits, as `putPackageBits` does, and takes the
+   * file over: the store may move it (no copy when it is on the store's filesystem), so the caller
+   * must not use it afterwards. An upload spooled to disk is stored this way.
+   */
+  putPackageFile(ref: PackageBitsRef, file: string): Promise<StoredPackageBits>;
   /** Opens the package's bits for reading; rejects with `PackageBitsNotFound` when there are none. */
   openPackageBits(ref: PackageBitsRef): Promise<StoredPackageBits & { readonly stream: Readable }>;
   /** Removes the package's bits; nothing to remove is not an error. */

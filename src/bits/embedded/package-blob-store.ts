@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PackageBitsNotFound } from '../bits-errors.ts';
 import type { PackageBitsRef, PackageBitsStore, StoredPackageBits } from '../bits-store.ts';
-import { writeTemporaryFile } from './temporary-file.ts';
+import { adoptTemporaryFile, writeTemporaryFile, type WrittenTemporaryFile } from './temporary-file.ts';
 
 /**
  * Package zips on disk, content-addressed: each distinct zip is one blob `sha256/<hex>`, and a package
@@ -29,7 +29,16 @@ export class PackageBlobStore implements PackageBitsStore {
 
   async putPackageBits(ref: PackageBitsRef, bits: Readable): Promise<StoredPackageBits> {
     const packageDir = this.#packageDir(ref);
-    const written = await writeTemporaryFile(this.#blobs, bits, 'sha256');
+    return this.#keep(packageDir, await writeTemporaryFile(this.#blobs, bits, 'sha256'));
+  }
+
+  async putPackageFile(ref: PackageBitsRef, file: string): Promise<StoredPackageBits> {
+    const packageDir = this.#packageDir(ref);
+    return this.#keep(packageDir, await adoptTemporaryFile(this.#blobs, file, 'sha256'));
+  }
+
+  /** Makes a complete temporary file the package's blob (or drops it when that content is already kept). */
+  async #keep(packageDir: string, written: WrittenTemporaryFile): Promise<StoredPackageBits> {
     await this.#withDigestLock(written.digest, async () => {
       const blob = join(this.#blobs, written.digest);
       if (await exists(blob)) await written.discard();

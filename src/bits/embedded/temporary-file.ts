@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -52,4 +52,25 @@ export async function writeTemporaryFile(
     moveTo: (target) => rename(path, target),
     discard: () => rm(path, { force: true }),
   };
+}
+
+/**
+ * Takes over an existing complete file as a temporary file of `directory`: hashes it, then renames it
+ * there (no copy), or copies it when it lives on another filesystem and removes the original.
+ */
+export async function adoptTemporaryFile(directory: string, file: string, algorithm: 'sha256' | 'sha1'): Promise<WrittenTemporaryFile> {
+  const hash = createHash(algorithm);
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  const digest = hash.digest('hex');
+  const path = join(directory, `${temporaryPrefix}${randomBytes(12).toString('hex')}`);
+  try {
+    await rename(file, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    const copied = await writeTemporaryFile(directory, createReadStream(file), algorithm);
+    await rm(file, { force: true });
+    return copied;
+  }
+  const { size } = await stat(path);
+  return { path, digest, sizeBytes: size, moveTo: (target) => rename(path, target), discard: () => rm(path, { force: true }) };
 }

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { BitsStore, PackageBitsRef, StoredPackageBits } from '../bits-store.ts';
@@ -38,7 +37,7 @@ export async function storeUploadedPackage(
       if (uploaded?.verbatim && upload.resources.length === 0) {
         // Nothing to add and nothing to rename: store the upload itself, once every file has been read and counted.
         await checkZipContents(uploaded, settings, store.resources);
-        return await store.packages.putPackageBits(ref, createReadStream(upload.bitsFile!));
+        return await store.packages.putPackageFile(ref, upload.bitsFile!);
       }
       const zip = buildPackageZip({
         uploaded,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
@@ -99,5 +99,33 @@ describe('the embedded package bits store', () => {
     await openEmbeddedBitsStore({ dataDir, resourceCacheBytes: 1024 });
     expect(await blobs()).to.deep.equal([]);
     expect(await readdir(join(dataDir, 'bits', 'uploads'))).to.deep.equal([]);
+  });
+
+  it('takes over a complete file without copying it: the file moves into the store', async () => {
+    const content = Buffer.from('a spooled upload');
+    const spooled = join(dataDir, 'bits', 'uploads', 'upload.zip');
+    await writeFile(spooled, content, { mode: 0o600 });
+    const { ino } = await stat(spooled);
+    const stored = await store.packages.putPackageFile(first, spooled);
+    const hex = createHash('sha256').update(content).digest('hex');
+    expect(stored).to.deep.equal({ digest: `sha256:${hex}`, sizeBytes: content.length });
+    expect((await stat(join(dataDir, 'bits', 'sha256', hex))).ino).to.equal(ino);
+    expect(await readdir(join(dataDir, 'bits', 'uploads'))).to.deep.equal([]);
+  });
+
+  it('copies a file it takes over from another filesystem, and removes the original', async function () {
+    const elsewhere = await mkdtemp(join('/dev/shm', 'cfapi-bits-')).catch(() => undefined);
+    if (!elsewhere) this.skip();
+    try {
+      const spooled = join(elsewhere, 'upload.zip');
+      await writeFile(spooled, 'from tmpfs');
+      const stored = await store.packages.putPackageFile(first, spooled);
+      expect(stored.sizeBytes).to.equal('from tmpfs'.length);
+      expect((await buffer((await store.packages.openPackageBits(first)).stream)).toString()).to.equal('from tmpfs');
+      expect(await readdir(elsewhere)).to.deep.equal([]);
+      expect((await blobs()).filter((name) => name.startsWith('.tmp-'))).to.deep.equal([]);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 });
