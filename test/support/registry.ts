@@ -27,6 +27,8 @@ export type TestRegistry = {
   caPem: string;
   username: string;
   password: string;
+  /** The registry process's id. */
+  pid: number;
   stop(): Promise<void>;
 };
 
@@ -38,6 +40,7 @@ export type TestRegistry = {
 export async function startTestRegistry(options: { auth?: 'htpasswd' | 'token' } = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'cfapi-registry-'));
   let stopTokenServer = (): Promise<void> => Promise.resolve();
+  let stopRegistry = (): Promise<void> => Promise.resolve();
   try {
     const ca = await CertificateAuthority.loadOrCreate(join(dir, 'ca'), 'cfapi test registry CA');
     const serving = await ca.issueServerCertificate('127.0.0.1', { ip: ['127.0.0.1'], dns: ['localhost'] });
@@ -70,6 +73,13 @@ export async function startTestRegistry(options: { auth?: 'htpasswd' | 'token' }
       (code) => code === -1 && process.stderr.write(`  [${registryBinary} could not be run: install Debian's docker-registry package]\n`),
       () => undefined,
     );
+    // A test process that dies (an uncaught error) takes its registry with it instead of orphaning it.
+    const killOnExit = (): boolean => registry.child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    stopRegistry = async () => {
+      process.off('exit', killOnExit);
+      await stopProcess(registry);
+    };
     const host = `127.0.0.1:${port}`;
     await waitUntilReady(registry, async () => (await v2Status(host, ca.certificatePem)) === 401, 30_000);
     return {
@@ -78,13 +88,15 @@ export async function startTestRegistry(options: { auth?: 'htpasswd' | 'token' }
       caPem: ca.certificatePem,
       username,
       password,
+      pid: registry.child.pid!,
       async stop() {
-        await stopProcess(registry);
+        await stopRegistry();
         await stopTokenServer();
         await rm(dir, { recursive: true, force: true });
       },
     };
   } catch (error) {
+    await stopRegistry();
     await stopTokenServer();
     await rm(dir, { recursive: true, force: true });
     throw error;
