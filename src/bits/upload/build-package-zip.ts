@@ -19,19 +19,23 @@ export type PackageZipSources = {
 };
 
 /**
- * Deflate level of the rebuilt zip: level 1 costs a fraction of the default's CPU and compresses
- * application files nearly as well, and the zip is rebuilt on every upload.
+ * Deflate levels of the rebuilt zip. Uploaded files: 1, a fraction of the default's CPU for nearly
+ * its ratio. Matched files are stored as they are: they are most of a repeated push, and deflating
+ * them again (about 40 MB/s here) would cost more time than not uploading them saved; only the
+ * embedded backend matches resources, so the larger zip stays on its local disk.
  */
-const compressionLevel = 1;
+const uploadedCompressionLevel = 1;
+const matchedCompressionLevel = 0;
 const fileType = 0o100000;
 const directoryType = 0o040000;
 const symlinkType = 0o120000;
 
 /**
  * The package as it will be stored: a new zip of the uploaded entries (their checked paths and modes)
- * plus the matched files from the cache (with the mode the client sent). Rebuilding, rather than
- * storing the upload, means the stored zip holds only names this server checked, whatever the upload's
- * local headers or extra fields said. The result is a stream: the store reads it as it is built. Every
+ * plus the matched files from the cache (with the mode the client sent). Used when the upload cannot
+ * be stored as it is (files to add, or names and modes other tools would read differently): the
+ * rebuilt zip holds only names this server checked, whatever the upload's local headers or extra
+ * fields said. The result is a stream: the store reads it as it is built. Every
  * limit is checked again against the bytes actually read; a breach, or a matched file the cache no
  * longer holds, fails the stream with `InvalidPackageBits`, so the store keeps nothing; totals already
  * over a limit (the declared sizes, the entry count) throw at once.
@@ -73,7 +77,12 @@ async function addEverything(zip: yazl.ZipFile, sources: PackageZipSources, sign
         `The file '${resource.path}' (SHA-1 ${resource.sha1}) is not in the resource cache any more; push again to upload it.`,
       );
     }
-    await copyInto({ zip, counter }, content, { path: resource.path, mode: fileType | resource.mode }, undefined);
+    await copyInto(
+      { zip, counter },
+      content,
+      { path: resource.path, mode: fileType | resource.mode, compressionLevel: matchedCompressionLevel },
+      undefined,
+    );
   }
 }
 
@@ -87,7 +96,7 @@ async function addUploadedEntry(zip: yazl.ZipFile, entry: CheckedZipEntry, sourc
     await copyInto(
       { zip, counter },
       content,
-      { path: entry.path, mode: fileType | entry.mode },
+      { path: entry.path, mode: fileType | entry.mode, compressionLevel: uploadedCompressionLevel },
       sources.keepUploadedFiles ? sources.cache : undefined,
     );
   }
@@ -102,7 +111,7 @@ type Counter = { bytes: number; limit: number; signal: AbortSignal };
 async function copyInto(
   { zip, counter }: { zip: yazl.ZipFile; counter: Counter },
   content: Readable,
-  { path, mode }: { path: string; mode: number },
+  { path, mode, compressionLevel }: { path: string; mode: number; compressionLevel: number },
   cache: ResourceCache | undefined,
 ): Promise<void> {
   const toZip = new PassThrough();

@@ -51,7 +51,7 @@ export function declareUncompressedSize(zip: Buffer, size: number): Buffer {
 
 const centralHeader = Buffer.from([0x50, 0x4b, 0x01, 0x02]);
 
-export type ListedEntry = { path: string; mode: number; content: Buffer };
+export type ListedEntry = { path: string; mode: number; content: Buffer; deflated: boolean };
 
 /** Every entry of a zip with its full unix mode (type and permissions) and content. */
 export async function listZip(zipBytes: Buffer): Promise<ListedEntry[]> {
@@ -59,7 +59,7 @@ export async function listZip(zipBytes: Buffer): Promise<ListedEntry[]> {
   const entries: ListedEntry[] = [];
   for await (const entry of zip.eachEntry()) {
     const content = entry.fileName.endsWith('/') ? Buffer.alloc(0) : await buffer(await zip.openReadStreamPromise(entry));
-    entries.push({ path: entry.fileName, mode: entry.externalFileAttributes >>> 16, content });
+    entries.push({ path: entry.fileName, mode: entry.externalFileAttributes >>> 16, content, deflated: entry.compressionMethod === 8 });
   }
   return entries;
 }
