@@ -1,8 +1,8 @@
-import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import yazl from 'yazl';
 import { InvalidPackageBits } from '../bits-errors.ts';
 import type { ResourceCache } from '../bits-store.ts';
+import { copyCounted } from './counted-copy.ts';
 import type { PackageZipLimits } from './package-zip-limits.ts';
 import type { CheckedPackageZip, CheckedZipEntry } from './read-package-zip.ts';
 import type { MatchedResource } from './uploaded-resources.ts';
@@ -104,10 +104,7 @@ async function addUploadedEntry(zip: yazl.ZipFile, entry: CheckedZipEntry, sourc
 
 type Counter = { bytes: number; limit: number; signal: AbortSignal };
 
-/**
- * Feeds `content` to the zip writer (which reads its entries one after another), counting the bytes
- * against the limit, and to the cache when asked; returns once the whole entry has been handed over.
- */
+/** Adds `content` to the zip writer (which reads its entries one after another), counted, and to the cache when asked. */
 async function copyInto(
   { zip, counter }: { zip: yazl.ZipFile; counter: Counter },
   content: Readable,
@@ -116,30 +113,5 @@ async function copyInto(
 ): Promise<void> {
   const toZip = new PassThrough();
   zip.addReadStream(toZip, path, { mode, compressionLevel });
-  const toCache = cache ? new PassThrough() : undefined;
-  const kept = toCache ? cache!.keep(toCache).catch(() => undefined) : undefined;
-  try {
-    for await (const chunk of content) {
-      counter.bytes += (chunk as Buffer).length;
-      if (counter.bytes > counter.limit) throw new InvalidPackageBits(`The package unpacks to more than ${counter.limit} bytes.`);
-      if (toCache && !toCache.destroyed && !toCache.write(chunk)) await drained(toCache, counter.signal);
-      if (!toZip.write(chunk)) await once(toZip, 'drain', { signal: counter.signal });
-    }
-  } catch (error) {
-    toCache?.destroy();
-    toZip.destroy();
-    content.destroy();
-    throw error;
-  }
-  toCache?.end();
-  toZip.end();
-  await kept;
-}
-
-/** Waits until `stream` takes more, or until it is gone (a cache that failed to keep the file is no reason to stop). */
-async function drained(stream: PassThrough, signal: AbortSignal): Promise<void> {
-  if (stream.destroyed) return;
-  const stop = new AbortController();
-  const both = AbortSignal.any([signal, stop.signal]);
-  await Promise.race([once(stream, 'drain', { signal: both }), once(stream, 'close', { signal: both })]).finally(() => stop.abort());
+  await copyCounted(content, counter, cache, toZip);
 }

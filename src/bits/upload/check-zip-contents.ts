@@ -1,7 +1,5 @@
-import { once } from 'node:events';
-import { PassThrough, type Readable } from 'node:stream';
-import { InvalidPackageBits } from '../bits-errors.ts';
 import type { ResourceCache } from '../bits-store.ts';
+import { copyCounted } from './counted-copy.ts';
 import type { PackageZipLimits } from './package-zip-limits.ts';
 import type { CheckedPackageZip } from './read-package-zip.ts';
 
@@ -14,25 +12,6 @@ import type { CheckedPackageZip } from './read-package-zip.ts';
 export async function checkZipContents(zip: CheckedPackageZip, limits: PackageZipLimits, cache: ResourceCache | undefined): Promise<void> {
   const counter = { bytes: 0, limit: limits.maxUncompressedBytes };
   for (const entry of zip.entries) {
-    if (entry.kind === 'file') await readFile(await zip.openFile(entry), counter, cache);
+    if (entry.kind === 'file') await copyCounted(await zip.openFile(entry), counter, cache);
   }
-}
-
-async function readFile(content: Readable, counter: { bytes: number; limit: number }, cache: ResourceCache | undefined): Promise<void> {
-  const toCache = cache ? new PassThrough() : undefined;
-  const kept = toCache ? cache!.keep(toCache).catch(() => undefined) : undefined;
-  try {
-    for await (const chunk of content) {
-      counter.bytes += (chunk as Buffer).length;
-      if (counter.bytes > counter.limit) throw new InvalidPackageBits(`The package unpacks to more than ${counter.limit} bytes.`);
-      // A cache that failed (its stream destroyed) is no reason to refuse the package.
-      if (toCache && !toCache.destroyed && !toCache.write(chunk)) await Promise.race([once(toCache, 'drain'), once(toCache, 'close')]);
-    }
-  } catch (error) {
-    toCache?.destroy();
-    content.destroy();
-    throw error;
-  }
-  toCache?.end();
-  await kept;
 }
