@@ -106,7 +106,8 @@ async function updateOnce<K extends TenantKindName>(
       tenant.resourceType,
     );
   } catch (error) {
-    if (change.newName) await releaseClaim(context.server, change.newName);
+    // A change of letter case claims the name the object already holds: that claim stays its own.
+    if (change.newName && !sameName(change.newName.name, current.spec.displayName)) await releaseClaim(context.server, change.newName);
     throw error;
   }
   if (change.newName) await moveClaim(context, change.newName, updated, current.spec.displayName);
@@ -129,5 +130,8 @@ function changeOf<K extends TenantKindName>(tenant: TenantKind<K>, current: Stor
 async function moveClaim(context: RequestContext, newName: NameClaim, renamed: StoredObject, oldName: string): Promise<void> {
   await bindClaim(context.server, newName, renamed);
   // A change of letter case only keeps the same claim; any other rename frees the old name.
-  if (newName.name.toLowerCase() !== oldName.toLowerCase()) await releaseClaim(context.server, { ...newName, name: oldName });
+  if (!sameName(newName.name, oldName)) await releaseClaim(context.server, { ...newName, name: oldName });
 }
+
+/** Names are claimed regardless of letter case. */
+const sameName = (one: string, other: string) => one.toLowerCase() === other.toLowerCase();

@@ -1,12 +1,54 @@
 import { expect } from 'chai';
+import { requestContext } from '../../../src/domain/request-context.ts';
+import { updateOrg } from '../../../src/domain/tenancy/org-service.ts';
+import type { Scope } from '../../../src/http/operation.ts';
+import { StoreError } from '../../../src/store/errors.ts';
+import type { Store } from '../../../src/store/port.ts';
 import { uniqueName } from '../../store/fixture.ts';
 import { forEachBackend } from './backends.ts';
 import { roleRequest } from './cf-client.ts';
 import { cfError, expectCfError } from './cf-errors.ts';
 import type { ListOf, Space } from './resources.ts';
 
+/** A store whose sessions as a user fail every patch with a Conflict, as a write that keeps losing races would. */
+function losingEveryPatch(store: Store): Store {
+  // The domain code under test uses only these two; both call the real store so its private state is there.
+  return {
+    ...store,
+    privileged: () => store.privileged(),
+    as: (user) =>
+      new Proxy(store.as(user), {
+        get: (session, property) => {
+          if (property === 'patch') return () => Promise.reject(new StoreError('Conflict', 'the object has been modified'));
+          const value: unknown = Reflect.get(session, property);
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(session) : value;
+        },
+      }),
+  };
+}
+
 /** Cases a review of the tenancy endpoints found wrong, kept so they stay fixed. */
 forEachBackend('tenancy review regressions', (cf) => {
+  it('keeps an org its name when a rename that only changes the letter case fails', async () => {
+    const org = await cf.createOrg();
+    const admin = cf.server.admin;
+    const scope = {
+      auth: {
+        identity: { name: admin.name, kind: 'User' as const, groups: [] },
+        credentials: { scheme: 'clientCert' as const, certificatePem: admin.certificatePem, privateKeyPem: admin.privateKeyPem },
+      },
+      runtime: { config: cf.server.config, store: losingEveryPatch(cf.server.store) },
+      warn: () => undefined,
+    } as unknown as Scope;
+    const failed = await updateOrg(requestContext(scope), org.guid, { name: org.name.toUpperCase() }).catch((error: unknown) => error);
+    // The rename got as far as the write and lost there (not refused earlier for another reason).
+    expect(failed).to.be.instanceOf(StoreError).and.to.have.property('reason', 'Conflict');
+    expectCfError(
+      await cf.post('/v3/organizations', { name: org.name }),
+      cfError.unprocessable(`Organization '${org.name}' already exists.`),
+    );
+  });
+
   it('answers the job of a deleted propagating role at once, although its copies still carry its GUID', async () => {
     const org = await cf.createOrg();
     await cf.createSpace(org.guid);
