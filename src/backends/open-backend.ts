@@ -4,12 +4,10 @@ import type { Config } from '../config/schema.ts';
 import type { Store } from '../store/port.ts';
 import { describePlatformChanges, ensurePlatform } from '../domain/platform/bootstrap.ts';
 import type { Logger } from '../logger.ts';
-import {
-  reconcilerLeaseName,
-  startElectedTenancyReconcilers,
-  startTenancyReconcilers,
-  type RunningReconcilers,
-} from '../reconcilers/index.ts';
+import { reconcilerLeaseName, startAllReconcilers, startElectedReconcilers, type RunningReconcilers } from '../reconcilers/index.ts';
+import { RecentAppLogs } from '../app-runtime/app-logs.ts';
+import type { AppRuntime } from '../app-runtime/app-runtime.ts';
+import { openAppRuntime } from '../app-runtime/open-app-runtime.ts';
 
 /** A storage backend with the authenticator that belongs to it, and a line that tells people how to log in. */
 export type Backend = {
@@ -21,12 +19,21 @@ export type Backend = {
   close(): Promise<void>;
 };
 
+/** A backend ready to serve, with what its reconcilers run apps on. */
+export type OpenBackend = Backend & {
+  /** The recent lines apps, stagings and tasks wrote (empty where Korifi's controllers run them). */
+  appLogs: RecentAppLogs;
+};
+
+/** Lines kept per app for log-cache reads. */
+const recentLinesPerApp = 1000;
+
 /**
  * Opens the configured backend and makes it ready to serve: the platform objects the API relies on
  * (root namespace, default domain; on the embedded store also the CF ClusterRoles and a first admin)
  * and, when enabled, the in-process org/space reconcilers.
  */
-export async function openBackend(config: Config, logger: Logger): Promise<Backend> {
+export async function openBackend(config: Config, logger: Logger): Promise<OpenBackend> {
   const embedded = config.backend === 'embedded';
   // Each backend's modules load only when it is chosen: the Kubernetes client alone costs the embedded
   // server about a second of start-up and 90 MB of memory.
@@ -41,14 +48,19 @@ export async function openBackend(config: Config, logger: Logger): Promise<Backe
       ...(embedded ? { initialAdmin: initialUserName } : {}),
     };
     const changes = await ensurePlatform(backend.store.privileged(), platformOptions);
-    const reconcilers = (config.reconcilers ?? embedded) ? await startReconcilers(backend.store, config, logger) : undefined;
+    const appLogs = new RecentAppLogs({ linesPerApp: recentLinesPerApp });
+    const runtime = (config.reconcilers ?? embedded) ? openAppRuntime(config.appRuntime, appLogs) : undefined;
+    const reconcilers = runtime ? await startReconcilers(backend.store, config, logger, runtime) : undefined;
     const reconcilerState = reconcilers?.description ?? "off (Korifi's controllers are expected)";
-    const platform = `${describePlatformChanges(changes, platformOptions)}\nOrg/space reconcilers: ${reconcilerState}\n`;
+    const runtimeState = runtime ? `\nApp runtime: ${runtime.description}` : '';
+    const platform = `${describePlatformChanges(changes, platformOptions)}\nReconcilers: ${reconcilerState}${runtimeState}\n`;
     return {
       ...backend,
+      appLogs,
       describe: () => `${backend.describe()}${platform}`,
       close: async () => {
         await reconcilers?.running.stop();
+        await runtime?.close();
         await backend.close();
       },
     };
@@ -66,12 +78,12 @@ async function startReconcilers(
   store: Store,
   config: Config,
   logger: Logger,
+  runtime: AppRuntime,
 ): Promise<{ running: RunningReconcilers; description: string }> {
-  const options = { rootNamespace: config.rootNamespace, logger };
-  if (config.backend === 'embedded')
-    return { running: await startTenancyReconcilers(store, options), description: 'running in this process' };
+  const options = { rootNamespace: config.rootNamespace, logger, runtime };
+  if (config.backend === 'embedded') return { running: await startAllReconcilers(store, options), description: 'running in this process' };
   return {
-    running: await startElectedTenancyReconcilers(store, options),
+    running: await startElectedReconcilers(store, options),
     description: `running in this process while it leads (Lease ${reconcilerLeaseName} in ${config.rootNamespace})`,
   };
 }

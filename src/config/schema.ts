@@ -56,6 +56,12 @@ export const configSchema = z
      */
     reconcilers: z.boolean().optional(),
     /**
+     * What stages and runs apps where this server's own reconcilers do Korifi's work (see README, "The
+     * runtime port"): `none` fails every staging with a message saying so; `scripted` runs nothing and
+     * does what the app's SCRIPTED_* environment variables ask (for tests).
+     */
+    appRuntime: z.enum(['none', 'scripted']).default('none'),
+    /**
      * Warn on the org list when a client certificate is valid for longer than this (Korifi's default: 168 h).
      * Default: 168 on kubernetes, none on embedded, whose certificates the user's own server issued.
      */

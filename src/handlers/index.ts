@@ -16,21 +16,10 @@ import { unsupportedFeatureHandlers } from './unsupported-features.ts';
 /**
  * Every operation of the OpenAPI document, by operationId. `satisfies HandlerMap` makes a missing
  * operation a compile error; `createApp` checks the same at start. Operations whose issue has not
- * landed yet are listed here and answer 501.
+ * landed yet are listed here and answer 501; the real handlers, spread after them, take precedence.
  */
 export const handlers = {
-  ...rootHandlers,
-  ...infoHandlers,
-  ...identityHandlers,
-  ...logCacheHandlers,
-  ...unsupportedFeatureHandlers,
-  ...organizationHandlers,
-  ...spaceHandlers,
-  ...domainHandlers,
-  ...roleHandlers,
-  ...userHandlers,
-  ...jobHandlers,
-  ...appHandlers,
+  // First, so that a slice's handlers below replace its entries while this list is being emptied.
   ...notImplementedHandlers([
     // Log Cache
     'readLogCacheEnvelopes',
@@ -128,4 +117,16 @@ export const handlers = {
     'createSpaceManifestDiff',
     'getAppManifest',
   ]),
+  ...rootHandlers,
+  ...infoHandlers,
+  ...identityHandlers,
+  ...logCacheHandlers,
+  ...unsupportedFeatureHandlers,
+  ...organizationHandlers,
+  ...spaceHandlers,
+  ...domainHandlers,
+  ...roleHandlers,
+  ...userHandlers,
+  ...jobHandlers,
+  ...appHandlers,
 } satisfies HandlerMap;

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { AppRuntime } from '../app-runtime/app-runtime.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/port.ts';
 import { LeaderElection } from './leader-election.ts';
 import { TenancyController } from './tenancy-controller.ts';
+import { startWorkloadReconcilers } from './workloads/index.ts';
 
 export type TenancyReconcilerOptions = {
   /** Where CFOrgs live. */
@@ -37,6 +39,35 @@ export async function startTenancyReconcilers(store: Store, options: TenancyReco
   return { stop: () => controller.stop() };
 }
 
+export type ReconcilerOptions = TenancyReconcilerOptions & {
+  /** What stages and runs apps for the package, build, app, process and task controllers. */
+  runtime: AppRuntime;
+};
+
+/**
+ * Every reconciler this server runs where Korifi's controllers are absent: the org/space ones and the
+ * app-workload ones (packages, builds, apps, processes, tasks).
+ */
+export async function startAllReconcilers(store: Store, options: ReconcilerOptions): Promise<RunningReconcilers> {
+  const tenancy = await startTenancyReconcilers(store, options);
+  try {
+    const workloads = await startWorkloadReconcilers({
+      session: store.privileged(),
+      runtime: options.runtime,
+      logger: options.logger,
+      config: { rootNamespace: options.rootNamespace },
+    });
+    return {
+      stop: async () => {
+        await Promise.all([workloads.stop(), tenancy.stop()]);
+      },
+    };
+  } catch (error) {
+    await tenancy.stop();
+    throw error;
+  }
+}
+
 /** The Lease the replicas of one platform (one root namespace) elect their reconciling leader with. */
 export const reconcilerLeaseName = 'cfapi-tenancy-reconcilers';
 
@@ -45,7 +76,7 @@ export const reconcilerLeaseName = 'cfapi-tenancy-reconcilers';
  * election and only the leader reconciles. Resolves after the first attempt, so a replica that finds the
  * lease free is reconciling when this resolves.
  */
-export async function startElectedTenancyReconcilers(store: Store, options: TenancyReconcilerOptions): Promise<RunningReconcilers> {
+export async function startElectedReconcilers(store: Store, options: ReconcilerOptions): Promise<RunningReconcilers> {
   const election = new LeaderElection(
     store.privileged(),
     {
@@ -56,7 +87,7 @@ export async function startElectedTenancyReconcilers(store: Store, options: Tena
       retryIntervalMs: 2_000,
       logger: options.logger,
     },
-    { start: () => startTenancyReconcilers(store, options) },
+    { start: () => startAllReconcilers(store, options) },
   );
   await election.start();
   return { stop: () => election.stop() };

@@ -45,7 +45,7 @@ describe('the server with --backend kubernetes (real kube-apiserver)', function 
 
   it('sets up its root namespace and default domain, and with --reconcilers makes orgs ready itself', async () => {
     expect(server.output()).to.contain(`created root namespace ${rootNamespace}`);
-    expect(server.output()).to.contain('Org/space reconcilers: running in this process');
+    expect(server.output()).to.contain('Reconcilers: running in this process');
     const pair = await controlPlane.issueUser('process-admin');
     const store = new KubernetesStore(adminKubeConfig(controlPlane));
     await store.privileged().create(newRoleBinding('admin', 'process-admin', rootNamespace));

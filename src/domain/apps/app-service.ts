@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { notAuthorized, resourceNotFound, uniquenessError, type ApiError } from '../../errors/api-error.ts';
+import { notAuthorized, uniquenessError, type ApiError } from '../../errors/api-error.ts';
 import { matchesLabelSelector, type LabelSelector } from '../../labels/selector.ts';
-import { isStoreError } from '../../store/errors.ts';
 import { apiVersionOf, kinds } from '../../store/kinds.ts';
 import { label } from '../../store/korifi-labels/label-rules.ts';
 import type { NewObject, StoredObject } from '../../store/objects.ts';
@@ -10,9 +9,10 @@ import { deleteAsCallerThenAnnotateAsServer } from '../jobs/deletion.ts';
 import { metadataOfCreate } from '../metadata-writes.ts';
 import { createClaimed, type NameClaim } from '../names/name-claims.ts';
 import type { RequestContext } from '../request-context.ts';
-import { apiErrorOf, asCfError, mayI, readOrNotFound, referenced } from '../store-failures.ts';
+import { asCfError, mayI, referenced } from '../store-failures.ts';
 import { invalidSpace } from '../tenancy/reference-errors.ts';
-import { getSpace, listSpaces } from '../tenancy/space-service.ts';
+import { getVisibleByGuid, listInVisibleSpaces } from '../space-scoped.ts';
+import { getSpace } from '../tenancy/space-service.ts';
 import { storedLifecycle, type LifecycleRequest } from './app-lifecycle.ts';
 
 export type App = StoredObject<'CFApp'>;
@@ -55,27 +55,10 @@ export const spaceGuidOf = (app: App): string => app.metadata.namespace ?? '';
 
 const appRef = (app: App) => ({ kind: 'CFApp' as const, namespace: spaceGuidOf(app), name: app.metadata.name });
 
-/**
- * Apps: CFApps in their space's namespace. Read as the caller, one visible space at a time, as Korifi
- * does: a space the caller sees but whose apps their roles may not read (an org manager's) shows none.
- */
+/** Apps: CFApps in their space's namespace, read as the caller one visible space at a time. */
 export async function listApps(context: RequestContext, filters: AppFilters): Promise<App[]> {
-  const spaceFilters = {
-    ...(filters.spaceGuids ? { guids: filters.spaceGuids } : {}),
-    ...(filters.organizationGuids ? { organizationGuids: filters.organizationGuids } : {}),
-  };
-  const spaces = await listSpaces(context, spaceFilters);
-  const perSpace = await Promise.all(spaces.map((space) => appsIn(context, space.metadata.name)));
-  return perSpace.flat().filter((app) => matchesAppFilters(app, filters));
-}
-
-async function appsIn(context: RequestContext, namespace: string): Promise<App[]> {
-  try {
-    return (await context.user.list('CFApp', { namespace })).items;
-  } catch (error) {
-    if (isStoreError(error, 'Forbidden')) return [];
-    throw apiErrorOf(error, appResourceType);
-  }
+  const apps = await listInVisibleSpaces(context, 'CFApp', filters, appResourceType);
+  return apps.filter((app) => matchesAppFilters(app, filters));
 }
 
 function matchesAppFilters(app: App, filters: AppFilters): boolean {
@@ -84,14 +67,9 @@ function matchesAppFilters(app: App, filters: AppFilters): boolean {
   return !filters.labelSelector || matchesLabelSelector(filters.labelSelector, app.metadata.labels ?? {});
 }
 
-/**
- * The app, read as the caller; 404 when it does not exist or they may not read it. Where it lives is
- * looked up as the server (callers cannot search every namespace), cut down by the visibility rule.
- */
-export async function getApp(context: RequestContext, guid: string): Promise<App> {
-  const [found] = await context.visibility.filter((await context.server.list('CFApp', { name: guid })).items);
-  if (found === undefined) throw resourceNotFound(appResourceType);
-  return readOrNotFound(context.user.get(appRef(found)), appResourceType);
+/** The app, read as the caller; 404 when it does not exist or they may not read it. */
+export function getApp(context: RequestContext, guid: string): Promise<App> {
+  return getVisibleByGuid(context, 'CFApp', guid, appResourceType);
 }
 
 /** The app with this GUID, wherever it is (read as the server, for its deletion job). */

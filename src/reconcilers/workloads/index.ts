@@ -1,0 +1,47 @@
+import type { KindName } from '../../store/kinds.ts';
+import type { RunningReconcilers } from '../index.ts';
+import { appController } from './app-controller.ts';
+import { buildController } from './build-controller.ts';
+import { KindController, type KindControllerDefinition, type WorkloadContext } from './kind-controller.ts';
+import { packageController } from './package-controller.ts';
+import { processController } from './process-controller.ts';
+import { taskController } from './task-controller.ts';
+
+/** Korifi's app-workload controllers, as this server runs them where Korifi is absent. */
+const workloadControllers: KindControllerDefinition<KindName>[] = [
+  packageController,
+  buildController,
+  appController,
+  processController,
+  taskController,
+];
+
+const concurrentReconciles = 4;
+const defaultResyncIntervalMs = 5 * 60_000;
+
+/**
+ * Starts the package, build, app, process and task controllers over the store, with the runtime doing
+ * what needs a machine. Resolves once every informer has listed and watches.
+ */
+export async function startWorkloadReconcilers(
+  context: WorkloadContext,
+  options: { resyncIntervalMs?: number } = {},
+): Promise<RunningReconcilers> {
+  const controllers = workloadControllers.map(
+    (definition) =>
+      new KindController(definition, context, {
+        concurrency: concurrentReconciles,
+        resyncIntervalMs: options.resyncIntervalMs ?? defaultResyncIntervalMs,
+      }),
+  );
+  const started = await Promise.allSettled(controllers.map((controller) => controller.start()));
+  const stopAll = async () => {
+    await Promise.all(controllers.map((controller) => controller.stop()));
+  };
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure !== undefined) {
+    await stopAll();
+    throw failure.reason;
+  }
+  return { stop: stopAll };
+}

@@ -1,0 +1,163 @@
+import type { AppRuntime, RuntimeChange } from '../../app-runtime/app-runtime.ts';
+import type { Config } from '../../config/schema.ts';
+import type { Logger } from '../../logger.ts';
+import { isStoreError } from '../../store/errors.ts';
+import type { KindName } from '../../store/kinds.ts';
+import type { StoredObject } from '../../store/objects.ts';
+import type { Ref, StoreSession } from '../../store/port.ts';
+import { Informer } from '../informer.ts';
+import { WorkQueue, type ReconcileOutcome } from '../work-queue.ts';
+
+/** What a workload reconcile works with: the server's session, the runtime, and the settings. */
+export type WorkloadContext = {
+  session: StoreSession;
+  runtime: AppRuntime;
+  logger: Logger;
+  config: Pick<Config, 'rootNamespace'>;
+};
+
+type Affected<K extends KindName> = Ref<K>[] | Promise<Ref<K>[]>;
+
+/**
+ * One controller of one kind, as a Korifi controller is declared: the kind it owns, the other kinds
+ * whose changes concern its objects (`watches`, e.g. a process's app), the runtime changes that do,
+ * and the reconcile of one object by its reference.
+ */
+export type KindControllerDefinition<K extends KindName> = {
+  kind: K;
+  watches?: { [W in KindName]: { kind: W; affected(object: StoredObject<W>, context: WorkloadContext): Affected<K> } }[KindName][];
+  runtimeChanges?: (change: RuntimeChange, context: WorkloadContext) => Affected<K>;
+  /**
+   * Brings the world in line with the object; `object` is undefined when it is gone (let go of what the
+   * runtime holds for it). Read it again before a conditional write: `object` is a fresh read.
+   */
+  reconcile(context: WorkloadContext, ref: Ref<K>, object: StoredObject<K> | undefined): Promise<ReconcileOutcome>;
+};
+
+const keyOf = (ref: Ref): string => `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+const refOfKey = <K extends KindName>(key: string): Ref<K> => {
+  const [kind, namespace, name] = key.split('/') as [K, string, string];
+  return namespace === '' ? { kind, name } : { kind, namespace, name };
+};
+
+/** Races with other writers (users, other replicas) that the next run resolves by reading again. */
+const isExpectedRace = (error: unknown) => isStoreError(error, 'Conflict') || isStoreError(error, 'AlreadyExists');
+const quietRaceRetries = 10;
+
+/**
+ * Runs a definition: informers on the owned kind (every namespace) and on the watched ones feed one
+ * work queue of owned-object keys; the runtime's changes feed it too; a periodic resync queues every
+ * owned object again.
+ */
+export class KindController<K extends KindName> {
+  readonly #definition: KindControllerDefinition<K>;
+  readonly #context: WorkloadContext;
+  readonly #queue: WorkQueue;
+  readonly #informers: Informer<KindName>[];
+  readonly #resyncIntervalMs: number;
+  #known = new Set<string>();
+  #resyncTimer: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(
+    definition: KindControllerDefinition<K>,
+    context: WorkloadContext,
+    options: { concurrency: number; resyncIntervalMs: number },
+  ) {
+    this.#definition = definition;
+    this.#context = context;
+    this.#resyncIntervalMs = options.resyncIntervalMs;
+    this.#queue = new WorkQueue({
+      concurrency: options.concurrency,
+      reconcile: (key) => this.#reconcile(key),
+      onError: (key, error, failures) => this.#reportFailure(key, error, failures),
+    });
+    this.#informers = [this.#ownInformer(), ...(definition.watches ?? []).map((watch) => this.#watchInformer(watch))];
+  }
+
+  async start(): Promise<void> {
+    const started = await Promise.allSettled(this.#informers.map((informer) => informer.start()));
+    const failure = started.find((result) => result.status === 'rejected');
+    if (failure !== undefined) {
+      await this.stop();
+      throw failure.reason;
+    }
+    const { runtimeChanges } = this.#definition;
+    if (runtimeChanges !== undefined)
+      this.#unsubscribe = this.#context.runtime.onChange((change) => this.#enqueue(() => runtimeChanges(change, this.#context)));
+    this.#resyncTimer = setInterval(() => {
+      for (const key of this.#known) this.#queue.add(key);
+    }, this.#resyncIntervalMs);
+    this.#resyncTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#resyncTimer);
+    this.#unsubscribe?.();
+    await Promise.all(this.#informers.map((informer) => informer.stop()));
+    await this.#queue.stop();
+  }
+
+  #ownInformer(): Informer<KindName> {
+    const { kind } = this.#definition;
+    return new Informer<K>({
+      session: this.#context.session,
+      logger: this.#context.logger,
+      kind,
+      onList: (objects) => {
+        const keys = objects.map((object) => keyOf({ kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name }));
+        // Objects that went while no watch ran are reconciled once more, as gone.
+        for (const key of this.#known) if (!keys.includes(key)) this.#queue.add(key);
+        this.#known = new Set(keys);
+        for (const key of keys) this.#queue.add(key);
+      },
+      onEvent: (event) => {
+        const key = keyOf({ kind, namespace: event.object.metadata.namespace ?? '', name: event.object.metadata.name });
+        if (event.type === 'DELETED') this.#known.delete(key);
+        else this.#known.add(key);
+        this.#queue.add(key);
+      },
+    });
+  }
+
+  #watchInformer<W extends KindName>(watch: {
+    kind: W;
+    affected(object: StoredObject<W>, context: WorkloadContext): Affected<K>;
+  }): Informer<KindName> {
+    const affectedBy = (object: StoredObject<W>) => this.#enqueue(() => watch.affected(object, this.#context));
+    return new Informer<W>({
+      session: this.#context.session,
+      logger: this.#context.logger,
+      kind: watch.kind,
+      onList: (objects) => objects.forEach(affectedBy),
+      onEvent: (event) => affectedBy(event.object),
+    });
+  }
+
+  #enqueue(affected: () => Affected<K>): void {
+    Promise.resolve()
+      .then(affected)
+      .then(
+        (refs) => refs.forEach((ref) => this.#queue.add(keyOf(ref))),
+        (error: unknown) =>
+          this.#context.logger.warn({ err: error, kind: this.#definition.kind }, 'finding the objects a change concerns failed'),
+      );
+  }
+
+  async #reconcile(key: string): Promise<ReconcileOutcome> {
+    const ref = refOfKey<K>(key);
+    const object = await this.#context.session.get(ref).catch((error: unknown) => {
+      if (isStoreError(error, 'NotFound')) return undefined;
+      throw error;
+    });
+    const outcome = await this.#definition.reconcile(this.#context, ref, object);
+    this.#context.logger.debug({ key, requeueAfterMs: outcome?.requeueAfterMs }, 'reconciled');
+    return outcome;
+  }
+
+  #reportFailure(key: string, error: unknown, failures: number): void {
+    if (isExpectedRace(error) && failures < quietRaceRetries)
+      this.#context.logger.debug({ key, err: error }, 'reconcile raced another writer; retrying');
+    else this.#context.logger.warn({ key, err: error, failures }, 'reconcile failed; retrying');
+  }
+}
