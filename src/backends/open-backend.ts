@@ -80,7 +80,7 @@ async function startReconcilers(
   logger: Logger,
   runtime: AppRuntime,
 ): Promise<{ running: RunningReconcilers; description: string }> {
-  const options = { rootNamespace: config.rootNamespace, logger, runtime };
+  const options = { rootNamespace: config.rootNamespace, logger, runtime, config };
   if (config.backend === 'embedded') return { running: await startAllReconcilers(store, options), description: 'running in this process' };
   return {
     running: await startElectedReconcilers(store, options),

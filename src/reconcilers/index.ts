@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { BitsStore } from '../bits/bits-store.ts';
+import type { Config } from '../config/schema.ts';
 import type { AppRuntime } from '../app-runtime/app-runtime.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/port.ts';
@@ -42,6 +44,8 @@ export async function startTenancyReconcilers(store: Store, options: TenancyReco
 export type ReconcilerOptions = TenancyReconcilerOptions & {
   /** What stages and runs apps for the package, build, app, process and task controllers. */
   runtime: AppRuntime;
+  bits?: BitsStore;
+  config: Config;
 };
 
 /**
@@ -54,8 +58,9 @@ export async function startAllReconcilers(store: Store, options: ReconcilerOptio
     const workloads = await startWorkloadReconcilers({
       session: store.privileged(),
       runtime: options.runtime,
+      ...(options.bits ? { bits: options.bits } : {}),
       logger: options.logger,
-      config: { rootNamespace: options.rootNamespace },
+      config: options.config,
     });
     return {
       stop: async () => {

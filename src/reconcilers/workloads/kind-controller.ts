@@ -1,4 +1,5 @@
 import type { AppRuntime, RuntimeChange } from '../../app-runtime/app-runtime.ts';
+import type { BitsStore } from '../../bits/bits-store.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../logger.ts';
 import { isStoreError } from '../../store/errors.ts';
@@ -12,8 +13,10 @@ import { WorkQueue, type ReconcileOutcome } from '../work-queue.ts';
 export type WorkloadContext = {
   session: StoreSession;
   runtime: AppRuntime;
+  /** Where bits packages are (to stage them, and to delete them with their package). */
+  bits?: BitsStore;
   logger: Logger;
-  config: Pick<Config, 'rootNamespace'>;
+  config: Config;
 };
 
 type Affected<K extends KindName> = Ref<K>[] | Promise<Ref<K>[]>;
