@@ -16,6 +16,11 @@ export interface AppRuntime {
   /** A line that says what this adapter is, for the start-up banner. */
   readonly description: string;
   /**
+   * The buildpacks and stacks this runtime stages with, as `/v3/buildpacks` and `/v3/stacks` list them
+   * (the build controller keeps them in the root namespace's BuilderInfo, as Korifi's builder does).
+   */
+  readonly builder: BuilderDescription;
+  /**
    * Builds a droplet from a package. Resolves with what the droplet runs, or rejects with a
    * `StagingFailed` whose message the build shows as its error. Aborting `signal` stops the staging.
    */
@@ -46,6 +51,12 @@ export interface AppRuntime {
   /** Stops everything it runs. */
   close(): Promise<void>;
 }
+
+/** What a runtime stages with: buildpacks in detection order, and the stacks they run on. */
+export type BuilderDescription = {
+  buildpacks: readonly { name: string; version: string; stack: string }[];
+  stacks: readonly { name: string; description: string }[];
+};
 
 /** The user-visible failure of a staging: its message becomes the build's `error`. */
 export class StagingFailed extends Error {
@@ -78,7 +89,10 @@ export type StagedDroplet = {
   stack: string;
   /** The buildpack that built it (`detected`), for the droplet's `buildpacks` field. */
   buildpack?: string;
-  /** Where the droplet is, in the runtime's own terms (an image reference, a directory). */
+  /**
+   * Where the droplet is, in the runtime's own terms (an image reference, a directory); for a docker
+   * source, the image itself.
+   */
   image: string;
 };
 

@@ -1,4 +1,11 @@
-import { StagingFailed, type AppRuntime, type InstanceStatus, type StagedDroplet, type TaskRunStatus } from './app-runtime.ts';
+import {
+  StagingFailed,
+  type AppRuntime,
+  type BuilderDescription,
+  type InstanceStatus,
+  type StagedDroplet,
+  type TaskRunStatus,
+} from './app-runtime.ts';
 
 const explanation = 'This server has no app runtime (appRuntime: none), so it cannot stage or run apps.';
 
@@ -9,6 +16,8 @@ const explanation = 'This server has no app runtime (appRuntime: none), so it ca
  */
 export class UnavailableRuntime implements AppRuntime {
   readonly description = 'none (builds fail: set appRuntime to run apps)';
+  /** Nothing to stage with. */
+  readonly builder: BuilderDescription = { buildpacks: [], stacks: [] };
 
   async stage(): Promise<StagedDroplet> {
     throw new StagingFailed(explanation);

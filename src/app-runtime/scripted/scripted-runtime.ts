@@ -3,6 +3,7 @@ import type { AppLogSink } from '../app-logs.ts';
 import {
   StagingFailed,
   type AppRuntime,
+  type BuilderDescription,
   type InstanceState,
   type InstanceStatus,
   type ProcessWorkload,
@@ -26,6 +27,17 @@ type RunningTask = { status: TaskRunStatus; timer?: NodeJS.Timeout };
  */
 export class ScriptedRuntime implements AppRuntime {
   readonly description = 'scripted (runs nothing; outcomes come from SCRIPTED_* app environment variables)';
+  /** One buildpack that "detects" every app, on Korifi's default stack and its successor. */
+  readonly builder: BuilderDescription = {
+    buildpacks: [
+      { name: 'scripted_buildpack', version: '1.0.0', stack: 'cflinuxfs3' },
+      { name: 'scripted_buildpack', version: '1.0.0', stack: 'cflinuxfs4' },
+    ],
+    stacks: [
+      { name: 'cflinuxfs3', description: 'Scripted stack (Korifi default)' },
+      { name: 'cflinuxfs4', description: 'Scripted stack' },
+    ],
+  };
   readonly #logs: AppLogSink;
   readonly #processes = new Map<string, RunningProcess>();
   readonly #tasks = new Map<string, RunningTask>();
@@ -55,7 +67,7 @@ export class ScriptedRuntime implements AppRuntime {
       ports: [8080],
       stack: request.stack,
       buildpack: request.buildpacks[0] ?? 'scripted_buildpack',
-      image: `scripted://droplets/${request.buildGuid}`,
+      image: request.source.type === 'docker' ? request.source.image : `scripted://droplets/${request.buildGuid}`,
     };
   }
 
