@@ -1,11 +1,24 @@
-// @peculiar/x509 resolves its ASN.1 schemas through tsyringe, which needs the Reflect metadata API.
-import 'reflect-metadata';
 import { webcrypto, X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+let x509Module: Promise<typeof X509> | undefined;
+
+/**
+ * @peculiar/x509, loaded when a certificate is first made: only issuing needs it, and loading it (with
+ * its ASN.1 schemas) costs a server that restarts on an existing data directory a quarter of a second.
+ */
+function loadX509(): Promise<typeof X509> {
+  x509Module ??= (async () => {
+    // It resolves its ASN.1 schemas through tsyringe, which needs the Reflect metadata API.
+    await import('reflect-metadata');
+    const loaded = await import('@peculiar/x509');
+    loaded.cryptoProvider.set(webcrypto as unknown as Parameters<typeof loaded.cryptoProvider.set>[0]);
+    return loaded;
+  })();
+  return x509Module;
+}
 
 const keyAlgorithm = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 /** Key types a client certificate can be issued for; the CA itself always signs with its P-256 key. */
@@ -24,13 +37,11 @@ export type KeyPair = { certificatePem: string; privateKeyPem: string };
 export class CertificateAuthority {
   readonly certificatePem: string;
   readonly certificate: X509Certificate;
-  readonly #subject: string;
   readonly #privateKey: webcrypto.CryptoKey;
 
   private constructor(certificatePem: string, privateKey: webcrypto.CryptoKey) {
     this.certificatePem = certificatePem;
     this.certificate = new X509Certificate(certificatePem);
-    this.#subject = new x509.X509Certificate(certificatePem).subject;
     this.#privateKey = privateKey;
   }
 
@@ -59,6 +70,7 @@ export class CertificateAuthority {
     commonName: string,
     options: { groups?: readonly string[]; validityDays?: number; keyType?: ClientKeyType } = {},
   ): Promise<KeyPair> {
+    const x509 = await loadX509();
     const subject = new x509.Name([...(options.groups ?? []).map((group) => ({ O: [group] })), { CN: [commonName] }]).toString();
     const extensions = [new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth])];
     return this.#issue(subject, options.validityDays ?? 365, extensions, clientKeyAlgorithms[options.keyType ?? 'ec-p256']);
@@ -66,6 +78,7 @@ export class CertificateAuthority {
 
   /** Issues a TLS server certificate for these host names and IP addresses. */
   async issueServerCertificate(commonName: string, alternativeNames: { dns?: string[]; ip?: string[] }): Promise<KeyPair> {
+    const x509 = await loadX509();
     const names = [
       ...(alternativeNames.dns ?? []).map((value) => ({ type: 'dns' as const, value })),
       ...(alternativeNames.ip ?? []).map((value) => ({ type: 'ip' as const, value })),
@@ -79,15 +92,16 @@ export class CertificateAuthority {
   async #issue(
     subject: string,
     validityDays: number,
-    extensions: x509.Extension[],
+    extensions: X509.Extension[],
     algorithm: webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams = keyAlgorithm,
   ): Promise<KeyPair> {
+    const x509 = await loadX509();
     const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
     const notBefore = new Date(Date.now() - 60_000);
     const certificate = await x509.X509CertificateGenerator.create({
       serialNumber: serialNumber(),
       subject,
-      issuer: this.#subject,
+      issuer: new x509.X509Certificate(this.certificatePem).subject,
       notBefore,
       notAfter: new Date(notBefore.getTime() + validityDays * dayMs),
       signingAlgorithm,
@@ -104,6 +118,7 @@ export class CertificateAuthority {
 }
 
 async function createSelfSignedCa(commonName: string): Promise<KeyPair> {
+  const x509 = await loadX509();
   const keys = await webcrypto.subtle.generateKey(keyAlgorithm, true, ['sign', 'verify']);
   const notBefore = new Date(Date.now() - 60_000);
   const certificate = await x509.X509CertificateGenerator.createSelfSigned({

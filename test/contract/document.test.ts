@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { assertEveryOperationHasAHandler } from '../../src/app.ts';
-import { documentUrl } from '../../src/http/openapi-document.ts';
+import { CompiledOperation } from '../../src/http/compiled-operation.ts';
+import { documentUrl, loadDocument } from '../../src/http/openapi-document.ts';
+import { SchemaCompiler } from '../../src/http/schema-compiler.ts';
 
 type Schema = { $ref?: string; additionalProperties?: unknown };
 type Response = {
@@ -247,5 +249,12 @@ describe('the bundled OpenAPI document', () => {
     expect(() => assertEveryOperationHasAHandler([...operations.map((operation) => operation.operationId!), 'listWidgets'])).to.throw(
       /Missing: \[listWidgets\]/,
     );
+  });
+
+  it('compiles every request schema of every operation (the server compiles each on first use)', async () => {
+    const compiler = new SchemaCompiler();
+    const compiled = (await loadDocument()).operations.map((operation) => new CompiledOperation(operation, compiler));
+    expect(compiled.length).to.equal(operations.length);
+    expect(() => compiler.compileAll()).to.not.throw();
   });
 });
