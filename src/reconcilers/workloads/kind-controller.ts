@@ -108,10 +108,12 @@ export class KindController<K extends KindName> {
       logger: this.#context.logger,
       kind,
       onList: (objects) => {
-        const keys = objects.map((object) => keyOf({ kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name }));
+        const keys = new Set(
+          objects.map((object) => keyOf({ kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name })),
+        );
         // Objects that went while no watch ran are reconciled once more, as gone.
-        for (const key of this.#known) if (!keys.includes(key)) this.#queue.add(key);
-        this.#known = new Set(keys);
+        for (const key of this.#known) if (!keys.has(key)) this.#queue.add(key);
+        this.#known = keys;
         for (const key of keys) this.#queue.add(key);
       },
       onEvent: (event) => {
