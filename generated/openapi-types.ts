@@ -2980,7 +2980,7 @@ export interface components {
                 };
             };
             metadata?: components["schemas"]["MetadataCreate"] | null;
-        } | unknown | unknown;
+        } | Record<string, never> | Record<string, never>;
         /** @description One staging of a package. It starts in STAGING and ends in STAGED or FAILED; a staged build's droplet has the same GUID as the build. */
         Build: {
             guid: components["schemas"]["Guid"];

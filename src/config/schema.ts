@@ -50,6 +50,11 @@ export const configSchema = z
     deletionTimeoutSeconds: z.number().positive().default(120),
     /** How long org and space creation wait for their controller to report them ready. */
     readyTimeoutSeconds: z.number().positive().default(120),
+    /** Finished tasks are deleted this long after they ended (Korifi's `taskTTL`: 30 days). */
+    taskTTLSeconds: z
+      .number()
+      .positive()
+      .default(30 * 24 * 3600),
     /**
      * Run the org/space reconcilers in this process (namespaces, role propagation, readiness, deletion).
      * Default: on for the embedded backend, off for kubernetes (where Korifi's controllers may run).

@@ -6,6 +6,7 @@ import { jobHandlers } from './jobs.ts';
 import { organizationHandlers } from './organizations.ts';
 import { roleHandlers } from './roles.ts';
 import { spaceHandlers } from './spaces.ts';
+import { taskHandlers } from './tasks.ts';
 import { userHandlers } from './users.ts';
 import { infoHandlers } from './info.ts';
 import { logCacheHandlers } from './log-cache.ts';
@@ -129,4 +130,5 @@ export const handlers = {
   ...userHandlers,
   ...jobHandlers,
   ...appHandlers,
+  ...taskHandlers,
 } satisfies HandlerMap;

@@ -77,9 +77,21 @@ const rules: Partial<Record<KindName, (object: AnyObject) => Record<string, stri
   CFTask: (o) => ({
     'space-guid': o.metadata.namespace,
     'app-guid': ref(o.spec?.['appRef']),
-    'task-sequence-id': typeof o.status?.['sequenceId'] === 'number' ? String(o.status['sequenceId']) : undefined,
+    'task-sequence-id': sequenceIdLabel(o),
   }),
 };
+
+/**
+ * A task's sequence ID as label text. Korifi's (`YYYYMMDDhhmmssSSS`) exceed 2^53, so the number read here
+ * may be off by a few units: the label its webhook wrote from the exact int64 is kept when it is that number.
+ */
+function sequenceIdLabel(o: AnyObject): string | undefined {
+  const id = o.status?.['sequenceId'];
+  if (typeof id !== 'number' || !Number.isInteger(id)) return undefined;
+  if (Number.isSafeInteger(id)) return String(id);
+  const current = o.metadata.labels?.[label('task-sequence-id')];
+  return current !== undefined && /^\d+$/.test(current) && Number(current) === id ? current : BigInt(id).toString();
+}
 
 function hashed(value: unknown): string | undefined {
   return typeof value === 'string' ? hashedLabelValue(value) : undefined;
