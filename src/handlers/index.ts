@@ -1,5 +1,8 @@
 import type { HandlerMap } from '../http/operation.ts';
 import { appHandlers } from './apps.ts';
+import { buildHandlers } from './builds.ts';
+import { buildpackHandlers } from './buildpacks.ts';
+import { dropletHandlers } from './droplets.ts';
 import { domainHandlers } from './domains.ts';
 import { identityHandlers } from './identity.ts';
 import { jobHandlers } from './jobs.ts';
@@ -131,4 +134,7 @@ export const handlers = {
   ...jobHandlers,
   ...appHandlers,
   ...taskHandlers,
+  ...buildHandlers,
+  ...dropletHandlers,
+  ...buildpackHandlers,
 } satisfies HandlerMap;

@@ -1,7 +1,7 @@
 import type { KindName } from '../../store/kinds.ts';
 import type { RunningReconcilers } from '../index.ts';
 import { appController } from './app-controller.ts';
-import { buildController } from './build-controller.ts';
+import { buildController, builderInfoController } from './build-controller.ts';
 import { KindController, type KindControllerDefinition, type WorkloadContext } from './kind-controller.ts';
 import { packageController } from './package-controller.ts';
 import { processController } from './process-controller.ts';
@@ -11,6 +11,7 @@ import { taskController } from './task-controller.ts';
 const workloadControllers: KindControllerDefinition<KindName>[] = [
   packageController,
   buildController,
+  builderInfoController,
   appController,
   processController,
   taskController,
