@@ -53,7 +53,13 @@ async function serve(config: ReturnType<typeof validateConfig>) {
   const backend = await openBackend(config, logger);
   const app = createApp({
     document: await loadDocument(),
-    runtime: { config, startedAt: new Date(), store: backend.store, roleWarnings: new RoleWarnings(backend.store, config.rootNamespace) },
+    runtime: {
+      config,
+      startedAt: new Date(),
+      store: backend.store,
+      roleWarnings: new RoleWarnings(backend.store, config.rootNamespace),
+      bits: backend.bits,
+    },
     authenticator: backend.authenticator,
     logger,
   });

@@ -29,7 +29,13 @@ async function main(): Promise<void> {
   const document = await loadDocument();
   const app = createApp({
     document,
-    runtime: { config, startedAt: new Date(), store: backend.store, roleWarnings: new RoleWarnings(backend.store, config.rootNamespace) },
+    runtime: {
+      config,
+      startedAt: new Date(),
+      store: backend.store,
+      roleWarnings: new RoleWarnings(backend.store, config.rootNamespace),
+      bits: backend.bits,
+    },
     authenticator: backend.authenticator,
     logger,
   });

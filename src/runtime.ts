@@ -1,3 +1,4 @@
+import type { BitsStore } from './bits/bits-store.ts';
 import type { Config } from './config/schema.ts';
 import type { RoleWarnings } from './domain/role-warnings.ts';
 import type { Store } from './store/port.ts';
@@ -10,4 +11,6 @@ export type Runtime = {
   store: Store;
   /** Tells whether a caller holds any CF role (the `X-Cf-Warnings` of role-less users). */
   roleWarnings: RoleWarnings;
+  /** Where package bits are kept, opened at start for the backend. */
+  bits: BitsStore;
 };

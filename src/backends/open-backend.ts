@@ -8,6 +8,8 @@ import { reconcilerLeaseName, startAllReconcilers, startElectedReconcilers, type
 import { RecentAppLogs } from '../app-runtime/app-logs.ts';
 import type { AppRuntime } from '../app-runtime/app-runtime.ts';
 import { openAppRuntime } from '../app-runtime/open-app-runtime.ts';
+import type { BitsStore } from '../bits/bits-store.ts';
+import { openBitsStore } from './open-bits-store.ts';
 
 /** A storage backend with the authenticator that belongs to it, and a line that tells people how to log in. */
 export type Backend = {
@@ -23,6 +25,8 @@ export type Backend = {
 export type OpenBackend = Backend & {
   /** The recent lines apps, stagings and tasks wrote (empty where Korifi's controllers run them). */
   appLogs: RecentAppLogs;
+  /** Where package bits are kept (files under the data directory, or the container registry). */
+  bits: BitsStore;
 };
 
 /** Lines kept per app for log-cache reads. */
@@ -40,6 +44,7 @@ export async function openBackend(config: Config, logger: Logger): Promise<OpenB
   const backend = embedded
     ? await (await import('./embedded-backend.ts')).openEmbeddedBackend(config)
     : await (await import('./kubernetes-backend.ts')).openKubernetesBackend(config);
+  let bits: BitsStore | undefined;
   try {
     const platformOptions = {
       rootNamespace: config.rootNamespace,
@@ -48,23 +53,28 @@ export async function openBackend(config: Config, logger: Logger): Promise<OpenB
       ...(embedded ? { initialAdmin: initialUserName } : {}),
     };
     const changes = await ensurePlatform(backend.store.privileged(), platformOptions);
+    const packageBits = await openBitsStore(config, backend.store);
+    bits = packageBits;
     const appLogs = new RecentAppLogs({ linesPerApp: recentLinesPerApp });
     const runtime = (config.reconcilers ?? embedded) ? openAppRuntime(config.appRuntime, appLogs) : undefined;
-    const reconcilers = runtime ? await startReconcilers(backend.store, config, logger, runtime) : undefined;
+    const reconcilers = runtime ? await startReconcilers(backend.store, config, logger, { runtime, bits: packageBits }) : undefined;
     const reconcilerState = reconcilers?.description ?? "off (Korifi's controllers are expected)";
     const runtimeState = runtime ? `\nApp runtime: ${runtime.description}` : '';
     const platform = `${describePlatformChanges(changes, platformOptions)}\nReconcilers: ${reconcilerState}${runtimeState}\n`;
     return {
       ...backend,
       appLogs,
+      bits: packageBits,
       describe: () => `${backend.describe()}${platform}`,
       close: async () => {
         await reconcilers?.running.stop();
         await runtime?.close();
+        await packageBits.close();
         await backend.close();
       },
     };
   } catch (error) {
+    await bits?.close();
     await backend.close();
     throw error;
   }
@@ -78,9 +88,9 @@ async function startReconcilers(
   store: Store,
   config: Config,
   logger: Logger,
-  runtime: AppRuntime,
+  { runtime, bits }: { runtime: AppRuntime; bits: BitsStore },
 ): Promise<{ running: RunningReconcilers; description: string }> {
-  const options = { rootNamespace: config.rootNamespace, logger, runtime, config };
+  const options = { rootNamespace: config.rootNamespace, logger, runtime, bits, config };
   if (config.backend === 'embedded') return { running: await startAllReconcilers(store, options), description: 'running in this process' };
   return {
     running: await startElectedReconcilers(store, options),

@@ -16,8 +16,11 @@ export interface BitsStore {
 /** Which package's bits: the kubernetes adapter names its image after the app, tags it with the package. */
 export type PackageBitsRef = { readonly appGuid: string; readonly packageGuid: string };
 
-/** What the store kept: the sha256 digest (`sha256:<hex>`, as OCI writes it) and the size of the zip. */
-export type StoredPackageBits = { readonly digest: string; readonly sizeBytes: number };
+/**
+ * What the store kept: the sha256 digest (`sha256:<hex>`, as OCI writes it) and the size of the zip;
+ * where a registry keeps them, also the image by digest (the CFPackage's `spec.source.registry.image`).
+ */
+export type StoredPackageBits = { readonly digest: string; readonly sizeBytes: number; readonly image?: string };
 
 export interface PackageBitsStore {
   /**

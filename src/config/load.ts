@@ -5,7 +5,7 @@ import { plainHttpProblem } from './plain-http-guard.ts';
 import { configSchema, type Config } from './schema.ts';
 
 /** Environment variables that override the file, each naming a config path and how to read it. */
-const environmentOverrides: Record<string, { path: string[]; kind: 'string' | 'number' | 'boolean' }> = {
+const environmentOverrides: Record<string, { path: string[]; kind: 'string' | 'number' | 'boolean' | 'list' }> = {
   CFAPI_LISTEN_HOST: { path: ['listen', 'host'], kind: 'string' },
   CFAPI_LISTEN_PORT: { path: ['listen', 'port'], kind: 'number' },
   CFAPI_LISTEN_ALLOW_PLAIN_HTTP: { path: ['listen', 'allowPlainHttp'], kind: 'boolean' },
@@ -26,6 +26,9 @@ const environmentOverrides: Record<string, { path: string[]; kind: 'string' | 'n
   CFAPI_PACKAGES_MAX_UNCOMPRESSED_BYTES: { path: ['packages', 'maxUncompressedBytes'], kind: 'number' },
   CFAPI_PACKAGES_MAX_ENTRIES: { path: ['packages', 'maxEntries'], kind: 'number' },
   CFAPI_RESOURCE_MATCHING_CACHE_BYTES: { path: ['resourceMatching', 'cacheBytes'], kind: 'number' },
+  CFAPI_CONTAINER_REPOSITORY_PREFIX: { path: ['containerRegistry', 'repositoryPrefix'], kind: 'string' },
+  CFAPI_PACKAGE_REGISTRY_SECRET_NAMES: { path: ['containerRegistry', 'packageRegistrySecretNames'], kind: 'list' },
+  CFAPI_CONTAINER_REGISTRY_CA_FILE: { path: ['containerRegistry', 'caFile'], kind: 'string' },
   CFAPI_LOG_LEVEL: { path: ['logLevel'], kind: 'string' },
   CFAPI_INFO_NAME: { path: ['info', 'name'], kind: 'string' },
   CFAPI_INFO_DESCRIPTION: { path: ['info', 'description'], kind: 'string' },
@@ -107,8 +110,14 @@ function applyEnvironment(target: Record<string, unknown>, env: NodeJS.ProcessEn
   }
 }
 
-function parseEnvironmentValue(name: string, value: string, kind: 'string' | 'number' | 'boolean'): unknown {
+function parseEnvironmentValue(name: string, value: string, kind: 'string' | 'number' | 'boolean' | 'list'): unknown {
   if (kind === 'string') return value;
+  // A comma-separated list, e.g. Secret names.
+  if (kind === 'list')
+    return value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
   if (kind === 'boolean') {
     if (value !== 'true' && value !== 'false') throw new ConfigError(`${name} must be true or false, got "${value}"`);
     return value === 'true';

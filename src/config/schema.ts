@@ -108,6 +108,24 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Where the kubernetes backend keeps package bits, as Korifi does: an OCI registry. Unused by the
+     * embedded backend, which keeps them under the data directory.
+     */
+    containerRegistry: z
+      .object({
+        /**
+         * Korifi's `containerRepositoryPrefix`: a bits package of app A is pushed to `<prefix>A-packages`,
+         * e.g. `registry.example.org/cf/` (the registry host first). Without it uploads fail with 502.
+         */
+        repositoryPrefix: z.string().min(1).optional(),
+        /** Korifi's `packageRegistrySecretNames`: docker config Secrets in the root namespace holding the push credentials. */
+        packageRegistrySecretNames: z.array(z.string().min(1)).default([]),
+        /** A PEM file of the CA that signed the registry's certificate, when it is not a public one. */
+        caFile: z.string().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
     /** Resource matching: files of uploaded packages kept by SHA-1 (embedded backend) so a new push need not send them. */
     resourceMatching: z
       .object({

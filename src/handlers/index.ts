@@ -16,6 +16,8 @@ import { logCacheHandlers } from './log-cache.ts';
 import { notImplementedHandlers } from './not-implemented.ts';
 import { rootHandlers } from './root.ts';
 import { unsupportedFeatureHandlers } from './unsupported-features.ts';
+import { packageHandlers } from './packages.ts';
+import { resourceMatchHandlers } from './resource-matches.ts';
 
 /**
  * Every operation of the OpenAPI document, by operationId. `satisfies HandlerMap` makes a missing
@@ -137,4 +139,6 @@ export const handlers = {
   ...buildHandlers,
   ...dropletHandlers,
   ...buildpackHandlers,
+  ...packageHandlers,
+  ...resourceMatchHandlers,
 } satisfies HandlerMap;

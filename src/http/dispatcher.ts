@@ -81,6 +81,10 @@ class RequestScope implements Scope {
     return requestLogger(this.#ctx.state['requestLog'] as RequestLogState);
   }
 
+  get rawRequest(): Scope['rawRequest'] {
+    return this.#ctx.req;
+  }
+
   get requestUrl(): URL {
     this.#url ??= requestUrl(this.#externalUrl, this.#ctx);
     return this.#url;

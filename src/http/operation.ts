@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { operations } from '../../generated/openapi-types.ts';
 import type { AuthInfo } from '../auth/identity.ts';
 import type { Logger } from '../logger.ts';
@@ -39,6 +40,11 @@ export type Scope = {
   /** The request's URL as the client addressed it, built on the configured external URL (made on first use). */
   readonly requestUrl: URL;
   runtime: Runtime;
+  /**
+   * The request as it arrived, for the few operations whose body is not a JSON or YAML document (a
+   * package upload is a multipart stream the handler reads itself); other bodies are already read.
+   */
+  readonly rawRequest: IncomingMessage;
   /** Adds a warning the response carries in `X-Cf-Warnings` (the cf CLI prints each). */
   warn(message: string): void;
 };

@@ -11,6 +11,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { RoleWarnings } from '../../src/domain/role-warnings.ts';
 import { newRoleBinding } from '../../src/domain/roles/role-binding.ts';
 import type { Store } from '../../src/store/port.ts';
+import type { BitsStore } from '../../src/bits/bits-store.ts';
 import { uniqueName } from '../store/fixture.ts';
 import { sharedControlPlane } from './control-plane.ts';
 import type { Authenticator } from '../../src/auth/identity.ts';
@@ -41,6 +42,8 @@ export type TestServer = {
   config: Config;
   /** The backend's store, for looking behind the API in tests. */
   store: Store;
+  /** Where the server keeps package bits, for looking behind the API in tests. */
+  bits: BitsStore;
   /** Log lines the server wrote, parsed. */
   logs: Record<string, unknown>[];
   /** Sends a request and checks the response against the OpenAPI document before returning it. */
@@ -84,7 +87,13 @@ export async function startTestServer(
   const users = controlPlane ? kubernetesUsers(controlPlane, backend.store, config.rootNamespace) : await embeddedUsers(dataDir);
   const app = createApp({
     document: await loadDocument(),
-    runtime: { config, startedAt: new Date(), store: backend.store, roleWarnings: new RoleWarnings(backend.store, config.rootNamespace) },
+    runtime: {
+      config,
+      startedAt: new Date(),
+      store: backend.store,
+      roleWarnings: new RoleWarnings(backend.store, config.rootNamespace),
+      bits: backend.bits,
+    },
     authenticator: options.authenticator ?? backend.authenticator,
     logger,
     ...(options.handlers ? { handlers: options.handlers } : {}),
@@ -101,6 +110,7 @@ export async function startTestServer(
     newUser: users.newUser,
     config,
     store: backend.store,
+    bits: backend.bits,
     logs,
     request,
     stop: async () => {

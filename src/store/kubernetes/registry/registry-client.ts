@@ -131,6 +131,20 @@ export class RegistryClient {
     };
   }
 
+  /** The repository's tags (up to 1000; a repository that does not exist has none). */
+  async listTags(repository: string): Promise<string[]> {
+    const response = await this.#send('GET', `/v2/${repository}/tags/list?n=1000`, {});
+    const text = (await readAll(response.body)).toString('utf8');
+    if (response.status === 404) return [];
+    if (response.status !== 200) throw registryErrorForStatus(response.status, this.#what('list tags'), text);
+    return (JSON.parse(text) as { tags?: string[] | null }).tags ?? [];
+  }
+
+  /** Deletes a manifest by digest; every tag naming it goes with it (the registry must allow deletes). */
+  async deleteManifest(repository: string, digest: string): Promise<void> {
+    await this.#expect('DELETE', `/v2/${repository}/manifests/${digest}`, { status: 202, what: `delete manifest ${digest}` });
+  }
+
   async #expect(method: string, path: string, init: RequestInit & { status: number; what: string; keepBody?: boolean }): Promise<Response> {
     const { status, what, keepBody = false } = init;
     const response = await this.#send(method, path, init);
