@@ -1,5 +1,7 @@
 import type { HandlerMap } from '../http/operation.ts';
 import { appHandlers } from './apps.ts';
+import { appActionHandlers } from './app-actions.ts';
+import { processHandlers } from './processes.ts';
 import { buildHandlers } from './builds.ts';
 import { buildpackHandlers } from './buildpacks.ts';
 import { dropletHandlers } from './droplets.ts';
@@ -8,7 +10,6 @@ import { identityHandlers } from './identity.ts';
 import { jobHandlers } from './jobs.ts';
 import { organizationHandlers } from './organizations.ts';
 import { roleHandlers } from './roles.ts';
-import { routeReadHandlers } from './route-reads.ts';
 import { spaceHandlers } from './spaces.ts';
 import { taskHandlers } from './tasks.ts';
 import { userHandlers } from './users.ts';
@@ -136,7 +137,8 @@ export const handlers = {
   ...userHandlers,
   ...jobHandlers,
   ...appHandlers,
-  ...routeReadHandlers,
+  ...appActionHandlers,
+  ...processHandlers,
   ...taskHandlers,
   ...buildHandlers,
   ...dropletHandlers,

@@ -31,7 +31,8 @@ const phrases: Record<string, Phrase> = {
   minLength: (subject, params) =>
     params['limit'] === 1 ? `${subject} cannot be blank` : `${subject} must be at least ${String(params['limit'])} characters long`,
   maxLength: (subject, params) => `${subject} must be no more than ${String(params['limit'])} characters long`,
-  minimum: (subject, params) => `${subject} must be greater than or equal to ${String(params['limit'])}`,
+  minimum: (subject, params, error) =>
+    `${subject} ${customMessage(error) ?? `must be greater than or equal to ${String(params['limit'])}`}`,
   maximum: (subject, params) => `${subject} must be less than or equal to ${String(params['limit'])}`,
   pattern: (subject, _params, error) => `${subject} ${customMessage(error) ?? 'has an invalid format'}`,
   format: (subject, _params, error) => `${subject} ${customMessage(error) ?? 'has an invalid format'}`,
