@@ -902,7 +902,7 @@ export interface paths {
         put?: never;
         /**
          * Stage a package
-         * @description Starts staging a package with its app's lifecycle and returns at once with the build in STAGING; clients poll the build until it is STAGED or FAILED. A package the caller cannot see is refused with 422 `Unable to use package. Ensure that the package exists and you have access to it.`; non-empty labels or annotations are refused with 422.
+         * @description Starts staging a package with the lifecycle the request names, else its app's, and returns at once with the build in STAGING; clients poll the build until it is STAGED or FAILED. A package the caller cannot see is refused with 422 `Unable to use package. Ensure that the package exists and you have access to it.`; a package that has no bits or image yet with 400 `Bad request: Cannot stage package whose state is not ready.` (Cloud Controller's answer, which the cf CLI knows); non-empty labels or annotations with 422 `metadata.labels must be blank` (Korifi's rule: they can be set afterwards with PATCH).
          */
         post: operations["createBuild"];
         delete?: never;
@@ -930,7 +930,7 @@ export interface paths {
         head?: never;
         /**
          * Update a build
-         * @description Labels and annotations are not supported on builds, so every request is refused with 422 `Labels and annotations are not supported for builds.`, whatever the body or the build. The 200 response is CF's and never sent here.
+         * @description Changes a build's labels and annotations, as Cloud Controller and current Korifi do (older Korifi refused every request with 422); nothing else about a build can change.
          */
         patch: operations["updateBuild"];
         trace?: never;
@@ -944,7 +944,7 @@ export interface paths {
         };
         /**
          * List buildpacks
-         * @description Lists the buildpacks of the configured builder, in detection order unless sorted otherwise. Any authenticated user may list them. A builder that is missing or not ready gives 500 `CF-ResourceNotReady`.
+         * @description Lists the buildpacks of the configured builder, in detection order unless sorted otherwise. Any authenticated user may list them (one without any CF role gets an empty list, as for domains). While the builder has not reported (no BuilderInfo, or one that is not ready) the answer is 503 `CF-ServiceUnavailable` saying so, where Korifi answers 500 `CF-ResourceNotReady`.
          */
         get: operations["listBuildpacks"];
         put?: never;
@@ -964,7 +964,7 @@ export interface paths {
         };
         /**
          * List stacks
-         * @description Lists the stacks of the configured builder. Any authenticated user may list them. A builder that is missing or not ready gives 500 `CF-ResourceNotReady`.
+         * @description Lists the stacks of the configured builder. Any authenticated user may list them (one without any CF role gets an empty list, as for domains). While the builder has not reported (no BuilderInfo, or one that is not ready) the answer is 503 `CF-ServiceUnavailable` saying so, where Korifi answers 500 `CF-ResourceNotReady`.
          */
         get: operations["listStacks"];
         put?: never;
@@ -3022,12 +3022,12 @@ export interface components {
             pagination: components["schemas"]["Pagination"];
             resources: components["schemas"]["Build"][];
         };
-        /** @description A request to stage a package. The staging sizes are accepted for CF compatibility and ignored (the platform defaults apply); labels and annotations must be empty because builds do not store them. */
+        /** @description A request to stage a package. The staging sizes are accepted for CF compatibility and ignored (the platform defaults apply); labels and annotations must be empty, as Korifi requires (set them afterwards with PATCH /v3/builds/{guid}). */
         BuildCreate: {
             package: {
                 guid: string;
             };
-            /** @description Validated, but staging always uses the app's lifecycle; null is the same as absent. */
+            /** @description The lifecycle to stage with instead of the app's; null is the same as absent. */
             lifecycle?: components["schemas"]["LifecycleRequest"] | null;
             /** @description Ignored, whatever its value, as by Korifi. */
             staging_memory_in_mb?: number | null;
@@ -3037,7 +3037,7 @@ export interface components {
             staging_log_rate_limit_bytes_per_second?: number | null;
             metadata?: components["schemas"]["MetadataCreate"] | null;
         };
-        /** @description Changes to a build's labels and annotations, which builds do not support; every such request is refused. */
+        /** @description Changes to a build's labels and annotations; a null value removes a key. */
         BuildUpdate: {
             metadata?: components["schemas"]["MetadataUpdate"] | null;
         };
@@ -5974,7 +5974,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The updated build (never sent; see the description). */
+            /** @description The updated build. */
             200: {
                 headers: {
                     "X-Cf-Warnings": components["headers"]["CfWarnings"];
@@ -6023,6 +6023,26 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
+            /** @description The builder has not reported its buildpacks and stacks yet, or is not ready; the detail says which. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": [
+                     *         {
+                     *           "code": 10015,
+                     *           "title": "CF-ServiceUnavailable",
+                     *           "detail": "The builder \"cf-kpack-builder\" is not ready: ClusterBuilder not ready"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
             default: components["responses"]["Error"];
         };
     };
@@ -6059,6 +6079,26 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["UnprocessableEntity"];
+            /** @description The builder has not reported its buildpacks and stacks yet, or is not ready; the detail says which. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "errors": [
+                     *         {
+                     *           "code": 10015,
+                     *           "title": "CF-ServiceUnavailable",
+                     *           "detail": "The builder \"cf-kpack-builder\" is not ready: ClusterBuilder not ready"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
             default: components["responses"]["Error"];
         };
     };
