@@ -5,6 +5,7 @@ import { processHandlers } from './processes.ts';
 import { buildHandlers } from './builds.ts';
 import { buildpackHandlers } from './buildpacks.ts';
 import { dropletHandlers } from './droplets.ts';
+import { deploymentHandlers } from './deployments.ts';
 import { domainHandlers } from './domains.ts';
 import { identityHandlers } from './identity.ts';
 import { jobHandlers } from './jobs.ts';
