@@ -11,6 +11,7 @@ import { identityHandlers } from './identity.ts';
 import { jobHandlers } from './jobs.ts';
 import { organizationHandlers } from './organizations.ts';
 import { roleHandlers } from './roles.ts';
+import { routeReadHandlers } from './route-reads.ts';
 import { spaceHandlers } from './spaces.ts';
 import { taskHandlers } from './tasks.ts';
 import { userHandlers } from './users.ts';
@@ -138,6 +139,8 @@ export const handlers = {
   ...userHandlers,
   ...jobHandlers,
   ...appHandlers,
+  ...routeReadHandlers,
+  ...deploymentHandlers,
   ...appActionHandlers,
   ...processHandlers,
   ...taskHandlers,
