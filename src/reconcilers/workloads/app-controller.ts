@@ -1,4 +1,3 @@
-import { vcapApplicationAsServer } from '../../domain/apps/app-env-document.ts';
 import { desiredInstancesOf, newProcessSpec, processGuidOf, type Process } from '../../domain/processes/process-spec.ts';
 import { isStoreError } from '../../store/errors.ts';
 import { apiVersionOf, kinds } from '../../store/kinds.ts';
@@ -8,14 +7,11 @@ import type { OwnerReference, StoredObject } from '../../store/objects.ts';
 import type { StoreSession } from '../../store/port.ts';
 import { refOf } from '../../store/refs.ts';
 import { isConditionTrue, withConditions, type WantedCondition } from './conditions.ts';
-import type { KindControllerDefinition, WorkloadContext } from './kind-controller.ts';
+import type { KindControllerDefinition } from './kind-controller.ts';
 
 type App = StoredObject<'CFApp'>;
 type AppState = 'STARTED' | 'STOPPED';
 type DropletProcessType = { type: string; command: string };
-
-/** The Secret holding an app's VCAP_APPLICATION, named as Korifi's app controller names it. */
-export const vcapApplicationSecretNameOf = (appGuid: string): string => `${appGuid}-vcap-application`;
 
 /** How long to look again while processes are not ready yet (their own changes also bring the app back). */
 const processesNotReadyRequeueMs = 2_000;
@@ -32,16 +28,20 @@ const notReady = (actualState: AppState, reason: string, message: string): Obser
 });
 
 /**
- * What Korifi's CFApp controller does: writes the app's VCAP_APPLICATION Secret, and once
- * `spec.currentDropletRef` names a staged build of the app, makes sure it has one CFProcess per process
- * type of the droplet (and `web` always), with Korifi's names and defaults, created as the app's
- * controlled dependents; a later droplet only changes their detected command, so what users scaled or
+ * What Korifi's CFApp controller does for processes: once `spec.currentDropletRef` names a staged build
+ * of the app, makes sure it has one CFProcess per process type of the droplet (and `web` always), with
+ * Korifi's names and defaults, created as the app's controlled dependents; a later droplet only changes their detected command, so what users scaled or
  * set stays. `status.actualState` follows the workloads as in Korifi: STARTED while any instance exists
  * (whatever its health), STOPPED when none does; and, where Korifi would wait forever, STARTED at once
  * when the app is started but none of its processes wants an instance. `Ready` (with
  * `observedGeneration`) holds when the actual state is the desired one and every process is reconciled,
  * with Korifi's reasons otherwise (`DropletNotAssigned`, `CannotResolveCurrentDropletRef`,
  * `DesiredStateNotReached`, `ProcessesNotReady`).
+ *
+ * Korifi's controller also writes a VCAP_APPLICATION Secret per app and names it in the status; this
+ * one does not: nothing here reads it (the env document and the process controller derive
+ * VCAP_APPLICATION from the app, its space and its org, which is all the Secret holds), and at 10,000
+ * apps it would be 10,000 Secrets written at the first start.
  */
 export const appController: KindControllerDefinition<'CFApp'> = {
   kind: 'CFApp',
@@ -51,9 +51,8 @@ export const appController: KindControllerDefinition<'CFApp'> = {
   ],
   async reconcile(context, _ref, app) {
     if (app === undefined || app.metadata.deletionTimestamp !== undefined) return undefined;
-    const vcapApplicationSecretName = await ensureVcapApplicationSecret(context, app);
     const observation = await observe(context.session, app);
-    await writeStatus(context.session, app, observation, vcapApplicationSecretName);
+    await writeStatus(context.session, app, observation);
     return observation.requeueAfterMs === undefined ? undefined : { requeueAfterMs: observation.requeueAfterMs };
   },
 };
@@ -160,32 +159,8 @@ async function createProcess(session: StoreSession, app: App, processType: strin
   }
 }
 
-/** The app's VCAP_APPLICATION Secret, owned by the app, created or brought up to date; answers its name. */
-async function ensureVcapApplicationSecret(context: WorkloadContext, app: App): Promise<string> {
-  const { session } = context;
-  const name = vcapApplicationSecretNameOf(app.metadata.name);
-  const ref = { kind: 'Secret' as const, namespace: app.metadata.namespace ?? '', name };
-  const value = JSON.stringify(await vcapApplicationAsServer(session, app, context.config.externalUrl));
-  const data = { VCAP_APPLICATION: Buffer.from(value, 'utf8').toString('base64') };
-  const existing = await getIfExists(session, ref);
-  if (existing === undefined) {
-    try {
-      await session.create({
-        kind: 'Secret',
-        metadata: { name, namespace: ref.namespace, ownerReferences: [controllerReference(app)] },
-        data,
-      });
-    } catch (error) {
-      if (!isStoreError(error, 'AlreadyExists')) throw error;
-    }
-  } else if (existing.data?.['VCAP_APPLICATION'] !== data.VCAP_APPLICATION) {
-    await session.patch(ref, { data }, { resourceVersion: existing.metadata.resourceVersion ?? '' });
-  }
-  return name;
-}
-
 /** Writes what was observed, only when it changed, onto the version that was read. */
-async function writeStatus(session: StoreSession, app: App, observation: Observation, vcapApplicationSecretName: string): Promise<void> {
+async function writeStatus(session: StoreSession, app: App, observation: Observation): Promise<void> {
   const generation = app.metadata.generation ?? 0;
   const conditions = withConditions(
     app.status?.conditions,
@@ -193,18 +168,13 @@ async function writeStatus(session: StoreSession, app: App, observation: Observa
     new Date(),
   );
   const status = app.status;
-  const unchanged =
-    conditions === undefined &&
-    status?.observedGeneration === generation &&
-    status.actualState === observation.actualState &&
-    status.vcapApplicationSecretName === vcapApplicationSecretName;
+  const unchanged = conditions === undefined && status?.observedGeneration === generation && status.actualState === observation.actualState;
   if (unchanged) return;
   await session.patchStatus(
     refOf(app),
     {
       observedGeneration: generation,
       actualState: observation.actualState,
-      vcapApplicationSecretName,
       conditions: conditions ?? status?.conditions ?? [],
     },
     { resourceVersion: app.metadata.resourceVersion ?? '' },

@@ -90,20 +90,6 @@ forEachBackend(
           expect(current.status?.actualState).to.equal('STOPPED');
           const ready = current.status?.conditions?.find((condition) => condition.type === 'Ready');
           expect(ready).to.deep.include({ status: 'True', observedGeneration: current.metadata.generation });
-          expect(current.status?.vcapApplicationSecretName).to.equal(`${app.guid}-vcap-application`);
-        });
-        const secret = await cf.server.store
-          .privileged()
-          .get({ kind: 'Secret', namespace: space.guid, name: `${app.guid}-vcap-application` });
-        expect(JSON.parse(Buffer.from(secret.data?.['VCAP_APPLICATION'] ?? '', 'base64').toString('utf8'))).to.deep.equal({
-          application_id: app.guid,
-          application_name: app.name,
-          name: app.name,
-          space_id: space.guid,
-          space_name: space.name,
-          organization_id: org.guid,
-          organization_name: org.name,
-          cf_api: cf.server.externalUrl,
         });
       });
 
