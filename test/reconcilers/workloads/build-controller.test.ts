@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { RecentAppLogs } from '../../../src/app-runtime/app-logs.ts';
 import type { StagingRequest } from '../../../src/app-runtime/app-runtime.ts';
 import { ScriptedRuntime } from '../../../src/app-runtime/scripted/scripted-runtime.ts';
+import { UnavailableRuntime } from '../../../src/app-runtime/unavailable-runtime.ts';
 import type { BitsStore } from '../../../src/bits/bits-store.ts';
 import { validateConfig } from '../../../src/config/load.ts';
 import { builderName } from '../../../src/domain/builds/builder-info.ts';
@@ -218,6 +219,26 @@ describe('build controller (staging through the runtime port)', () => {
       'Staging failed: no bits stored for this package',
     );
     expect(opened.sort()).to.deep.equal(['a7/p7', 'a7/p8']);
+  });
+
+  it('fails every build with the reason where there is no runtime (appRuntime: none), and lists no buildpacks', async () => {
+    const none = new UnavailableRuntime();
+    await environment('a9', {});
+    await fixture.admin.create(dockerPackage('p9', 'a9'));
+    await fixture.admin.create(build('b9', 'a9', 'p9'));
+    await start({ runtime: none });
+    const failed = await eventually(async () => {
+      const current = await stored('b9');
+      expect(current.status?.state).to.equal('FAILED');
+      return current;
+    });
+    expect(failed.status?.conditions?.find((condition) => condition.type === 'Succeeded')?.message).to.equal(
+      'This server has no app runtime (appRuntime: none), so it cannot stage or run apps.',
+    );
+    await eventually(async () => {
+      const info = await fixture.admin.get({ kind: 'BuilderInfo', namespace: 'cf', name: builderName });
+      expect(info.status).to.deep.include({ buildpacks: [], stacks: [] });
+    });
   });
 
   it("keeps a Ready BuilderInfo with the runtime's buildpacks and stacks, made again when deleted", async () => {
