@@ -19,7 +19,7 @@ describe('the cf CLI against the embedded backend', function () {
   let world: E2eWorld;
 
   before(async () => {
-    server = await startApiServer();
+    server = await startApiServer({ env: { CFAPI_APP_RUNTIME: 'scripted' } });
     const serverKubeconfig = join(server.dataDir, 'kubeconfig');
     // Token-only entries live in a second file: KUBECONFIG lists both, as client-go merges them.
     const tokenKubeconfig = join(server.dataDir, '..', 'token-users.kubeconfig');

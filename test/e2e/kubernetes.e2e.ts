@@ -37,7 +37,7 @@ describe('the cf CLI against the kubernetes backend', function () {
     cluster = new RestClient(adminKubeConfig(controlPlane));
     server = await startApiServer({
       args: ['--backend', 'kubernetes', '--kubeconfig', controlPlane.kubeconfigFile, '--reconcilers'],
-      env: { CFAPI_ROOT_NAMESPACE: rootNamespace },
+      env: { CFAPI_ROOT_NAMESPACE: rootNamespace, CFAPI_APP_RUNTIME: 'scripted' },
     });
     await cluster.request({
       method: 'POST',
