@@ -45,6 +45,22 @@ forEachBackend(
       expectCfError(await cf.post(`/v3/apps/${staged.guid}/actions/stop`, undefined, auditor.headers), cfError.notAuthorized());
     });
 
+    it('lets a space supporter start, scale and stop an app (it may patch apps but not watch them)', async () => {
+      const supporter = await cf.newUser('supporter');
+      await cf.grant(supporter.name, 'organization_user', { organization: org.guid });
+      await cf.grant(supporter.name, 'space_supporter', { space: space.guid });
+      const { app, processes } = await appWithProcesses(cf, space.guid);
+      const started = await cf.post(`/v3/apps/${app.guid}/actions/start`, undefined, supporter.headers);
+      expect(started.status, started.text).to.equal(200);
+      expect((started.body as App).state).to.equal('STARTED');
+      const scaled = await cf.post(`/v3/apps/${app.guid}/processes/web/actions/scale`, { instances: 2 }, supporter.headers);
+      expect(scaled.status, scaled.text).to.equal(200);
+      await eventually(async () => expect(await statesOf(cf, processes[0]!.guid)).to.deep.equal(['RUNNING', 'RUNNING']));
+      const stopped = await cf.post(`/v3/apps/${app.guid}/actions/stop`, undefined, supporter.headers);
+      expect(stopped.status, stopped.text).to.equal(200);
+      expect((stopped.body as App).state).to.equal('STOPPED');
+    });
+
     it('starts an app once its instances exist, reports them RUNNING, and stops it again', async () => {
       const { app, processes } = await appWithProcesses(cf, space.guid, { processTypes: [{ type: 'worker', command: 'work' }] });
       const web = processes.find((process) => process.type === 'web')!;
@@ -142,7 +158,7 @@ forEachBackend(
       const [crashed] = await stats(cf, crashing.processes[0]!.guid);
       expect(crashed).to.deep.include({ state: 'CRASHED', routable: false, uptime: null });
 
-      const slow = await appWithProcesses(cf, space.guid, { env: { SCRIPTED_INSTANCES: 'slow:1500' } });
+      const slow = await appWithProcesses(cf, space.guid, { env: { SCRIPTED_INSTANCES: 'slow:4000' } });
       expect((await action(slow.app, 'start')).state).to.equal('STARTED');
       expect(await statesOf(cf, slow.processes[0]!.guid)).to.deep.equal(['STARTING']);
       await eventually(async () => expect(await statesOf(cf, slow.processes[0]!.guid)).to.deep.equal(['RUNNING']));
