@@ -22,7 +22,8 @@ export interface AppRuntime {
   readonly builder: BuilderDescription;
   /**
    * Builds a droplet from a package. Resolves with what the droplet runs, or rejects with a
-   * `StagingFailed` whose message the build shows as its error. Aborting `signal` stops the staging.
+   * `StagingFailed` whose message the build shows as its error. Aborting `signal` stops the staging;
+   * a staging stopped that way, or by `close`, rejects with an `AbortError` (no fault of the app's).
    */
   stage(request: StagingRequest, signal: AbortSignal): Promise<StagedDroplet>;
   /**

@@ -42,6 +42,7 @@ export class ScriptedRuntime implements AppRuntime {
   readonly #processes = new Map<string, RunningProcess>();
   readonly #tasks = new Map<string, RunningTask>();
   readonly #listeners = new Set<(change: RuntimeChange) => void>();
+  readonly #stagings = new Set<AbortController>();
 
   constructor(logs: AppLogSink) {
     this.#logs = logs;
@@ -54,7 +55,16 @@ export class ScriptedRuntime implements AppRuntime {
       { sourceType: 'STG', instance: '0' },
       `Scripted staging of build ${request.buildGuid} (${request.source.type})`,
     );
-    if (outcome.staging.delayMs > 0) await sleep(outcome.staging.delayMs, undefined, { signal });
+    if (outcome.staging.delayMs > 0) {
+      // A slow staging also ends when the runtime closes (the server stops), as an abort.
+      const closing = new AbortController();
+      this.#stagings.add(closing);
+      try {
+        await sleep(outcome.staging.delayMs, undefined, { signal: AbortSignal.any([signal, closing.signal]) });
+      } finally {
+        this.#stagings.delete(closing);
+      }
+    }
     signal.throwIfAborted();
     if (request.source.type === 'bits') (await request.source.open()).resume();
     if (outcome.staging.failWith !== undefined) {
@@ -159,6 +169,7 @@ export class ScriptedRuntime implements AppRuntime {
   }
 
   async close(): Promise<void> {
+    for (const staging of this.#stagings) staging.abort();
     for (const running of this.#processes.values()) for (const instance of running.instances) clearTimeout(instance.timer);
     for (const task of this.#tasks.values()) clearTimeout(task.timer);
     this.#processes.clear();

@@ -113,7 +113,9 @@ async function runStaging(context: WorkloadContext, build: Build, source: Packag
     );
     if (!signal.aborted) await finish(context, build, { droplet, source });
   } catch (error) {
-    if (signal.aborted) return;
+    // Stopped (the build went, or the runtime closed with the server): not the app's failure, so the
+    // build stays STAGING and whoever reconciles it next stages it again.
+    if (signal.aborted || (error instanceof Error && error.name === 'AbortError')) return;
     const failure =
       error instanceof StagingFailed ? error.message : `Staging failed: ${error instanceof Error ? error.message : String(error)}`;
     if (!(error instanceof StagingFailed)) context.logger.warn({ err: error, build: build.metadata.name }, 'staging failed unexpectedly');

@@ -186,6 +186,25 @@ describe('build controller (staging through the runtime port)', () => {
     expect(await exists(fixture.admin, 'CFBuild', 'b6', space)).to.equal(false);
   });
 
+  it('leaves a build STAGING when the server stops mid-staging, and stages it again after a restart', async () => {
+    await environment('a10', { SCRIPTED_STAGING: 'slow:60000' });
+    await fixture.admin.create(dockerPackage('p10', 'a10'));
+    await fixture.admin.create(build('b10', 'a10', 'p10'));
+    await start();
+    await eventually(async () => expect(runtime.stagings).to.have.length(1));
+    await Promise.all(controllers.splice(0).map((controller) => controller.stop()));
+    await runtime.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await stored('b10')).status?.state).to.equal('STAGING');
+    // The restarted server's runtime stages it again; this time quickly.
+    runtime = new RecordingRuntime(new RecentAppLogs({ linesPerApp: 10 }));
+    await fixture.admin.patch({ kind: 'Secret', namespace: space, name: 'a10-env' }, { stringData: { SCRIPTED_STAGING: 'ok' } });
+    context = { ...context, runtime };
+    await start();
+    await eventually(async () => expect((await stored('b10')).status?.state).to.equal('STAGED'));
+    expect(runtime.stagings).to.have.length(1);
+  });
+
   it('stages a bits package from the bits store, and fails the build when the bits cannot be read', async () => {
     const opened: string[] = [];
     const bits = {
