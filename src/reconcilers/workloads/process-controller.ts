@@ -80,7 +80,12 @@ export const processController: KindControllerDefinition<'CFProcess'> = {
   },
 };
 
+/**
+ * The processes an app's change concerns. An app without a droplet runs nothing, so its changes concern
+ * none (which spares a list per app when the controller starts over thousands of apps).
+ */
 async function processesOfApp(session: StoreSession, app: App): Promise<Ref<'CFProcess'>[]> {
+  if ((app.spec.currentDropletRef?.name ?? '') === '') return [];
   const { items } = await session.list('CFProcess', {
     namespace: app.metadata.namespace ?? '',
     labelSelector: [{ key: label('app-guid'), operator: 'equals', value: app.metadata.name }],
