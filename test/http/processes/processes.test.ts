@@ -137,6 +137,24 @@ forEachBackend(
         expectCfError(await cf.get(`/v3/processes/${unknownGuid}`), cfError.notFound('Process'));
       });
 
+      it("pages an app's processes and every process list, keeping the filters in the links", async () => {
+        const { app } = await appWithProcesses(cf, space.guid, { processTypes: [{ type: 'worker', command: 'w' }] });
+        for (const path of [`/v3/apps/${app.guid}/processes`, `/v3/processes?app_guids=${app.guid}`]) {
+          const separator = path.includes('?') ? '&' : '?';
+          const first = await cf.get(`${path}${separator}per_page=1&order_by=-created_at`);
+          expect(first.status, first.text).to.equal(200);
+          const page = first.body as ListOf<Process>;
+          expect(page.pagination.total_results, path).to.equal(2);
+          expect(page.pagination.total_pages).to.equal(2);
+          expect(page.resources).to.have.length(1);
+          expect(page.pagination.next?.href).to.include('page=2').and.to.include('per_page=1').and.to.include('order_by=-created_at');
+          const second = await cf.get(page.pagination.next!.href.slice(cf.server.externalUrl.length));
+          const seen = [...page.resources, ...(second.body as ListOf<Process>).resources].map((process) => process.type);
+          expect(seen.sort()).to.deep.equal(['web', 'worker']);
+        }
+        expect((await cf.get(`/v3/apps/${app.guid}/processes?order_by=name`)).status).to.equal(422);
+      });
+
       it('keeps what users changed when a later droplet comes, and updates the detected command', async () => {
         const { app, processes } = await appWithProcesses(cf, space.guid);
         const web = processes[0]!;
