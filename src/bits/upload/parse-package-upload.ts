@@ -80,10 +80,13 @@ function readParts(body: Readable, parser: busboy.Busboy, options: PackageUpload
     const fail = (error: unknown): void => {
       if (failed) return;
       failed = true;
+      const failure = error instanceof Error ? error : new Error(String(error));
       body.unpipe(parser);
       body.resume();
-      for (const stream of fileStreams) stream.destroy();
-      reject(error instanceof Error ? error : new Error(String(error)));
+      // Destroyed with the error: a part whose data had all arrived (its end not yet read) destroyed
+      // without one counts as finished for pipeline, which then waits for the spool file forever.
+      for (const stream of fileStreams) stream.destroy(failure);
+      reject(failure);
     };
 
     parser.on('field', (name, value, info) => {

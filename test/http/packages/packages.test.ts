@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PackageBitsNotFound } from '../../../src/bits/bits-errors.ts';
 import type { ConfigInput } from '../../../src/config/schema.ts';
 import { packageFinalizer } from '../../../src/reconcilers/workloads/package-controller.ts';
 import { dockerManifestType } from '../../../src/store/kubernetes/registry/package-image.ts';
@@ -32,7 +33,8 @@ const sha256 = (content: Buffer): string => createHash('sha256').update(content)
 
 describe('packages', function () {
   // The kubernetes server pushes bits to a real registry; the config names it once it has started.
-  const config: ConfigInput = {};
+  const maxUploadBytes = 2 * 1024 * 1024;
+  const config: ConfigInput = { packages: { maxUploadBytes } };
   let registry: TestRegistry;
   let caDir: string;
   before(async function () {
@@ -305,6 +307,17 @@ describe('packages', function () {
           expectCfError(await upload(cf, unknownGuid, { bits: await appZip() }), packageNotFound);
         });
 
+        it('refuses a zip over packages.maxUploadBytes while it streams, keeping nothing of it', async () => {
+          const created = await createPackage(cf, app.guid);
+          const tooBig = await makeZip([{ path: 'random.bin', content: randomBytes(maxUploadBytes + 1024), compress: false }]);
+          expectCfError(
+            await upload(cf, created.guid, { bits: tooBig }),
+            cfError.unprocessable(`The package is larger than the limit of ${maxUploadBytes} bytes.`),
+          );
+          expect((await getPackage(created.guid)).state).to.equal('AWAITING_UPLOAD');
+          if (embedded()) expect(await readdir(join(cf.server.dataDir, 'bits', 'uploads'))).to.deep.equal([]);
+        });
+
         it('leaves an interrupted upload AWAITING_UPLOAD, with nothing stored, and takes the next one', async () => {
           const created = await createPackage(cf, app.guid);
           const zip = await makeZip([{ path: 'big.bin', content: Buffer.alloc(512 * 1024, 7), compress: false }]);
@@ -445,27 +458,62 @@ describe('packages', function () {
           const created = await createPackage(cf, doomed.guid);
           const zip = await makeZip([{ path: 'only-here.txt', content: uniqueName('unique content') }]);
           expect((await upload(cf, created.guid, { bits: zip })).status).to.equal(200);
+          const stored = await findStored(cf.server, { kind: 'CFPackage', namespace: space.guid, name: created.guid });
           const blob = join(cf.server.dataDir, 'bits', 'sha256', sha256(zip));
           if (embedded()) expect(await readFile(blob)).to.have.length(zip.length);
           await cf.deleteAndWait(`/v3/apps/${doomed.guid}`, 'app.delete', doomed.guid);
           await eventually(async () => {
             expect(await findStored(cf.server, { kind: 'CFPackage', namespace: space.guid, name: created.guid })).to.equal(undefined);
           }, 60_000);
+          const gone = await cf.server.bits.packages.openPackageBits({ appGuid: doomed.guid, packageGuid: created.guid }).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+          expect(gone).to.be.instanceOf(PackageBitsNotFound);
           if (embedded()) {
             expect(await readdir(join(cf.server.dataDir, 'bits', 'packages'))).to.not.include(created.guid);
             expect(await readdir(join(cf.server.dataDir, 'bits', 'sha256'))).to.not.include(sha256(zip));
           } else {
+            // The image the package named is deleted from the registry, not only untagged.
             const client = new RegistryClient({
               registry: registry.host,
               caPem: registry.caPem,
               credentials: { username: registry.username, password: registry.password },
             });
-            const gone = await client.getManifest(`cfapi/${doomed.guid}-packages`, created.guid, [dockerManifestType]).then(
+            const image = stored!.spec.source!.registry.image;
+            const digest = image.slice(image.indexOf('@') + 1);
+            const deleted = await client.getManifest(`cfapi/${doomed.guid}-packages`, digest, [dockerManifestType]).then(
               () => undefined,
               (error: unknown) => error,
             );
-            expect(isRegistryError(gone, 'not-found'), String(gone)).to.equal(true);
+            expect(isRegistryError(deleted, 'not-found'), String(deleted)).to.equal(true);
           }
+        });
+      });
+
+      describe('bits shared by packages', () => {
+        it("keeps one package's bits when another package with the same bits goes", async () => {
+          const zip = await makeZip([{ path: 'same.txt', content: uniqueName('same content') }]);
+          const [first, second] = [await createPackage(cf, app.guid), await createPackage(cf, app.guid)];
+          for (const cfPackage of [first, second]) expect((await upload(cf, cfPackage.guid, { bits: zip })).status).to.equal(200);
+          await cf.server.bits.packages.deletePackageBits({ appGuid: app.guid, packageGuid: first.guid });
+          const firstGone = await cf.server.bits.packages.openPackageBits({ appGuid: app.guid, packageGuid: first.guid }).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+          expect(firstGone).to.be.instanceOf(PackageBitsNotFound);
+          const kept = await cf.server.bits.packages.openPackageBits({ appGuid: app.guid, packageGuid: second.guid });
+          const chunks: Buffer[] = [];
+          for await (const chunk of kept.stream) chunks.push(chunk as Buffer);
+          expect((await listZip(Buffer.concat(chunks))).map((entry) => entry.path)).to.deep.equal(['same.txt']);
+          // Once the second goes too, nothing of them is left.
+          await cf.server.bits.packages.deletePackageBits({ appGuid: app.guid, packageGuid: second.guid });
+          const gone = await cf.server.bits.packages.openPackageBits({ appGuid: app.guid, packageGuid: second.guid }).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+          expect(gone).to.be.instanceOf(PackageBitsNotFound);
+          if (embedded()) expect(await readdir(join(cf.server.dataDir, 'bits', 'sha256'))).to.not.include(sha256(zip));
         });
       });
 

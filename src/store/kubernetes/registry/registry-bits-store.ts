@@ -12,7 +12,14 @@ import { writeTemporaryFile } from '../../../bits/embedded/temporary-file.ts';
 import { registryCredentialsFromSecrets, type DockerConfigSecret } from './docker-config.ts';
 import { parseImageReference } from './image-reference.ts';
 import { tarLayerAsZip } from './layer-zip.ts';
-import { dockerManifestType, packageRepository, pullPackageImage, pushPackageImage } from './package-image.ts';
+import {
+  dockerConfigType,
+  dockerManifestType,
+  packageRepository,
+  pullPackageImage,
+  pushPackageImage,
+  type ImageManifest,
+} from './package-image.ts';
 import { RegistryClient } from './registry-client.ts';
 import { isRegistryError, RegistryError } from './registry-error.ts';
 
@@ -62,11 +69,14 @@ class RegistryPackageBits implements PackageBitsStore {
 
   async openPackageBits(ref: PackageBitsRef): Promise<StoredPackageBits & { readonly stream: Readable }> {
     const { client, repository } = await this.#clientFor(ref);
+    const notFound = () => new PackageBitsNotFound(`No bits tagged ${ref.packageGuid} in ${repository}`);
+    const current = await manifestDigest(client, parseImageReference(repository).repository, ref.packageGuid);
+    if (current === undefined || current.layers === 0) throw notFound();
     let pulled;
     try {
-      pulled = await pullPackageImage(client, `${repository}:${ref.packageGuid}`);
+      pulled = await pullPackageImage(client, `${repository}@${current.digest}`);
     } catch (error) {
-      if (isRegistryError(error, 'not-found')) throw new PackageBitsNotFound(`No image tagged ${ref.packageGuid} in ${repository}`);
+      if (isRegistryError(error, 'not-found')) throw notFound();
       throw error;
     }
     const layer = pulled.manifest.layers[0]!;
@@ -79,26 +89,21 @@ class RegistryPackageBits implements PackageBitsStore {
   }
 
   /**
-   * Removes the package's tag and, when no other package's tag names the same manifest (identical bits
-   * give identical images), the manifest itself. A registry that does not allow deletes keeps them.
+   * Removes the package's bits. A registry keeps tags only as names of manifests, and identical bits
+   * give identical images, so packages may share one: the package's tag is first pointed at an empty
+   * image (a tombstone: no layer), then the manifest is deleted unless another package's tag still
+   * names it. A registry that does not allow deletes fails the delete.
    */
   async deletePackageBits(ref: PackageBitsRef): Promise<void> {
     const { client, repository } = await this.#clientFor(ref);
     const { repository: path } = parseImageReference(repository);
-    const digestOf = async (tag: string): Promise<string | undefined> => {
-      try {
-        return (await client.getManifest(path, tag, [dockerManifestType])).digest;
-      } catch (error) {
-        if (isRegistryError(error, 'not-found')) return undefined;
-        throw error;
-      }
-    };
-    const digest = await digestOf(ref.packageGuid);
-    if (digest === undefined) return;
+    const current = await manifestDigest(client, path, ref.packageGuid);
+    if (current === undefined || current.layers === 0) return;
+    await putTombstone(client, path, ref.packageGuid);
     for (const tag of await client.listTags(path)) {
-      if (tag !== ref.packageGuid && tag !== 'latest' && (await digestOf(tag)) === digest) return;
+      if (tag !== ref.packageGuid && tag !== 'latest' && (await manifestDigest(client, path, tag))?.digest === current.digest) return;
     }
-    await client.deleteManifest(path, digest).catch((error: unknown) => {
+    await client.deleteManifest(path, current.digest).catch((error: unknown) => {
       if (!isRegistryError(error, 'not-found')) throw error;
     });
   }
@@ -112,4 +117,29 @@ class RegistryPackageBits implements PackageBitsStore {
     const credentials = registryCredentialsFromSecrets(await this.#options.credentialSecrets(), registry);
     return { client: new RegistryClient({ registry, credentials, caPem: this.#options.caPem }), repository };
   }
+}
+
+/** The manifest a tag names now and how many layers it has; undefined when the tag does not exist. */
+async function manifestDigest(client: RegistryClient, path: string, tag: string): Promise<{ digest: string; layers: number } | undefined> {
+  try {
+    const manifest = await client.getManifest(path, tag, [dockerManifestType]);
+    const parsed = JSON.parse(manifest.bytes.toString('utf8')) as ImageManifest;
+    return { digest: manifest.digest, layers: parsed.layers?.length ?? 0 };
+  } catch (error) {
+    if (isRegistryError(error, 'not-found')) return undefined;
+    throw error;
+  }
+}
+
+/** Points the tag at an image without layers, the mark of a package whose bits are gone. */
+async function putTombstone(client: RegistryClient, path: string, tag: string): Promise<void> {
+  const config = Buffer.from(JSON.stringify({ architecture: '', os: '', rootfs: { type: 'layers', diff_ids: [] }, config: {} }));
+  const blob = await client.uploadBlob(path, config);
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: dockerManifestType,
+    config: { mediaType: dockerConfigType, size: blob.size, digest: blob.digest },
+    layers: [],
+  };
+  await client.putManifest(path, tag, dockerManifestType, Buffer.from(JSON.stringify(manifest)));
 }
