@@ -491,6 +491,41 @@ describe('packages', function () {
         });
       });
 
+      describe('space deletion', () => {
+        it('deletes a space whose app has packages (their finalizer released, their bits gone)', async () => {
+          const doomedSpace = await cf.createSpace(org.guid);
+          const doomedApp = await createApp(cf, doomedSpace.guid);
+          const created = await createPackage(cf, doomedApp.guid);
+          const zip = await makeZip([{ path: 'space.txt', content: uniqueName('space content') }]);
+          expect((await upload(cf, created.guid, { bits: zip })).status).to.equal(200);
+          const { job } = await cf.deleteAndWait(`/v3/spaces/${doomedSpace.guid}`, 'space.delete', doomedSpace.guid);
+          expect(job.state).to.equal('COMPLETE');
+          const gone = await cf.server.bits.packages.openPackageBits({ appGuid: doomedApp.guid, packageGuid: created.guid }).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+          expect(gone).to.be.instanceOf(PackageBitsNotFound);
+        });
+      });
+
+      describe('upload claims', () => {
+        it('takes an upload when the claim on the package has expired (its server died), not while another holds it', async () => {
+          const created = await createPackage(cf, app.guid);
+          const ref = { kind: 'CFPackage' as const, namespace: space.guid, name: created.guid };
+          const claim = (expiresAt: number) => ({
+            metadata: { annotations: { 'cfapi.cloudfoundry.org/upload-claim': `someone ${expiresAt}` } },
+          });
+          await cf.server.store.privileged().patch(ref, claim(Date.now() + 60_000));
+          expect((await getPackage(created.guid)).state).to.equal('PROCESSING_UPLOAD');
+          expectCfError(await upload(cf, created.guid, { bits: await appZip() }), alreadyUploaded);
+          await cf.server.store.privileged().patch(ref, claim(Date.now() - 1000));
+          expect((await getPackage(created.guid)).state).to.equal('AWAITING_UPLOAD');
+          const response = await upload(cf, created.guid, { bits: await appZip() });
+          expect(response.status, response.text).to.equal(200);
+          expect((response.body as Package).state).to.equal('READY');
+        });
+      });
+
       describe('bits shared by packages', () => {
         it("keeps one package's bits when another package with the same bits goes", async () => {
           const zip = await makeZip([{ path: 'same.txt', content: uniqueName('same content') }]);
