@@ -1,6 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { withFileLock, writePrivateFile } from './locked-file.ts';
 
 /** What a kubeconfig user entry holds for the cf CLI: a client certificate and a bearer token. */
 export type KubeconfigUser = { name: string; certificatePem: string; privateKeyPem: string; token: string };
@@ -33,7 +33,11 @@ const header =
   '# Not a Kubernetes cluster: the cluster entry exists only because the CLI reads users through client-go.\n';
 
 /** Adds or replaces a user in the kubeconfig the cf CLI reads, with a context per user; the first context is current. */
-export async function writeKubeconfigUser(file: string, user: KubeconfigUser): Promise<void> {
+export function writeKubeconfigUser(file: string, user: KubeconfigUser): Promise<void> {
+  return withFileLock(file, () => addUserTo(file, user));
+}
+
+async function addUserTo(file: string, user: KubeconfigUser): Promise<void> {
   const config = (await readKubeconfig(file)) ?? emptyKubeconfig();
   upsert(config.clusters, { name: clusterName, cluster: { ...kubeconfigCluster } });
   upsert(config.users, {
@@ -53,7 +57,11 @@ export async function writeKubeconfigUser(file: string, user: KubeconfigUser): P
  * Points a kubeconfig written by an earlier release (cluster `server: http://…`, with which the cf CLI
  * sends no credentials) at the current cluster entry. Returns whether it changed anything.
  */
-export async function migrateKubeconfigCluster(file: string): Promise<boolean> {
+export function migrateKubeconfigCluster(file: string): Promise<boolean> {
+  return withFileLock(file, () => migrateCluster(file));
+}
+
+async function migrateCluster(file: string): Promise<boolean> {
   const config = await readKubeconfig(file);
   const cluster = config?.clusters.find((entry) => entry.name === clusterName);
   if (!config || !cluster || (cluster['cluster'] as { server?: unknown } | undefined)?.server === kubeconfigCluster.server) return false;
@@ -62,11 +70,8 @@ export async function migrateKubeconfigCluster(file: string): Promise<boolean> {
   return true;
 }
 
-async function writeKubeconfig(file: string, config: Kubeconfig): Promise<void> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, header + stringifyYaml(config), { mode: 0o600 });
-  await rename(temporary, file);
+function writeKubeconfig(file: string, config: Kubeconfig): Promise<void> {
+  return writePrivateFile(file, header + stringifyYaml(config));
 }
 
 async function readKubeconfig(file: string): Promise<Kubeconfig | undefined> {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { withFileLock, writePrivateFile } from './locked-file.ts';
 
 type StoredUser = { name: string; tokenSha256: string; createdAt: string; groups?: string[] };
 export type TokenUser = { name: string; groups: readonly string[] };
@@ -28,17 +28,20 @@ export class UserStore {
     if (!userNamePattern.test(name)) {
       throw new Error(`"${name}" is not a valid user name: use letters, digits and - _ . @ :, starting with a letter or digit`);
     }
-    await this.#refresh();
-    if (this.#users.some((user) => user.name === name)) throw new Error(`User "${name}" already exists`);
-    const token = randomBytes(32).toString('base64url');
-    this.#users.push({
-      name,
-      tokenSha256: sha256(token),
-      createdAt: new Date().toISOString(),
-      ...(groups.length > 0 ? { groups: [...groups] } : {}),
+    return withFileLock(this.#file, async () => {
+      // Read afresh under the lock: another process may have added a user since the last read.
+      await this.#refresh({ force: true });
+      if (this.#users.some((user) => user.name === name)) throw new Error(`User "${name}" already exists`);
+      const token = randomBytes(32).toString('base64url');
+      this.#users.push({
+        name,
+        tokenSha256: sha256(token),
+        createdAt: new Date().toISOString(),
+        ...(groups.length > 0 ? { groups: [...groups] } : {}),
+      });
+      await this.#save();
+      return token;
     });
-    await this.#save();
-    return token;
   }
 
   /** The user whose token this is, if any. */
@@ -55,7 +58,7 @@ export class UserStore {
   }
 
   /** Re-reads the file if it changed; tells whether it did. */
-  async #refresh(): Promise<boolean> {
+  async #refresh(options: { force?: boolean } = {}): Promise<boolean> {
     let mtimeMs: number;
     try {
       mtimeMs = (await stat(this.#file)).mtimeMs;
@@ -63,7 +66,7 @@ export class UserStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw error;
     }
-    if (mtimeMs === this.#loadedMtimeMs) return false;
+    if (mtimeMs === this.#loadedMtimeMs && options.force !== true) return false;
     const parsed = JSON.parse(await readFile(this.#file, 'utf8')) as UsersFile;
     this.#users = parsed.users;
     this.#loadedMtimeMs = mtimeMs;
@@ -71,10 +74,7 @@ export class UserStore {
   }
 
   async #save(): Promise<void> {
-    await mkdir(dirname(this.#file), { recursive: true, mode: 0o700 });
-    const temporary = `${this.#file}.${process.pid}.tmp`;
-    await writeFile(temporary, `${JSON.stringify({ users: this.#users }, null, 2)}\n`, { mode: 0o600 });
-    await rename(temporary, this.#file);
+    await writePrivateFile(this.#file, `${JSON.stringify({ users: this.#users }, null, 2)}\n`);
     this.#loadedMtimeMs = (await stat(this.#file)).mtimeMs;
   }
 }
