@@ -1,132 +1,30 @@
-import type { HandlerMap } from '../http/operation.ts';
-import { appHandlers } from './apps.ts';
+import type { HandlerMap, OperationId } from '../http/operation.ts';
 import { appActionHandlers } from './app-actions.ts';
-import { processHandlers } from './processes.ts';
+import { appHandlers } from './apps.ts';
 import { buildHandlers } from './builds.ts';
 import { buildpackHandlers } from './buildpacks.ts';
-import { dropletHandlers } from './droplets.ts';
 import { deploymentHandlers } from './deployments.ts';
 import { domainHandlers } from './domains.ts';
+import { dropletHandlers } from './droplets.ts';
 import { identityHandlers } from './identity.ts';
+import { infoHandlers } from './info.ts';
 import { jobHandlers } from './jobs.ts';
+import { logCacheHandlers } from './log-cache.ts';
+import { notImplementedHandlers } from './not-implemented.ts';
 import { organizationHandlers } from './organizations.ts';
+import { packageHandlers } from './packages.ts';
+import { processHandlers } from './processes.ts';
+import { resourceMatchHandlers } from './resource-matches.ts';
 import { roleHandlers } from './roles.ts';
+import { rootHandlers } from './root.ts';
 import { routeReadHandlers } from './route-reads.ts';
 import { spaceHandlers } from './spaces.ts';
 import { taskHandlers } from './tasks.ts';
-import { userHandlers } from './users.ts';
-import { infoHandlers } from './info.ts';
-import { logCacheHandlers } from './log-cache.ts';
-import { notImplementedHandlers } from './not-implemented.ts';
-import { rootHandlers } from './root.ts';
 import { unsupportedFeatureHandlers } from './unsupported-features.ts';
-import { packageHandlers } from './packages.ts';
-import { resourceMatchHandlers } from './resource-matches.ts';
+import { userHandlers } from './users.ts';
 
-/**
- * Every operation of the OpenAPI document, by operationId. `satisfies HandlerMap` makes a missing
- * operation a compile error; `createApp` checks the same at start. Operations whose issue has not
- * landed yet are listed here and answer 501; the real handlers, spread after them, take precedence.
- */
-export const handlers = {
-  // First, so that a slice's handlers below replace its entries while this list is being emptied.
-  ...notImplementedHandlers([
-    // Log Cache
-    'readLogCacheEnvelopes',
-    // Apps
-    'startApp',
-    'stopApp',
-    'restartApp',
-    'getAppEnvironment',
-    'getAppCurrentDroplet',
-    'setAppCurrentDroplet',
-    'getAppCurrentDropletRelationship',
-    'listAppDroplets',
-    'listAppPackages',
-    'listAppRoutes',
-    'listAppFeatures',
-    'getAppFeature',
-    'updateAppFeature',
-    'getAppSshEnabled',
-    // Processes
-    'listProcesses',
-    'getProcess',
-    'updateProcess',
-    'scaleProcess',
-    'getProcessStats',
-    'restartProcessInstance',
-    'listAppProcesses',
-    'getAppProcess',
-    'getAppProcessStats',
-    'scaleAppProcess',
-    'restartAppProcessInstance',
-    // Sidecars
-    'listProcessSidecars',
-    'listAppSidecars',
-    // Tasks
-    'listTasks',
-    'getTask',
-    'updateTask',
-    'cancelTask',
-    'cancelTaskDeprecated',
-    'listAppTasks',
-    'createTask',
-    // Builds
-    'listBuilds',
-    'createBuild',
-    'getBuild',
-    'updateBuild',
-    // Buildpacks
-    'listBuildpacks',
-    // Stacks
-    'listStacks',
-    // Droplets
-    'listDroplets',
-    'getDroplet',
-    'updateDroplet',
-    // Packages
-    'listPackages',
-    'createPackage',
-    'getPackage',
-    'updatePackage',
-    'uploadPackageBits',
-    'listPackageDroplets',
-    // Deployments
-    'listDeployments',
-    'createDeployment',
-    'getDeployment',
-    // Resource Matches
-    'createResourceMatch',
-    // Routes
-    'listRoutes',
-    'createRoute',
-    'getRoute',
-    'updateRoute',
-    'deleteRoute',
-    'listRouteDestinations',
-    'insertRouteDestinations',
-    'deleteRouteDestination',
-    // Service Instances
-    'listServiceInstances',
-    'createServiceInstance',
-    'getServiceInstance',
-    'updateServiceInstance',
-    'deleteServiceInstance',
-    'getServiceInstanceCredentials',
-    // Service Credential Bindings
-    'listServiceCredentialBindings',
-    'createServiceCredentialBinding',
-    'getServiceCredentialBinding',
-    'updateServiceCredentialBinding',
-    'deleteServiceCredentialBinding',
-    'getServiceCredentialBindingDetails',
-    // Spaces
-    'deleteSpaceUnmappedRoutes',
-    // Manifests
-    'applySpaceManifest',
-    'createSpaceManifestDiff',
-    'getAppManifest',
-  ]),
+/** The operations that are built, by tag. */
+export const builtHandlers = {
   ...rootHandlers,
   ...infoHandlers,
   ...identityHandlers,
@@ -139,14 +37,53 @@ export const handlers = {
   ...userHandlers,
   ...jobHandlers,
   ...appHandlers,
-  ...routeReadHandlers,
-  ...deploymentHandlers,
   ...appActionHandlers,
   ...processHandlers,
-  ...taskHandlers,
+  ...packageHandlers,
+  ...resourceMatchHandlers,
   ...buildHandlers,
   ...dropletHandlers,
   ...buildpackHandlers,
-  ...packageHandlers,
-  ...resourceMatchHandlers,
-} satisfies HandlerMap;
+  ...deploymentHandlers,
+  ...taskHandlers,
+  ...routeReadHandlers,
+} satisfies Partial<HandlerMap>;
+
+/**
+ * Operations the document declares whose issue has not landed: each answers 501 naming itself. Listed
+ * explicitly so the gap stays visible; a test checks that none of them is also built.
+ */
+export const notYetBuilt = [
+  // Log Cache (issue 11)
+  'readLogCacheEnvelopes',
+  // Routes, writes (issue 11)
+  'createRoute',
+  'updateRoute',
+  'deleteRoute',
+  'insertRouteDestinations',
+  'deleteRouteDestination',
+  'deleteSpaceUnmappedRoutes',
+  // Service instances and credential bindings (issue 11)
+  'listServiceInstances',
+  'createServiceInstance',
+  'getServiceInstance',
+  'updateServiceInstance',
+  'deleteServiceInstance',
+  'getServiceInstanceCredentials',
+  'listServiceCredentialBindings',
+  'createServiceCredentialBinding',
+  'getServiceCredentialBinding',
+  'updateServiceCredentialBinding',
+  'deleteServiceCredentialBinding',
+  'getServiceCredentialBindingDetails',
+  // Manifests (issue 11)
+  'applySpaceManifest',
+  'createSpaceManifestDiff',
+  'getAppManifest',
+] as const satisfies readonly OperationId[];
+
+/**
+ * Every operation of the OpenAPI document, by operationId. `satisfies HandlerMap` makes a missing
+ * operation a compile error; `createApp` checks the same at start.
+ */
+export const handlers = { ...notImplementedHandlers(notYetBuilt), ...builtHandlers } satisfies HandlerMap;

@@ -17,13 +17,13 @@ describe('query strings as the cf CLI sends them', () => {
   for (const [path, status] of [
     ['/v3/apps?names=my-app&space_guids=s1', 200],
     ['/v3/organizations?names=a%252Cb&page=1&per_page=1', 200],
-    ['/v3/routes?domain_guids=d&hosts=&page=1&paths=&per_page=1', 501],
+    ['/v3/routes?domain_guids=d&hosts=&page=1&paths=&per_page=1', 200],
     ['/v3/spaces?include=organization&names=dev&organization_guids=o', 200],
     [
       '/v3/service_instances?fields%5Bservice_plan%5D=guid,name,relationships.service_offering&order_by=name&per_page=5000&space_guids=s',
       501,
     ],
-    ['/v3/deployments?app_guids=a&order_by=-created_at&page=1&per_page=1&status_values=ACTIVE', 501],
+    ['/v3/deployments?app_guids=a&order_by=-created_at&page=1&per_page=1&status_values=ACTIVE', 200],
     ['/v3/roles?organization_guids=o&page=1&per_page=1&types=organization_manager&user_guids=u', 200],
     ['/api/v1/read/app-guid?descending=true&envelope_types=LOG&limit=1000&start_time=-6795364578871345152', 501],
   ] as const) {
