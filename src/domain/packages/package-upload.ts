@@ -42,9 +42,11 @@ export async function uploadPackageBits(context: RequestContext, bits: BitsStore
   const cfPackage = await getPackage(context, guid);
   if (cfPackage.spec.type !== 'bits') throw unprocessableEntity('Package type must be bits.');
   if (!(await mayI(context, 'patch', packageRef(cfPackage), packageResourceType))) throw notAuthorized();
-  const claim = await UploadClaim.take(context.user, context.server, cfPackage, isAwaitingUpload).catch((error: unknown) => {
-    throw isStoreError(error, 'Conflict') ? bitsAlreadyUploaded() : apiErrorOf(error, packageResourceType);
-  });
+  const claim = await UploadClaim.take({ caller: context.user, server: context.server }, cfPackage, isAwaitingUpload).catch(
+    (error: unknown) => {
+      throw isStoreError(error, 'Conflict') ? bitsAlreadyUploaded() : apiErrorOf(error, packageResourceType);
+    },
+  );
   if (claim === undefined) throw bitsAlreadyUploaded();
 
   const ref = { appGuid: cfPackage.spec.appRef.name, packageGuid: cfPackage.metadata.name };

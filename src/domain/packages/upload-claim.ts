@@ -13,8 +13,10 @@ type Package = StoredObject<'CFPackage'>;
  */
 export const uploadClaimAnnotation = 'cfapi.cloudfoundry.org/upload-claim';
 
-const claimLifetimeMs = 60_000;
-const renewEveryMs = 20_000;
+/** How long a claim holds without renewal, and how often a running upload renews it. */
+export type ClaimTiming = { lifetimeMs: number; renewEveryMs: number };
+
+const defaultTiming: ClaimTiming = { lifetimeMs: 60_000, renewEveryMs: 20_000 };
 const maxAttempts = 5;
 
 type ClaimValue = { id: string; expiresAt: number };
@@ -25,7 +27,7 @@ function claimOf(cfPackage: Package): ClaimValue | undefined {
   return match ? { id: match[1]!, expiresAt: Number(match[2]) } : undefined;
 }
 
-const claimValue = (id: string, now: number): string => `${id} ${now + claimLifetimeMs}`;
+const claimValue = (id: string, now: number, timing: ClaimTiming): string => `${id} ${now + timing.lifetimeMs}`;
 
 /** Whether an upload holds the package now (a claim that has not expired). */
 export function isUploading(cfPackage: Package, now = Date.now()): boolean {
@@ -45,6 +47,7 @@ const refOf = (cfPackage: Package): Ref<'CFPackage'> => ({
  */
 export class UploadClaim {
   readonly #id: string;
+  readonly #timing: ClaimTiming;
   readonly #server: StoreSession;
   readonly #ref: Ref<'CFPackage'>;
   #latest: Package;
@@ -52,14 +55,15 @@ export class UploadClaim {
   #renewing: Promise<void> = Promise.resolve();
   #lost = false;
 
-  private constructor(id: string, server: StoreSession, claimed: Package) {
+  private constructor(id: string, server: StoreSession, claimed: Package, timing: ClaimTiming) {
     this.#id = id;
+    this.#timing = timing;
     this.#server = server;
     this.#ref = refOf(claimed);
     this.#latest = claimed;
     this.#timer = setInterval(() => {
       this.#renewing = this.#renewing.then(() => this.#renew());
-    }, renewEveryMs);
+    }, timing.renewEveryMs);
     this.#timer.unref();
   }
 
@@ -68,11 +72,12 @@ export class UploadClaim {
    * another upload holds it). `canTakeBits` is asked of every version read.
    */
   static async take(
-    caller: StoreSession,
-    server: StoreSession,
+    sessions: { caller: StoreSession; server: StoreSession },
     read: Package,
     canTakeBits: (cfPackage: Package) => boolean,
+    timing: ClaimTiming = defaultTiming,
   ): Promise<UploadClaim | undefined> {
+    const { caller, server } = sessions;
     const id = randomUUID();
     let current = read;
     for (let attempt = 1; ; attempt++) {
@@ -80,10 +85,10 @@ export class UploadClaim {
       try {
         const claimed = await caller.patch(
           refOf(current),
-          { metadata: { annotations: { [uploadClaimAnnotation]: claimValue(id, Date.now()) } } },
+          { metadata: { annotations: { [uploadClaimAnnotation]: claimValue(id, Date.now(), timing) } } },
           { resourceVersion: current.metadata.resourceVersion ?? '' },
         );
-        return new UploadClaim(id, server, claimed);
+        return new UploadClaim(id, server, claimed, timing);
       } catch (error) {
         if (!isStoreError(error, 'Conflict') || attempt >= maxAttempts) throw error;
         current = await caller.get(refOf(current));
@@ -163,7 +168,7 @@ export class UploadClaim {
     try {
       this.#latest = await this.#server.patch(
         this.#ref,
-        { metadata: { annotations: { [uploadClaimAnnotation]: claimValue(this.#id, Date.now()) } } },
+        { metadata: { annotations: { [uploadClaimAnnotation]: claimValue(this.#id, Date.now(), this.#timing) } } },
         { resourceVersion: current.metadata.resourceVersion ?? '' },
       );
       return true;
