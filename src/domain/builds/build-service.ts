@@ -122,8 +122,12 @@ function refuseMetadata(metadata: BuildCreate['metadata']): void {
   if (problems.length > 0) throw unprocessableEntity(problems.join(', '));
 }
 
-/** Changes a build's labels and annotations as the caller, as CF (and current Korifi) allow. */
+/**
+ * Changes a build's labels and annotations as the caller, as CF (and current Korifi) allow. Asked
+ * first: a patch that changes nothing writes nothing, but only a caller who may change the build is answered 200.
+ */
 export async function updateBuild(context: RequestContext, guid: string, metadata: MetadataUpdate | null | undefined): Promise<Build> {
   const build = await getBuild(context, guid);
+  if (!(await mayI(context, 'patch', buildRef(build), buildResourceType))) throw notAuthorized();
   return asCfError(context.user.patch(buildRef(build), { metadata: metadataPatchOf(metadata ?? undefined) }), buildResourceType);
 }

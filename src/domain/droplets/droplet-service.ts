@@ -59,10 +59,14 @@ export async function getDroplet(context: RequestContext, guid: string): Promise
   return build;
 }
 
-/** Changes a droplet's labels and annotations as the caller. */
+/**
+ * Changes a droplet's labels and annotations as the caller. Asked first: a patch that changes nothing
+ * writes nothing, but only a caller who may change the droplet is answered 200.
+ */
 export async function updateDroplet(context: RequestContext, guid: string, metadata: MetadataUpdate | null | undefined): Promise<Droplet> {
   const droplet = await getDroplet(context, guid);
   const ref = { kind: 'CFBuild' as const, namespace: droplet.metadata.namespace ?? '', name: droplet.metadata.name };
+  if (!(await mayI(context, 'patch', ref, dropletResourceType))) throw notAuthorized();
   return asCfError(context.user.patch(ref, { metadata: metadataPatchOf(metadata ?? undefined) }), dropletResourceType);
 }
 
@@ -120,7 +124,8 @@ async function waitUntilAppReady(context: RequestContext, app: App): Promise<App
     return condition?.status === 'True' && (condition.observedGeneration ?? 0) >= generation;
   };
   try {
-    return await context.user.waitFor(ref, ready, { timeoutMs: timeoutSeconds * 1000 });
+    // As the server: the caller has just been allowed to change the app, and may lack `watch` (a space supporter).
+    return await context.server.waitFor(ref, ready, { timeoutMs: timeoutSeconds * 1000 });
   } catch (error) {
     if (!isStoreError(error, 'Timeout')) throw apiErrorOf(error, 'App');
     throw serviceUnavailable(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { serviceUnavailable, unprocessableEntity, type ApiError } from '../../errors/api-error.ts';
+import { notAuthorized, serviceUnavailable, unprocessableEntity, type ApiError } from '../../errors/api-error.ts';
 import { matchesLabelSelector, type LabelSelector } from '../../labels/selector.ts';
 import { isConditionTrue } from '../../reconcilers/workloads/conditions.ts';
 import { isStoreError } from '../../store/errors.ts';
@@ -10,7 +10,7 @@ import { getApp, type App } from '../apps/app-service.ts';
 import { metadataOfCreate, metadataPatchOf } from '../metadata-writes.ts';
 import type { RequestContext } from '../request-context.ts';
 import { getVisibleByGuid, listInVisibleSpaces } from '../space-scoped.ts';
-import { apiErrorOf, asCfError, referenced } from '../store-failures.ts';
+import { apiErrorOf, asCfError, mayI, referenced } from '../store-failures.ts';
 import { packageState } from '../../presenters/package.ts';
 import { isUploading } from './upload-claim.ts';
 
@@ -168,9 +168,13 @@ function registryOf(image: string): string {
   return isHost ? first : 'https://index.docker.io/v1/';
 }
 
-/** Changes the package's labels and annotations as the caller. */
+/**
+ * Changes the package's labels and annotations as the caller. Asked first: a patch that changes
+ * nothing writes nothing, but only a caller who may change the package is answered 200.
+ */
 export async function updatePackage(context: RequestContext, guid: string, metadata: MetadataUpdate | null | undefined): Promise<Package> {
   const cfPackage = await getPackage(context, guid);
+  if (!(await mayI(context, 'patch', packageRef(cfPackage), packageResourceType))) throw notAuthorized();
   return asCfError(context.user.patch(packageRef(cfPackage), { metadata: metadataPatchOf(metadata ?? undefined) }), packageResourceType);
 }
 

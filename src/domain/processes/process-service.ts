@@ -93,7 +93,9 @@ export type ProcessScale = {
  * Each field is written as an absolute value in one merge patch, so concurrent scales end in a state
  * one of them asked for, whichever order they land in.
  */
-export function scaleProcess(context: RequestContext, process: Process, scale: ProcessScale): Promise<Process> {
+export async function scaleProcess(context: RequestContext, process: Process, scale: ProcessScale): Promise<Process> {
+  // Asked first: a scale to the current size writes nothing, but only a caller who may scale is answered 200.
+  if (!(await mayI(context, 'patch', processRef(process), processResourceType))) throw notAuthorized();
   const spec: Record<string, number> = {};
   if (scale.instances !== undefined && scale.instances !== null) spec['desiredInstances'] = scale.instances;
   if (scale.memoryMB !== undefined && scale.memoryMB !== null) spec['memoryMB'] = scale.memoryMB;
@@ -118,7 +120,9 @@ export type ProcessUpdate = {
  * back to the detected one; an empty health-check type, and a timeout of 0 or less, go back to the
  * defaults Korifi's webhook sets; an invocation timeout of 0 or less means none.
  */
-export function updateProcess(context: RequestContext, process: Process, update: ProcessUpdate): Promise<Process> {
+export async function updateProcess(context: RequestContext, process: Process, update: ProcessUpdate): Promise<Process> {
+  // Asked first: an update that changes nothing writes nothing, but only a caller who may change the process is answered 200.
+  if (!(await mayI(context, 'patch', processRef(process), processResourceType))) throw notAuthorized();
   const spec: Record<string, unknown> = {};
   if (update.command !== undefined) spec['command'] = update.command === null || update.command === '' ? null : update.command;
   const healthCheck = healthCheckPatch(process, update.healthCheck);
