@@ -1,11 +1,16 @@
 /**
  * The authorization matrix: what each kind of CF user (one row per role) gets from each operation on
- * the org/space/domain/role/user/job endpoints, as data. The runner in `authorization-matrix.test.ts`
- * executes every cell on both backends.
+ * the org/space/domain/role/user/job endpoints and on every app-lifecycle endpoint (packages, builds,
+ * droplets, processes, app actions, tasks, deployments, the read side of routes, buildpacks and stacks),
+ * as data. The runner in `authorization-matrix.test.ts` executes every cell on both backends.
  *
  * The world the operations act on (built by `world.ts`): org A with spaces A1 and A2, org B with space
  * B1. Each row's user holds its role in A (space rows: organization_user in A and their role in A1);
- * `admin` is a second CF admin whose root binding reaches every org and space only by propagation.
+ * `admin` is a second CF admin whose root binding reaches every org and space only by propagation. In A1
+ * and in B1 a docker app runs (scripted runtime): a package, a STAGED build that is its current droplet,
+ * the web process, a running task and a route to it; the cells that use an object up (an upload, a
+ * cancel) act on objects of their row's own. The cells on the shared app leave it as they found it (a
+ * start after the stop; a scale to the size it has), so their order does not matter to the others.
  *
  * Rules encoded here (Korifi's, which CF's share where it matters for security):
  * - lists show only what the caller may see (orgs and spaces where they hold a role; org managers reach
@@ -24,6 +29,15 @@
  *   groups) answer only for an org or space the caller sees, and 404 otherwise;
  * - apps are read and written as the caller, so Korifi's ClusterRoles decide: space roles read them, space
  *   developers (and admins) create, change and delete them, supporters change them, org roles see none;
+ * - what runs in a space (packages, builds and droplets, processes, tasks, routes) is read and written as
+ *   the caller too (a write that would change nothing is refused all the same): space developers (and admins) do everything; space managers and supporters read
+ *   everything but app secrets; supporters also start, stop, scale, restart and deploy apps (they may patch
+ *   apps and processes), but create no package, build or task; space auditors read apps only, so an app's
+ *   packages, droplets, processes, tasks and routes are empty lists to them and each of those objects is
+ *   404; deployments and the current droplet relationship are read from the app, so auditors see them;
+ * - a write naming an object the caller cannot see in its body (an app for a package or a deployment, a
+ *   package for a build) is 422, in its path 404; one they see but may not change is 403;
+ * - buildpacks and stacks are seen by every caller with a CF role (the builder lives in the root namespace);
  * - a job for a resource the caller cannot see tells as much as a job for a GUID that never existed
  *   (COMPLETE, as Korifi's user-credential read reports it).
  */
@@ -62,8 +76,11 @@ export const rowRoles: Record<RowName, RowRoles> = {
   admin: { admin: true },
 };
 
-/** Orgs A, B; spaces A1, A2, B1; the default domain; bystander users with roles in A/A2 and in B/B1. */
-export type Label = 'A' | 'B' | 'A1' | 'A2' | 'B1' | 'default' | 'bystander-A' | 'bystander-B';
+/**
+ * Orgs A, B; spaces A1, A2, B1 (also what belongs to the lifecycle apps of A1 and B1); the default
+ * domain; bystander users with roles in A/A2 and in B/B1; the builder's buildpacks and stacks.
+ */
+export type Label = 'A' | 'B' | 'A1' | 'A2' | 'B1' | 'default' | 'bystander-A' | 'bystander-B' | 'builder';
 
 export type JobState = 'COMPLETE' | 'PROCESSING';
 
@@ -182,6 +199,115 @@ export const matrix = {
   'get environment variables of app B1':             [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
   'update environment variables of app A1':          [404,   404,   404,   404,   404,   200,   403,   403,   403,   200],
   'update environment variables of app B1':          [404,   404,   404,   404,   404,   404,   404,   404,   404,   200],
+
+  // App lifecycle. Lists are labelled by the space of the lifecycle app a resource belongs to.
+  'list packages':                                   [[],   [],   [],   [],   [],   ['A1'], ['A1'], [],   ['A1'], ['A1', 'B1']],
+  'list builds':                                     [[],   [],   [],   [],   [],   ['A1'], ['A1'], [],   ['A1'], ['A1', 'B1']],
+  'list droplets':                                   [[],   [],   [],   [],   [],   ['A1'], ['A1'], [],   ['A1'], ['A1', 'B1']],
+  'list processes':                                  [[],   [],   [],   [],   [],   ['A1'], ['A1'], [],   ['A1'], ['A1', 'B1']],
+  'list tasks':                                      [[],   [],   [],   [],   [],   ['A1'], ['A1'], [],   ['A1'], ['A1', 'B1']],
+  'list deployments':                                [[],   [],   [],   [],   [],   ['A1'], ['A1'], ['A1'], ['A1'], ['A1', 'B1']],
+  'list routes':                                     [[],   [],   [],   [],   [],   ['A1'], ['A1'], [],   ['A1'], ['A1', 'B1']],
+  'list routes, include=domain,space,space.organization': [[], [], [], [], [], ['A', 'A1', 'default'], ['A', 'A1', 'default'], [], ['A', 'A1', 'default'], ['A', 'A1', 'B', 'B1', 'default']],
+  'list buildpacks':                                 [[],   ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder']],
+  'list stacks':                                     [[],   ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder']],
+  'create resource match':                           [201, 201, 201, 201, 201, 201, 201, 201, 201, 201],
+
+  // The lifecycle objects of A1 (space roles hold their role here).
+  'get package in A1':                               [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+  'create package for app A1':                       [422, 422, 422, 422, 422, 201, 403, 403, 403, 201],
+  'update package in A1':                            [404, 404, 404, 404, 404, 200, 403, 404, 403, 200],
+  'upload bits to own package in A1':                [404, 404, 404, 404, 404, 200, 403, 404, 403, 200],
+  'list packages of app A1':                         [404, 404, 404, 404, 404, ['A1'], ['A1'], [],   ['A1'], ['A1']],
+  'get build in A1':                                 [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+  'create build of package in A1':                   [422, 422, 422, 422, 422, 201, 403, 422, 403, 201],
+  'update build in A1':                              [404, 404, 404, 404, 404, 200, 403, 404, 403, 200],
+  'get droplet in A1':                               [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+  'update droplet in A1':                            [404, 404, 404, 404, 404, 200, 403, 404, 403, 200],
+  'list droplets of app A1':                         [404, 404, 404, 404, 404, ['A1'], ['A1'], [],   ['A1'], ['A1']],
+  'list droplets of package in A1':                  [404, 404, 404, 404, 404, ['A1'], ['A1'], 404, ['A1'], ['A1']],
+  'get current droplet of app A1':                   [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+  'get current droplet relationship of app A1':      [404, 404, 404, 404, 404, 200, 200, 200, 200, 200],
+  'set current droplet of app A1':                   [404, 404, 404, 404, 404, 200, 403, 403, 200, 200],
+  'get process in A1':                               [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+  'update process in A1':                            [404, 404, 404, 404, 404, 200, 403, 404, 200, 200],
+  'scale process in A1':                             [404, 404, 404, 404, 404, 200, 403, 404, 200, 200],
+  'get stats of process in A1':                      [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+  'restart instance 0 of process in A1':             [404, 404, 404, 404, 404, 204, 403, 404, 204, 204],
+  'list sidecars of process in A1':                  [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+  'list processes of app A1':                        [404, 404, 404, 404, 404, ['A1'], ['A1'], [],   ['A1'], ['A1']],
+  'get web process of app A1':                       [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+  'get stats of web process of app A1':              [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+  'scale web process of app A1':                     [404, 404, 404, 404, 404, 200, 403, 404, 200, 200],
+  'restart instance 0 of web process of app A1':     [404, 404, 404, 404, 404, 204, 403, 404, 204, 204],
+  'list sidecars of app A1':                         [404, 404, 404, 404, 404, 200, 200, 200, 200, 200],
+  'stop app A1':                                     [404, 404, 404, 404, 404, 200, 403, 403, 200, 200],
+  'start app A1':                                    [404, 404, 404, 404, 404, 200, 403, 403, 200, 200],
+  'restart app A1':                                  [404, 404, 404, 404, 404, 200, 403, 403, 200, 200],
+  'get env of app A1':                               [404, 404, 404, 404, 404, 200, 403, 403, 403, 200],
+  'list features of app A1':                         [404, 404, 404, 404, 404, 200, 200, 200, 200, 200],
+  'get feature ssh of app A1':                       [404, 404, 404, 404, 404, 200, 200, 200, 200, 200],
+  'disable feature ssh of app A1':                   [404, 404, 404, 404, 404, 200, 403, 403, 200, 200],
+  'get ssh_enabled of app A1':                       [404, 404, 404, 404, 404, 200, 200, 200, 200, 200],
+  'get task in A1':                                  [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+  'list tasks of app A1':                            [404, 404, 404, 404, 404, ['A1'], ['A1'], [],   ['A1'], ['A1']],
+  'create task for app A1':                          [404, 404, 404, 404, 404, 201, 403, 403, 403, 201],
+  'update task in A1':                               [404, 404, 404, 404, 404, 200, 403, 404, 403, 200],
+  'cancel own task in A1':                           [404, 404, 404, 404, 404, 202, 403, 404, 403, 202],
+  'cancel own task (deprecated path) in A1':         [404, 404, 404, 404, 404, 202, 403, 404, 403, 202],
+  'get deployment of app A1':                        [404, 404, 404, 404, 404, 200, 200, 200, 200, 200],
+  'create deployment of app A1':                     [422, 422, 422, 422, 422, 201, 403, 403, 201, 201],
+  'get route in A1':                                 [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+  'list routes of app A1':                           [404, 404, 404, 404, 404, ['A1'], ['A1'], [],   ['A1'], ['A1']],
+  'list destinations of route in A1':                [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+
+  // The lifecycle objects of B1 (only admins see them).
+  'get package in B1':                               [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'create package for app B1':                       [422, 422, 422, 422, 422, 422, 422, 422, 422, 201],
+  'update package in B1':                            [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'upload bits to own package in B1':                [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'list packages of app B1':                         [404, 404, 404, 404, 404, 404, 404, 404, 404, ['B1']],
+  'get build in B1':                                 [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'create build of package in B1':                   [422, 422, 422, 422, 422, 422, 422, 422, 422, 201],
+  'update build in B1':                              [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'get droplet in B1':                               [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'update droplet in B1':                            [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'list droplets of app B1':                         [404, 404, 404, 404, 404, 404, 404, 404, 404, ['B1']],
+  'list droplets of package in B1':                  [404, 404, 404, 404, 404, 404, 404, 404, 404, ['B1']],
+  'get current droplet of app B1':                   [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'get current droplet relationship of app B1':      [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'set current droplet of app B1':                   [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'get process in B1':                               [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'update process in B1':                            [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'scale process in B1':                             [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'get stats of process in B1':                      [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'restart instance 0 of process in B1':             [404, 404, 404, 404, 404, 404, 404, 404, 404, 204],
+  'list sidecars of process in B1':                  [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'list processes of app B1':                        [404, 404, 404, 404, 404, 404, 404, 404, 404, ['B1']],
+  'get web process of app B1':                       [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'get stats of web process of app B1':              [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'scale web process of app B1':                     [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'restart instance 0 of web process of app B1':     [404, 404, 404, 404, 404, 404, 404, 404, 404, 204],
+  'list sidecars of app B1':                         [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'stop app B1':                                     [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'start app B1':                                    [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'restart app B1':                                  [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'get env of app B1':                               [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'list features of app B1':                         [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'get feature ssh of app B1':                       [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'disable feature ssh of app B1':                   [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'get ssh_enabled of app B1':                       [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'get task in B1':                                  [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'list tasks of app B1':                            [404, 404, 404, 404, 404, 404, 404, 404, 404, ['B1']],
+  'create task for app B1':                          [404, 404, 404, 404, 404, 404, 404, 404, 404, 201],
+  'update task in B1':                               [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'cancel own task in B1':                           [404, 404, 404, 404, 404, 404, 404, 404, 404, 202],
+  'cancel own task (deprecated path) in B1':         [404, 404, 404, 404, 404, 404, 404, 404, 404, 202],
+  'get deployment of app B1':                        [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'create deployment of app B1':                     [422, 422, 422, 422, 422, 422, 422, 422, 422, 201],
+  'get route in B1':                                 [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'list routes of app B1':                           [404, 404, 404, 404, 404, 404, 404, 404, 404, ['B1']],
+  'list destinations of route in B1':                [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
 
   'get job of a deletion of an unknown guid':        [C,     C,     C,     C,     C,     C,     C,     C,     C,     C],
   'get job of org A (not being deleted)':            [C,     404,   404,   404,   404,   404,   404,   404,   404,   404],

@@ -1,7 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { TestResponse } from '../../support/test-server.ts';
+import { makeZip, multipartBody } from '../../unit/bits/zip-fixtures.ts';
 import type { Label, OperationName } from './matrix.ts';
-import { appBody, appNames, orgNames, roleBody, send, spaceBody, spaceNames, type Request, type RowWorld, type World } from './world.ts';
+import {
+  appBody,
+  appNames,
+  orgNames,
+  roleBody,
+  send,
+  spaceBody,
+  spaceNames,
+  type Lifecycle,
+  type LifecycleSpace,
+  type Request,
+  type RowLifecycle,
+  type RowWorld,
+  type World,
+} from './world.ts';
 
 /** A cell about to run: the world and the row (the caller) it runs for. */
 export type Cell = { world: World; row: RowWorld };
@@ -35,22 +50,24 @@ const remove =
 type Resource = Record<string, unknown>;
 
 /** A whole list (one page of the largest size), reduced to the labels of the labelled resources in it. */
-const list =
-  (path: string, labelOf: (world: World, resource: Resource) => Label | undefined): Run =>
+const list = (path: string, labelOf: (world: World, resource: Resource) => Label | undefined): Run => listAt(() => path, labelOf);
+
+const listAt =
+  (path: (world: World, row: RowWorld) => string, labelOf: (world: World, resource: Resource) => Label | undefined): Run =>
   async (cell) => {
-    const { response } = await as(cell, { path: `${path}?per_page=5000` });
+    const { response } = await as(cell, { path: `${path(cell.world, cell.row)}?per_page=5000` });
     const resources = response.status === 200 ? (response.body as { resources: Resource[] }).resources : [];
     const labels = resources.map((resource) => labelOf(cell.world, resource)).filter((label) => label !== undefined);
     return { response, labels: [...new Set(labels)].sort() };
   };
 
-type IncludedKey = 'organizations' | 'spaces' | 'users';
+type IncludedKey = 'organizations' | 'spaces' | 'users' | 'domains';
 
-/** The label of an included resource: orgs and spaces by name, users by GUID. */
+/** The label of an included resource: orgs, spaces and domains by name, users by GUID. */
 const includedLabel = (world: World, key: IncludedKey, resource: Resource): Label | undefined =>
   key === 'users'
     ? world.labels.users.get(resource['guid'] as string)
-    : world.labels[key === 'organizations' ? 'orgs' : 'spaces'].get(resource['name'] as string);
+    : world.labels[key === 'organizations' ? 'orgs' : key].get(resource['name'] as string);
 
 /** What `include=` added to a response (`included.<key>` for each key), reduced to the labels of the labelled resources in it. */
 const included =
@@ -75,6 +92,148 @@ const roleTarget = (role: Resource): string => {
 };
 
 const appSpace = (app: Resource): string => (app['relationships'] as { space: { data: { guid: string } } }).space.data.guid;
+
+/** The label of what belongs to a lifecycle app (packages, builds, droplets, processes, tasks, deployments): its space. */
+const byApp = (world: World, resource: Resource): Label | undefined =>
+  world.labels.apps.get((resource['relationships'] as { app: { data: { guid: string } } }).app.data.guid);
+const routeSpace = (world: World, route: Resource): Label | undefined =>
+  world.labels.roleTargets.get((route['relationships'] as { space: { data: { guid: string } } }).space.data.guid);
+/** Every buildpack and stack comes from the one builder. */
+const builder = (): Label => 'builder';
+
+const life =
+  (space: LifecycleSpace) =>
+  (world: World): Lifecycle =>
+    world.lifecycle[space];
+const own =
+  (space: LifecycleSpace) =>
+  (row: RowWorld): RowLifecycle =>
+    row.lifecycle[space];
+
+/** A zip of one file, as the cf CLI uploads it. */
+const tinyZip = makeZip([{ path: 'index.txt', content: 'authorization matrix\n' }]);
+
+/** `POST /v3/packages/{guid}/upload` of the tiny zip to the row's own bits package in the space. */
+const upload =
+  (space: LifecycleSpace): Run =>
+  async (cell) => {
+    const { headers, chunks } = multipartBody({ resources: '[]', bits: await tinyZip });
+    const response = await cell.world.server.request(`/v3/packages/${own(space)(cell.row).uploadPackage}/upload`, {
+      method: 'POST',
+      headers: { ...cell.row.headers, ...headers },
+      body: Buffer.concat(chunks),
+    });
+    return { response };
+  };
+
+/** The lifecycle operations on the objects of one space, each named `<what> <space>`: the same cells for A1 and for B1. */
+const lifecycleOperations = <S extends LifecycleSpace>(space: S) => {
+  const of = life(space);
+  const post =
+    (path: (world: World) => string, body: (world: World) => unknown): Run =>
+    (cell) =>
+      as(cell, { method: 'POST', path: path(cell.world), body: body(cell.world) });
+  const app = (world: World) => `/v3/apps/${of(world).app}`;
+  const process = (world: World) => `/v3/processes/${of(world).process}`;
+  const cells = {
+    'get package in': get((world) => `/v3/packages/${of(world).package}`),
+    'create package for app': post(
+      () => '/v3/packages',
+      (world) => ({
+        type: 'docker',
+        relationships: { app: { data: { guid: of(world).app } } },
+        data: { image: 'registry.example.test/authz/app:2.0' },
+      }),
+    ),
+    'update package in': patch((world) => `/v3/packages/${of(world).package}`, touch),
+    'upload bits to own package in': upload(space),
+    'list packages of app': listAt((world) => `${app(world)}/packages`, byApp),
+
+    'get build in': get((world) => `/v3/builds/${of(world).droplet}`),
+    'create build of package in': post(
+      () => '/v3/builds',
+      (world) => ({ package: { guid: of(world).package } }),
+    ),
+    'update build in': patch((world) => `/v3/builds/${of(world).droplet}`, touch),
+
+    'get droplet in': get((world) => `/v3/droplets/${of(world).droplet}`),
+    'update droplet in': patch((world) => `/v3/droplets/${of(world).droplet}`, touch),
+    'list droplets of app': listAt((world) => `${app(world)}/droplets`, byApp),
+    'list droplets of package in': listAt((world) => `/v3/packages/${of(world).package}/droplets`, byApp),
+    'get current droplet of app': get((world) => `${app(world)}/droplets/current`),
+    'get current droplet relationship of app': get((world) => `${app(world)}/relationships/current_droplet`),
+    'set current droplet of app': (cell) =>
+      as(cell, {
+        method: 'PATCH',
+        path: `${app(cell.world)}/relationships/current_droplet`,
+        body: { data: { guid: of(cell.world).droplet } },
+      }),
+
+    'get process in': get((world) => process(world)),
+    'update process in': patch(process, touch),
+    'scale process in': post(
+      (world) => `${process(world)}/actions/scale`,
+      () => ({ instances: 1 }),
+    ),
+    'get stats of process in': get((world) => `${process(world)}/stats`),
+    'restart instance 0 of process in': remove((world) => `${process(world)}/instances/0`),
+    'list sidecars of process in': get((world) => `${process(world)}/sidecars`),
+    'list processes of app': listAt((world) => `${app(world)}/processes`, byApp),
+    'get web process of app': get((world) => `${app(world)}/processes/web`),
+    'get stats of web process of app': get((world) => `${app(world)}/processes/web/stats`),
+    'scale web process of app': post(
+      (world) => `${app(world)}/processes/web/actions/scale`,
+      () => ({ instances: 1 }),
+    ),
+    'restart instance 0 of web process of app': remove((world) => `${app(world)}/processes/web/instances/0`),
+    'list sidecars of app': get((world) => `${app(world)}/sidecars`),
+
+    'stop app': post(
+      (world) => `${app(world)}/actions/stop`,
+      () => undefined,
+    ),
+    'start app': post(
+      (world) => `${app(world)}/actions/start`,
+      () => undefined,
+    ),
+    'restart app': post(
+      (world) => `${app(world)}/actions/restart`,
+      () => undefined,
+    ),
+    'get env of app': get((world) => `${app(world)}/env`),
+    'list features of app': get((world) => `${app(world)}/features`),
+    'get feature ssh of app': get((world) => `${app(world)}/features/ssh`),
+    'disable feature ssh of app': patch((world) => `${app(world)}/features/ssh`, { enabled: false }),
+    'get ssh_enabled of app': get((world) => `${app(world)}/ssh_enabled`),
+
+    'get task in': get((world) => `/v3/tasks/${of(world).task}`),
+    'list tasks of app': listAt((world) => `${app(world)}/tasks`, byApp),
+    'create task for app': post(
+      (world) => `${app(world)}/tasks`,
+      () => ({ command: 'authz-matrix-task' }),
+    ),
+    'update task in': patch((world) => `/v3/tasks/${of(world).task}`, touch),
+    'cancel own task in': (cell) => as(cell, { method: 'POST', path: `/v3/tasks/${own(space)(cell.row).tasks.cancel}/actions/cancel` }),
+    'cancel own task (deprecated path) in': (cell) =>
+      as(cell, { method: 'PUT', path: `/v3/tasks/${own(space)(cell.row).tasks.cancelDeprecated}/cancel` }),
+
+    'get deployment of app': get((world) => `/v3/deployments/${of(world).app}`),
+    'create deployment of app': post(
+      () => '/v3/deployments',
+      (world) => ({ relationships: { app: { data: { guid: of(world).app } } } }),
+    ),
+
+    'get route in': get((world) => `/v3/routes/${of(world).route}`),
+    'list routes of app': listAt((world) => `${app(world)}/routes`, routeSpace),
+    'list destinations of route in': get((world) => `/v3/routes/${of(world).route}/destinations`),
+  } satisfies Record<string, Run>;
+  return Object.fromEntries(Object.entries(cells).map(([what, run]) => [`${what} ${space}`, run])) as {
+    [K in keyof typeof cells as `${K} ${S}`]: Run;
+  };
+};
+
+const lifecycleA1 = lifecycleOperations('A1');
+const lifecycleB1 = lifecycleOperations('B1');
 
 /** The job of deleting an org. */
 const orgDeletionJob = (guid: string) => `/v3/jobs/org.delete~${guid}`;
@@ -176,6 +335,24 @@ export const operations: Record<OperationName, Run> = {
   'get environment variables of app B1': get((world) => `/v3/apps/${world.app.B1}/environment_variables`),
   'update environment variables of app A1': patch((world) => `/v3/apps/${world.app.A1}/environment_variables`, touchEnvironment),
   'update environment variables of app B1': patch((world) => `/v3/apps/${world.app.B1}/environment_variables`, touchEnvironment),
+
+  // App lifecycle: lists (labelled by the space of the lifecycle app a resource belongs to), then the
+  // same cells on the objects of A1 and of B1.
+  'list packages': list('/v3/packages', byApp),
+  'list builds': list('/v3/builds', byApp),
+  'list droplets': list('/v3/droplets', byApp),
+  'list processes': list('/v3/processes', byApp),
+  'list tasks': list('/v3/tasks', byApp),
+  'list deployments': list('/v3/deployments', byApp),
+  'list routes': list('/v3/routes', routeSpace),
+  'list routes, include=domain,space,space.organization': included(
+    () => '/v3/routes?include=domain,space,space.organization&per_page=5000',
+  ),
+  'list buildpacks': list('/v3/buildpacks', builder),
+  'list stacks': list('/v3/stacks', builder),
+  'create resource match': post('/v3/resource_matches', () => ({ resources: [] })),
+  ...lifecycleA1,
+  ...lifecycleB1,
 
   'get job of a deletion of an unknown guid': get(() => orgDeletionJob(randomUUID())),
   'get job of org A (not being deleted)': get((world) => orgDeletionJob(world.org.A)),

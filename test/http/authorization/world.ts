@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { newRoleBinding, roleBindingName, subjectOfUser } from '../../../src/domain/roles/role-binding.ts';
 import type { CfRoleName } from '../../../src/domain/roles/cf-roles.ts';
 import { isStoreError } from '../../../src/store/errors.ts';
@@ -30,7 +31,21 @@ export type RowWorld = {
   spaceRoleTargets: { A1: string; B1: string };
   /** Apps of its own for the delete-app cells: one in A1, one in B1. */
   apps: { A1: string; B1: string };
+  /** Objects of its own on the lifecycle apps, for the cells that use them up (an upload, a cancel). */
+  lifecycle: { A1: RowLifecycle; B1: RowLifecycle };
 };
+
+/** A bits package awaiting its upload, and two running tasks (one per cancel path), in one space. */
+export type RowLifecycle = { uploadPackage: string; tasks: { cancel: string; cancelDeprecated: string } };
+
+/**
+ * What runs in one space (A1 or B1), made by the harness admin through the API: a docker app with a
+ * package, a STAGED build (its droplet, the app's current one), the web process, a running task and a
+ * route to the app; and a buildpack app whose bits packages the rows upload to.
+ */
+export type Lifecycle = { app: string; bitsApp: string; package: string; droplet: string; process: string; task: string; route: string };
+
+export type LifecycleSpace = 'A1' | 'B1';
 
 export type World = {
   server: TestServer;
@@ -46,6 +61,8 @@ export type World = {
   heldOrg: string;
   /** The GUID of the default domain. */
   defaultDomain: string;
+  /** What runs in A1 and in B1. */
+  lifecycle: { A1: Lifecycle; B1: Lifecycle };
   /** Labels of the labelled resources, by org/space name, role target GUID, user GUID and domain name. */
   labels: {
     orgs: ReadonlyMap<string, Label>;
@@ -53,6 +70,8 @@ export type World = {
     roleTargets: ReadonlyMap<string, Label>;
     users: ReadonlyMap<string, Label>;
     domains: ReadonlyMap<string, Label>;
+    /** The lifecycle apps (docker and bits) by GUID, labelled by their space: what packages, builds, tasks… belong to. */
+    apps: ReadonlyMap<string, Label>;
   };
   rows: Record<RowName, RowWorld>;
 };
@@ -137,29 +156,121 @@ class Setup {
 
 type BystanderRoles = { name: string; orgRole: string; spaceRole?: string };
 
+/** A task that runs until it is cancelled (the app's SCRIPTED_TASK is `hang`). */
+const taskBody = { command: 'authz-matrix-task' };
+
+/** The lifecycle objects of one space and the row objects on them, made as the harness admin. */
+class LifecycleSetup {
+  readonly #setup: Setup;
+
+  constructor(setup: Setup) {
+    this.#setup = setup;
+  }
+
+  /** GETs until the answer is 200 and `ready` holds (a controller's work the world needs). */
+  async poll(path: string, ready: (body: Record<string, unknown>) => boolean, what: string): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const response = await send(this.#setup.server, authHeaders.forUser(this.#setup.server.admin), { path });
+      const body = response.body as Record<string, unknown>;
+      if (response.status === 200 && ready(body)) return body;
+      if (Date.now() > deadline) throw new Error(`world setup: no ${what} at ${path}: ${response.status} ${response.text}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async space(spaceGuid: string, name: string, domainGuid: string): Promise<Lifecycle> {
+    const setup = this.#setup;
+    const [app, bitsApp] = await Promise.all([
+      setup.create('/v3/apps', {
+        ...(appBody(`${name}-docker`, spaceGuid) as object),
+        lifecycle: { type: 'docker', data: {} },
+        environment_variables: { SCRIPTED_TASK: 'hang' },
+      }),
+      setup.app(`${name}-bits`, spaceGuid),
+    ]);
+    const packageGuid = await setup.create('/v3/packages', {
+      type: 'docker',
+      relationships: { app: { data: { guid: app } } },
+      data: { image: 'registry.example.test/authz/app:1.0' },
+    });
+    const droplet = await setup.create('/v3/builds', { package: { guid: packageGuid } });
+    await this.poll(`/v3/builds/${droplet}`, (build) => build['state'] === 'STAGED', 'STAGED build');
+    await setup.send({ method: 'PATCH', path: `/v3/apps/${app}/relationships/current_droplet`, body: { data: { guid: droplet } } }, 200);
+    const web = await this.poll(`/v3/apps/${app}/processes/web`, () => true, 'web process');
+    const [task, route] = await Promise.all([
+      setup.create(`/v3/apps/${app}/tasks`, taskBody),
+      this.route(spaceGuid, name, domainGuid, app),
+    ]);
+    return { app, bitsApp, package: packageGuid, droplet, process: web['guid'] as string, task, route };
+  }
+
+  /** A route to the app (route writes are not built yet: written as the server, as Korifi stores one). */
+  async route(spaceGuid: string, host: string, domainGuid: string, appGuid: string): Promise<string> {
+    const guid = randomUUID();
+    await this.#setup.server.store.privileged().create({
+      kind: 'CFRoute',
+      metadata: { name: guid, namespace: spaceGuid },
+      spec: {
+        host,
+        protocol: 'http',
+        domainRef: { name: domainGuid, namespace: this.#setup.server.config.rootNamespace },
+        destinations: [{ guid: randomUUID(), appRef: { name: appGuid }, processType: 'web', protocol: 'http1' }],
+      },
+    });
+    return guid;
+  }
+
+  async row(lifecycle: Lifecycle): Promise<RowLifecycle> {
+    const setup = this.#setup;
+    const [uploadPackage, cancel, cancelDeprecated] = await Promise.all([
+      setup.create('/v3/packages', { type: 'bits', relationships: { app: { data: { guid: lifecycle.bitsApp } } } }),
+      setup.create(`/v3/apps/${lifecycle.app}/tasks`, taskBody),
+      setup.create(`/v3/apps/${lifecycle.app}/tasks`, taskBody),
+    ]);
+    return { uploadPackage, tasks: { cancel, cancelDeprecated } };
+  }
+}
+
 type Shared = { A: string; B: string; A1: string; B1: string };
 
 /** Builds the world of the matrix on a freshly started server. */
 export async function buildWorld(server: TestServer): Promise<World> {
   const setup = new Setup(server);
+  const lifecycleSetup = new LifecycleSetup(setup);
+  const domains = await setup.send({ path: `/v3/domains?names=${server.config.defaultDomain}` }, 200);
+  const [defaultDomain] = (domains.body as { resources: { guid: string }[] }).resources;
+  if (defaultDomain === undefined) throw new Error('world setup: no default domain');
   const [A, B, heldOrg] = await Promise.all([setup.org(orgNames.A), setup.org(orgNames.B), setup.org('org-held')]);
   const [A1, A2, B1] = await Promise.all([setup.space(spaceNames.A1, A), setup.space(spaceNames.A2, A), setup.space(spaceNames.B1, B)]);
   const shared = { A, B, A1, B1 };
-  const [appA1, appA2, appB1] = await Promise.all([setup.app(appNames.A1, A1), setup.app(appNames.A2, A2), setup.app(appNames.B1, B1)]);
-  // Users one at a time: the embedded identity store writes one file per added user.
-  const users: UserCredentials[] = [];
-  for (const row of rows) users.push(await server.newUser(uniqueName(`authz-${row.replaceAll('_', '-')}`)));
-  const rowWorlds = await Promise.all(rows.map((row, index) => buildRow(setup, row, users[index]!, shared)));
-  const [bystanderA, bystanderB] = await Promise.all([
+  const buildRows = async () => {
+    // Users one at a time: the embedded identity store writes one file per added user.
+    const users: UserCredentials[] = [];
+    for (const row of rows) users.push(await server.newUser(uniqueName(`authz-${row.replaceAll('_', '-')}`)));
+    return Promise.all(rows.map((row, index) => buildRow(setup, row, users[index]!, shared)));
+  };
+  // The lifecycle apps are staged while the rows are made.
+  const [[appA1, appA2, appB1], rowsWithoutLifecycle, lifecycleA1, lifecycleB1] = await Promise.all([
+    Promise.all([setup.app(appNames.A1, A1), setup.app(appNames.A2, A2), setup.app(appNames.B1, B1)]),
+    buildRows(),
+    lifecycleSetup.space(A1, 'lifecycle-a1', defaultDomain.guid),
+    lifecycleSetup.space(B1, 'lifecycle-b1', defaultDomain.guid),
+  ]);
+  const lifecycle = { A1: lifecycleA1, B1: lifecycleB1 };
+  const [bystanderA, bystanderB, rowWorlds] = await Promise.all([
     setup.bystander({ type: 'organization_user', guid: A }, { type: 'space_auditor', guid: A2 }),
     setup.bystander({ type: 'organization_user', guid: B }, { type: 'space_developer', guid: B1 }),
+    Promise.all(
+      rowsWithoutLifecycle.map(async (world): Promise<RowWorld> => {
+        const [ownA1, ownB1] = await Promise.all([lifecycleSetup.row(lifecycle.A1), lifecycleSetup.row(lifecycle.B1)]);
+        return { ...world, lifecycle: { A1: ownA1, B1: ownB1 } };
+      }),
+    ),
   ]);
   const byRow = Object.fromEntries(rowWorlds.map((world) => [world.row, world])) as Record<RowName, RowWorld>;
   await waitForPropagation(server, byRow, { orgs: [A, B], spaces: [A1, A2, B1] });
   await holdDeletion(setup, heldOrg);
-  const domains = await setup.send({ path: `/v3/domains?names=${server.config.defaultDomain}` }, 200);
-  const [defaultDomain] = (domains.body as { resources: { guid: string }[] }).resources;
-  if (defaultDomain === undefined) throw new Error('world setup: no default domain');
   return {
     server,
     org: { A, B },
@@ -169,6 +280,7 @@ export async function buildWorld(server: TestServer): Promise<World> {
     bystander: { A: bystanderA.name, B: bystanderB.name },
     heldOrg,
     defaultDomain: defaultDomain.guid,
+    lifecycle,
     labels: {
       orgs: new Map([
         [orgNames.A, 'A'],
@@ -191,12 +303,19 @@ export async function buildWorld(server: TestServer): Promise<World> {
         [bystanderB.name, 'bystander-B'],
       ]),
       domains: new Map([[server.config.defaultDomain, 'default']]),
+      apps: new Map([
+        [lifecycleA1.app, 'A1'],
+        [lifecycleA1.bitsApp, 'A1'],
+        [lifecycleB1.app, 'B1'],
+        [lifecycleB1.bitsApp, 'B1'],
+      ]),
     },
     rows: byRow,
   };
 }
 
-async function buildRow(setup: Setup, row: RowName, user: UserCredentials, shared: Shared): Promise<RowWorld> {
+/** A row's world but its lifecycle objects, which wait for the lifecycle apps' droplets (buildWorld). */
+async function buildRow(setup: Setup, row: RowName, user: UserCredentials, shared: Shared): Promise<Omit<RowWorld, 'lifecycle'>> {
   const slug = row.replaceAll('_', '-');
   const [ownOrg, foreignOrg, ownSpace, foreignSpace, domain, appA1, appB1] = await Promise.all([
     setup.org(`${slug}-own-org`),
