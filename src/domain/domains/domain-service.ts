@@ -100,6 +100,8 @@ function overlaps(existing: string, candidate: string): boolean {
 
 export async function updateDomain(context: RequestContext, guid: string, request: Pick<TenantUpdate, 'metadata'>): Promise<Domain> {
   await getDomain(context, guid);
+  // Asked first: a patch that changes nothing writes nothing, but only a caller who may change the domain is answered 200.
+  if (!(await mayI(context, 'patch', domainRef(context, guid), resourceType))) throw notAuthorized();
   return asCfError(context.user.patch(domainRef(context, guid), { metadata: metadataPatchOf(request.metadata) }), resourceType);
 }
 

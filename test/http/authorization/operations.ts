@@ -10,6 +10,7 @@ import {
   send,
   spaceBody,
   spaceNames,
+  keptLabels,
   type Lifecycle,
   type LifecycleSpace,
   type Request,
@@ -270,6 +271,7 @@ export const operations: Record<OperationName, Run> = {
   'create domain': post('/v3/domains', (_world, row) => ({ name: `${unique(row, 'domain')}.authz.example.test` })),
   'create domain with a taken name': post('/v3/domains', (world) => ({ name: world.server.config.defaultDomain })),
   'update default domain': patch((world) => `/v3/domains/${world.defaultDomain}`, touch),
+  'update default domain with the labels it has': patch((world) => `/v3/domains/${world.defaultDomain}`, keptLabels),
   'delete a domain': remove((_world, row) => `/v3/domains/${row.domain}`),
 
   'list roles': list('/v3/roles', (world, role) => world.labels.roleTargets.get(roleTarget(role))),

@@ -86,6 +86,9 @@ export function send(server: TestServer, headers: Headers, request: Request): Pr
 }
 
 export const orgNames = { A: 'org-a', B: 'org-b' } as const;
+
+/** Labels the default domain carries from the start, for a cell whose write would change nothing. */
+export const keptLabels = { metadata: { labels: { 'authz-matrix-kept': 'yes' } } };
 export const spaceNames = { A1: 'space-a1', A2: 'space-a2', B1: 'space-b1' } as const;
 export const appNames = { A1: 'app-a1', A2: 'app-a2', B1: 'app-b1' } as const;
 
@@ -241,6 +244,7 @@ export async function buildWorld(server: TestServer): Promise<World> {
   const domains = await setup.send({ path: `/v3/domains?names=${server.config.defaultDomain}` }, 200);
   const [defaultDomain] = (domains.body as { resources: { guid: string }[] }).resources;
   if (defaultDomain === undefined) throw new Error('world setup: no default domain');
+  await setup.send({ method: 'PATCH', path: `/v3/domains/${defaultDomain.guid}`, body: keptLabels }, 200);
   const [A, B, heldOrg] = await Promise.all([setup.org(orgNames.A), setup.org(orgNames.B), setup.org('org-held')]);
   const [A1, A2, B1] = await Promise.all([setup.space(spaceNames.A1, A), setup.space(spaceNames.A2, A), setup.space(spaceNames.B1, B)]);
   const shared = { A, B, A1, B1 };
