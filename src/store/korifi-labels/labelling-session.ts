@@ -1,4 +1,4 @@
-import { isStoreError, storeErrors } from '../errors.ts';
+import { isStoreError, StoreError, storeErrors } from '../errors.ts';
 import { kinds, type KindName } from '../kinds.ts';
 import { jsonEqual } from '../json-equal.ts';
 import { applyMergePatch } from '../merge-patch.ts';
@@ -76,7 +76,8 @@ export class LabellingSession implements StoreSession {
       }
       const patched = applyMergePatch(current, patch) as StoredObject<K>;
       const untouched = withDerivedLabels(patched);
-      if (sameExceptVersion({ ...patched, metadata: { ...patched.metadata, labels: untouched } }, current)) return current;
+      if (sameExceptVersion({ ...patched, metadata: { ...patched.metadata, labels: untouched } }, current))
+        return this.#unchanged(ref, current);
       // created_at is a fact of the object's history, not of this patch; it survives the patch.
       const stamps = { [updatedAt]: timestampLabelValue(this.#now()), ...pick(current.metadata.labels, createdAt) };
       const labels = labelsPatch(current.metadata.labels, withDerivedLabels(patched, stamps));
@@ -119,6 +120,16 @@ export class LabellingSession implements StoreSession {
 
   canI(verb: AccessVerb, target: AccessTarget): Promise<boolean> {
     return this.#inner.canI(verb, target);
+  }
+
+  /**
+   * Answered without a write, a patch that changes nothing must still be refused to whoever may not
+   * patch, as the apiserver would: else a reader resending what is there gets a 200.
+   */
+  async #unchanged<K extends KindName>(ref: Ref<K>, current: StoredObject<K>): Promise<StoredObject<K>> {
+    if (!(await this.#inner.canI('patch', ref)))
+      throw new StoreError('Forbidden', `${kinds[ref.kind].plural} "${ref.name}" is forbidden: cannot patch`);
+    return current;
   }
 
   #labelNew<K extends KindName>(object: NewObject<K>): NewObject<K> {

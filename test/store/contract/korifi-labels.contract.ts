@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { withKorifiLabels } from '../../../src/store/korifi-labels/labelled-store.ts';
-import { createNamespace, uniqueName, type StoreFixture } from '../fixture.ts';
+import type { StoreUser } from '../../../src/store/port.ts';
+import { createNamespace, eventually, grantInNamespace, uniqueName, type StoreFixture } from '../fixture.ts';
 import { expectStoreError } from './expect-store-error.ts';
 
 const sha224 = (text: string) => createHash('sha224').update(text).digest('hex');
@@ -59,6 +60,22 @@ export function korifiLabelsContract(fixture: () => StoreFixture): void {
       const created = await session().create({ kind: 'CFOrg', metadata: { name, namespace }, spec: { displayName: 'Same' } });
       const same = await session().patch({ kind: 'CFOrg', namespace, name }, { spec: { displayName: 'Same' } });
       expect(same.metadata.resourceVersion).to.equal(created.metadata.resourceVersion);
+    });
+
+    it('refuses a patch that changes nothing to a user who may read but not patch, and allows it to one who may', async () => {
+      const name = uniqueName('org');
+      await session().create({ kind: 'CFOrg', metadata: { name, namespace }, spec: { displayName: 'Same' } });
+      const reader = await fixture().newUser();
+      const writer = await fixture().newUser();
+      const rule = (verbs: string[]) => [{ apiGroups: ['korifi.cloudfoundry.org'], resources: ['cforgs'], verbs }];
+      await grantInNamespace(fixture(), reader, namespace, rule(['get', 'list']));
+      await grantInNamespace(fixture(), writer, namespace, rule(['get', 'list', 'patch']));
+      const as = (user: StoreUser) => withKorifiLabels(fixture().store, clock).as(user);
+      const same = { spec: { displayName: 'Same' } };
+      await eventually(() => expectStoreError(as(reader).patch({ kind: 'CFOrg', namespace, name }, same), 'Forbidden'));
+      await eventually(async () =>
+        expect((await as(writer).patch({ kind: 'CFOrg', namespace, name }, same)).spec.displayName).to.equal('Same'),
+      );
     });
 
     it('removes index labels whose source is gone', async () => {
