@@ -6,8 +6,8 @@ import type { Readable } from 'node:stream';
  * controllers talk to kpack and StatefulSets: "this process should run N instances of this droplet",
  * never "start one more". Every call is idempotent and keyed by the CF object's GUID, so a reconcile
  * that runs twice, or after a server restart, does no harm. An adapter keeps no state the store does
- * not also hold; what it cannot answer after a restart (an instance it no longer runs) it reports as
- * not there, and the reconcilers ask for it again.
+ * not also hold; what it cannot answer after a restart it reports as not there: the reconcilers ask
+ * again for a process's instances, and fail a task that had started (tasks run at most once, as in CF).
  *
  * Adapters: `scripted` (outcomes chosen by the app's environment, for tests) and `none` (no machine:
  * staging fails with a clear message). The local runtime of a later issue plugs in here.

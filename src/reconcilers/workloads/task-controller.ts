@@ -139,6 +139,8 @@ async function withAppLock<T>(key: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
+const lostMessage = 'the task stopped when the app runtime that ran it restarted; run it again if it must run';
+
 async function start(context: WorkloadContext, task: Task) {
   const { session, runtime } = context;
   const found = await buildAndApp(session, task);
@@ -202,11 +204,16 @@ async function environmentOf(session: StoreSession, app: StoredObject<'CFApp'>):
 }
 
 /**
- * A running (or still pending) task follows what the runtime says. A task the runtime does not know
- * (this server restarted) is asked for again, as the runtime port asks of every reconciler.
+ * A running (or still pending) task follows what the runtime says. A started task the runtime does not
+ * know went with it (the server restarted, or another replica took over): it failed. Tasks run at most
+ * once, as in CF, where a task whose cell goes away fails: running a one-off command such as a
+ * migration a second time could do harm.
  */
 async function follow(context: WorkloadContext, task: Task, status: TaskRunStatus | undefined) {
-  if (status === undefined) return start(context, task);
+  if (status === undefined) {
+    await writeStatus(context.session, task, [condition(task, taskConditions.failed, 'TaskLost', lostMessage)]);
+    return undefined;
+  }
   if (status.state === 'RUNNING') return undefined;
   if (status.state === 'SUCCEEDED') {
     await writeStatus(context.session, task, [condition(task, taskConditions.succeeded, 'TaskSucceeded')]);

@@ -213,18 +213,19 @@ describe('task controller (tasks through the runtime port)', () => {
     expect(runtime.runs).to.deep.equal([]);
   });
 
-  it('runs a started task again when the runtime has forgotten it (a restart), and lets it go once the task is deleted', async () => {
+  it('fails a started task the runtime no longer knows (it restarted) instead of running it twice, and lets it go once deleted', async () => {
     await appWithDroplet('a1', { SCRIPTED_TASK: 'hang' });
     await createTask('t1', 'a1');
     await start();
     await until('t1', (task) => expect(conditionsOf(task)['Started']?.[0]).to.equal('True'));
     await runtime.removeTask('t1');
     await session.patch(ref('t1'), { metadata: { labels: { poke: 'yes' } } });
-    await eventually(async () => expect(runtime.runs.filter((spec) => spec.taskGuid === 't1')).to.have.length(2));
-    expect((await runtime.taskStatus('t1'))?.state).to.equal('RUNNING');
+    const lost = await until('t1', (task) => expect(conditionsOf(task)['Failed']?.[0]).to.equal('True'));
+    expect(conditionsOf(lost)['Failed']).to.deep.equal(['True', 'TaskLost']);
+    expect(runtime.runs.filter((spec) => spec.taskGuid === 't1')).to.have.length(1);
+    expect(await runtime.taskStatus('t1')).to.equal(undefined);
     await session.delete(ref('t1'));
-    await eventually(async () => expect(await runtime.taskStatus('t1')).to.equal(undefined));
-    expect(runtime.removals.filter((guid) => guid === 't1')).to.have.length(2);
+    await eventually(async () => expect(runtime.removals.filter((guid) => guid === 't1')).to.have.length(2));
   });
 
   it('deletes finished tasks taskTTLSeconds after they ended, and leaves running ones', async () => {
