@@ -6,10 +6,11 @@ const privateFileMode = 0o600;
 
 /**
  * What the server keeps at the top of its data directory: the store (with SQLite's companions), the
- * kubeconfig (with the temporary copies and the lock of its writes) and `auth/`. Anything else is someone else's: a `dataDir`
+ * kubeconfig (with the temporary copies and the lock of its writes), `auth/` and `bits/` (the apps'
+ * uploaded code). Anything else is someone else's: a `dataDir`
  * pointed at a directory with other content (a home directory, say) must not have it all chmod-ed.
  */
-const ownEntry = /^(store\.sqlite(-wal|-shm|-journal)?|kubeconfig(\.\d+(\.tmp)?|\.lock)?|auth)$/;
+const ownEntry = /^(store\.sqlite(-wal|-shm|-journal)?|kubeconfig(\.\d+(\.tmp)?|\.lock)?|auth|bits)$/;
 
 /**
  * Makes the data directory private at every start, before anything in it is opened: it holds the CA's

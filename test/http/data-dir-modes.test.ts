@@ -15,6 +15,13 @@ async function modesUnder(root: string, relative = '.'): Promise<Map<string, num
   return modes;
 }
 
+/** Every directory below the root that the walk found ('.' for itself). */
+async function directoriesUnder(root: string, modes: Map<string, number>): Promise<string[]> {
+  const directories: string[] = [];
+  for (const path of modes.keys()) if ((await lstat(join(root, path))).isDirectory()) directories.push(path);
+  return directories;
+}
+
 function expectPrivate(modes: Map<string, number>, directories: string[]): void {
   for (const [path, mode] of modes) {
     expect(mode.toString(8), path).to.equal(directories.includes(path) ? '700' : '600');
@@ -38,7 +45,8 @@ describe('the data directory of the embedded backend', function () {
     try {
       const modes = await modesUnder(dataDir);
       expect([...modes.keys()]).to.include.members(['store.sqlite', 'store.sqlite-wal', 'kubeconfig', 'auth/ca.key', 'auth/ca.crt']);
-      expectPrivate(modes, ['.', 'auth']);
+      expect(await directoriesUnder(dataDir, modes)).to.include.members(['.', 'auth', 'bits']);
+      expectPrivate(modes, await directoriesUnder(dataDir, modes));
       expect(server.output()).not.to.contain('Made the data directory');
     } finally {
       await killed(server);
@@ -52,7 +60,8 @@ describe('the data directory of the embedded backend', function () {
     await writeFile(join(dataDir, 'store.sqlite-shm'), '');
     const loose = await modesUnder(dataDir);
     expect([...loose.keys()]).to.include.members(['store.sqlite', 'store.sqlite-wal', 'store.sqlite-shm', 'kubeconfig', 'auth/ca.key']);
-    for (const path of loose.keys()) await chmod(join(dataDir, path), ['.', 'auth'].includes(path) ? 0o755 : 0o644);
+    const looseDirectories = await directoriesUnder(dataDir, loose);
+    for (const path of loose.keys()) await chmod(join(dataDir, path), looseDirectories.includes(path) ? 0o755 : 0o644);
 
     // Not the server's: a data directory may be shared with other content, which keeps its modes.
     await writeFile(join(dataDir, 'notes.sh'), '#!/bin/sh\n', { mode: 0o755 });
@@ -62,9 +71,9 @@ describe('the data directory of the embedded backend', function () {
       const modes = await modesUnder(dataDir);
       expect(modes.get('notes.sh')?.toString(8)).to.equal('755');
       modes.delete('notes.sh');
-      expectPrivate(modes, ['.', 'auth']);
+      expectPrivate(modes, await directoriesUnder(dataDir, modes));
       expect(server.output()).to.match(
-        /Made the data directory .* private \(it holds private keys and tokens\): 2 directories set to 0700, \d+ files to 0600/,
+        /Made the data directory .* private \(it holds private keys and tokens\): \d+ directories set to 0700, \d+ files to 0600/,
       );
     } finally {
       await killed(server);
