@@ -44,6 +44,20 @@ forEachBackend('app environment variables', (cf) => {
     expect((read.body as EnvironmentVariables).var).to.deep.equal({ KEEP: 'me', ADDED: 'new', FLAG: 'true', PORTS: '8080' });
   });
 
+  it('keeps every variable of concurrent changes to different names (cf set-env from several terminals)', async () => {
+    const app = await createApp({ BASE: 'kept' });
+    const names = Array.from({ length: 12 }, (_, index) => `VAR_${index}`);
+    const responses = await Promise.all(
+      names.map((name) => cf.patch(`/v3/apps/${app.guid}/environment_variables`, { var: { [name]: name.toLowerCase() } })),
+    );
+    for (const response of responses) expect(response.status, response.text).to.equal(200);
+    const read = await cf.get(`/v3/apps/${app.guid}/environment_variables`);
+    expect((read.body as EnvironmentVariables).var).to.deep.equal({
+      BASE: 'kept',
+      ...Object.fromEntries(names.map((name) => [name, name.toLowerCase()])),
+    });
+  });
+
   it('lets a space developer read and change them; a space auditor neither (403); an outsider gets 404', async () => {
     const app = await createApp({ SECRET: 'x' });
     const developer = await cf.newUser('developer');
