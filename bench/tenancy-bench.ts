@@ -7,7 +7,7 @@ import { createApp } from '../src/app.ts';
 import { openLocalIdentity } from '../src/auth/embedded/local-identity.ts';
 import { openBackend } from '../src/backends/open-backend.ts';
 import { validateConfig } from '../src/config/load.ts';
-import { RoleWarnings } from '../src/domain/role-warnings.ts';
+import { runtimeOf } from '../src/runtime.ts';
 import { newRoleBinding } from '../src/domain/roles/role-binding.ts';
 import { loadDocument } from '../src/http/openapi-document.ts';
 import { createLogger } from '../src/logger.ts';
@@ -53,13 +53,7 @@ async function serve(config: ReturnType<typeof validateConfig>) {
   const backend = await openBackend(config, logger);
   const app = createApp({
     document: await loadDocument(),
-    runtime: {
-      config,
-      startedAt: new Date(),
-      store: backend.store,
-      roleWarnings: new RoleWarnings(backend.store, config.rootNamespace),
-      bits: backend.bits,
-    },
+    runtime: runtimeOf(config, backend),
     authenticator: backend.authenticator,
     logger,
   });

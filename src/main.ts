@@ -5,7 +5,7 @@ import { makeDataDirPrivate } from './backends/private-data-dir.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { loadDocument } from './http/openapi-document.ts';
 import { createLogger } from './logger.ts';
-import { RoleWarnings } from './domain/role-warnings.ts';
+import { runtimeOf } from './runtime.ts';
 import { startServer } from './server.ts';
 
 async function main(): Promise<void> {
@@ -29,13 +29,7 @@ async function main(): Promise<void> {
   const document = await loadDocument();
   const app = createApp({
     document,
-    runtime: {
-      config,
-      startedAt: new Date(),
-      store: backend.store,
-      roleWarnings: new RoleWarnings(backend.store, config.rootNamespace),
-      bits: backend.bits,
-    },
+    runtime: runtimeOf(config, backend),
     authenticator: backend.authenticator,
     logger,
   });

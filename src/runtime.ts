@@ -1,6 +1,6 @@
 import type { BitsStore } from './bits/bits-store.ts';
 import type { Config } from './config/schema.ts';
-import type { RoleWarnings } from './domain/role-warnings.ts';
+import { RoleWarnings } from './domain/role-warnings.ts';
 import type { Store } from './store/port.ts';
 
 /** Process-wide facts and services handlers may use. */
@@ -14,3 +14,14 @@ export type Runtime = {
   /** Where package bits are kept, opened at start for the backend. */
   bits: BitsStore;
 };
+
+/** The runtime of a server on this backend, as it starts now. */
+export function runtimeOf(config: Config, backend: { store: Store; bits: BitsStore }): Runtime {
+  return {
+    config,
+    startedAt: new Date(),
+    store: backend.store,
+    roleWarnings: new RoleWarnings(backend.store, config.rootNamespace),
+    bits: backend.bits,
+  };
+}

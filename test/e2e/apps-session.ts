@@ -1,20 +1,8 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { eventually } from '../store/fixture.ts';
 import { linesOf } from './support/cf-cli.ts';
 import { loggedIn, type E2eWorld } from './support/world.ts';
-
-/** Retries an assertion about what the CLI prints until it holds (tasks finish in the background). */
-async function eventuallyOk(assertion: () => Promise<void>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await assertion();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-}
 
 /** Names unique per run, lower case as people type them. */
 const unique = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -102,24 +90,24 @@ export function defineAppsSession(world: () => E2eWorld): void {
 
     const task = linesOf((await cf.ok('run-task', names.app, '--command', 'rake db:migrate', '--name', 'migrate')).output);
     expect(task).to.include.members(['task name:   migrate', 'task id:     1']);
-    await eventuallyOk(async () => {
+    await eventually(async () => {
       const tasks = linesOf((await cf.ok('tasks', names.app)).output);
       expect(
         tasks.some((line) => /^1\s+migrate\s+SUCCEEDED\s/.test(line)),
         tasks.join('\n'),
       ).to.equal(true);
-    });
+    }, 30_000);
     // A task that runs until it is stopped: the scripted runtime reads SCRIPTED_TASK from the app's environment.
     await cf.ok('set-env', names.app, 'SCRIPTED_TASK', 'hang');
     await cf.ok('run-task', names.app, '--command', 'sleep infinity', '--name', 'forever');
     await cf.ok('terminate-task', names.app, '2');
-    await eventuallyOk(async () => {
+    await eventually(async () => {
       const tasks = linesOf((await cf.ok('tasks', names.app)).output);
       expect(
         tasks.some((line) => /^2\s+forever\s+FAILED\s/.test(line)),
         tasks.join('\n'),
       ).to.equal(true);
-    });
+    }, 30_000);
 
     await cf.ok('stop', names.app);
     await cf.ok('rename', names.app, names.renamed);

@@ -8,7 +8,7 @@ import type { ControlPlane } from '../../scripts/control-plane/control-plane.ts'
 import { openLocalIdentity } from '../../src/auth/embedded/local-identity.ts';
 import { openBackend } from '../../src/backends/open-backend.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { RoleWarnings } from '../../src/domain/role-warnings.ts';
+import { runtimeOf } from '../../src/runtime.ts';
 import { newRoleBinding } from '../../src/domain/roles/role-binding.ts';
 import type { Store } from '../../src/store/port.ts';
 import type { BitsStore } from '../../src/bits/bits-store.ts';
@@ -87,13 +87,7 @@ export async function startTestServer(
   const users = controlPlane ? kubernetesUsers(controlPlane, backend.store, config.rootNamespace) : await embeddedUsers(dataDir);
   const app = createApp({
     document: await loadDocument(),
-    runtime: {
-      config,
-      startedAt: new Date(),
-      store: backend.store,
-      roleWarnings: new RoleWarnings(backend.store, config.rootNamespace),
-      bits: backend.bits,
-    },
+    runtime: runtimeOf(config, backend),
     authenticator: options.authenticator ?? backend.authenticator,
     logger,
     ...(options.handlers ? { handlers: options.handlers } : {}),
