@@ -31,6 +31,12 @@ export type ListOptions = {
   labelSelector?: LabelSelector;
   /** Only the object with this name (Kubernetes `fieldSelector=metadata.name=<name>`). */
   name?: string;
+  /**
+   * The caller only reads the items: the backend may hand out objects shared with other readers,
+   * frozen so that changing one throws (the embedded store does, sparing a copy of every item).
+   * Otherwise every item is the caller's own to change.
+   */
+  readOnly?: boolean;
 };
 
 export type ObjectList<K extends KindName> = { items: StoredObject<K>[]; resourceVersion: string };

@@ -59,14 +59,16 @@ export class EmbeddedEngine {
 
   get(key: ObjectKey): Resource {
     this.#checkOpen();
-    const row = this.#table.read(key);
-    if (row === undefined) throw notFound(key);
-    return row.resource;
+    const resource = this.#table.find(key, { shared: false });
+    if (resource === undefined) throw notFound(key);
+    return resource;
   }
 
-  list(kind: KindName, options: ListFilter): { items: Resource[]; resourceVersion: string } {
+  /** With `readOnly`, the items are shared and frozen (see DecodedObjects); otherwise they are the caller's. */
+  list(kind: KindName, options: ListFilter & { readOnly?: boolean | undefined }): { items: Resource[]; resourceVersion: string } {
     this.#checkOpen();
-    return { items: this.#table.list(planList(kind, scoped(kind, options))), resourceVersion: String(this.#version) };
+    const items = this.#table.list(planList(kind, scoped(kind, options)), { shared: options.readOnly === true });
+    return { items, resourceVersion: String(this.#version) };
   }
 
   watch(kind: KindName, options: WatchOptions, listener: (event: WatchEvent<KindName>) => void): Watch {
@@ -156,11 +158,13 @@ export class EmbeddedEngine {
   #write<T>(work: (context: WriteContext) => T, admit?: WriteAdmission): T {
     this.#checkOpen();
     const batch = new WriteBatch(this.#version, rfc3339Seconds(new Date()));
-    const result = this.#db.transaction(() => {
-      const value = work({ table: this.#table, batch, schemas: this.#schemas, admit });
-      if (batch.version !== this.#version) writeVersion(this.#db, batch.version);
-      return value;
-    });
+    const result = this.#table.writing(() =>
+      this.#db.transaction(() => {
+        const value = work({ table: this.#table, batch, schemas: this.#schemas, admit });
+        if (batch.version !== this.#version) writeVersion(this.#db, batch.version);
+        return value;
+      }),
+    );
     this.#version = batch.version;
     if (batch.changes.some((change) => rbacKinds.has(change.kind))) this.policy.invalidate();
     this.#hub.publish(batch.changes);

@@ -19,7 +19,7 @@ function asPositive(requirement: Requirement): Positive | undefined {
 }
 
 /**
- * The SQL for a list, selecting `body` in etcd key order (namespace, then name). Every label
+ * The SQL for a list, selecting the rows' `id` in etcd key order (namespace, then name). Every label
  * requirement becomes SQL: one positive requirement drives the query through the labels index
  * (the one likely to match fewest objects: an equality, else the smallest set), the others are
  * checked per candidate by primary-key probes of the labels table, so no JSON is parsed for
@@ -45,7 +45,7 @@ export function planList(kind: KindName, filter: ListFilter): ListQuery {
   for (const requirement of selector) {
     if (requirement !== driver?.requirement) where.push(requirementCondition(requirement, params));
   }
-  return { sql: `SELECT o.body AS body FROM ${from} WHERE ${where.join(' AND ')} ORDER BY o.namespace, o.name`, params };
+  return { sql: `SELECT o.id AS id FROM ${from} WHERE ${where.join(' AND ')} ORDER BY o.namespace, o.name`, params };
 }
 
 /**

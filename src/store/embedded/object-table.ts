@@ -4,16 +4,45 @@ import { jsonEqual } from '../json-equal.ts';
 import type { ObjectKey, Resource } from './resource.ts';
 import type { SqliteDatabase } from './sqlite-database.ts';
 import { translatingSqliteErrors } from './sqlite-errors.ts';
+import { copyOf, DecodedObjects } from './decoded-objects.ts';
+
+/** How a read hands out objects: `shared` ones are frozen and the same for every reader; otherwise each is the caller's copy. */
+export type ReadMode = { shared: boolean };
 
 /** A stored object with its row id (which its label and owner rows point at) and its stored JSON. */
 export type Row = { id: number; resource: Resource; json: string };
 
-/** Reads and writes object rows, keeping the label and owner-reference rows in step. */
+/**
+ * Reads and writes object rows, keeping the label and owner-reference rows in step. `find`, `list` and
+ * `allOf` read through the decoded objects (see DecodedObjects); `read`, which writes use, decodes the
+ * row's JSON itself.
+ */
 export class ObjectTable {
   readonly #db: SqliteDatabase;
+  readonly #decoded = new DecodedObjects();
+  /** Inside a write transaction: decoded objects are used but no new ones are kept (it may roll back). */
+  #writing = false;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
+  }
+
+  /** Runs `work` (a write transaction) with no decoded objects kept from what it reads. */
+  writing<T>(work: () => T): T {
+    this.#writing = true;
+    try {
+      return work();
+    } finally {
+      this.#writing = false;
+    }
+  }
+
+  /** The stored object, for reads. */
+  find(key: ObjectKey, mode: ReadMode): Resource | undefined {
+    const row = this.#db
+      .statement('SELECT id FROM objects WHERE kind = ? AND namespace = ? AND name = ?')
+      .get(key.kind, key.namespace, key.name) as { id: number } | undefined;
+    return row === undefined ? undefined : this.#decodedRows([row.id], mode)[0];
   }
 
   read(key: ObjectKey): Row | undefined {
@@ -32,11 +61,13 @@ export class ObjectTable {
       { inserting: key },
     );
     const id = Number(lastInsertRowid);
+    this.#decoded.forget(id);
     this.#insertLabels(id, key, resource.metadata.labels);
     this.#insertOwners(id, resource);
   }
 
   replace(key: ObjectKey, row: Row, next: Resource, json: string): void {
+    this.#decoded.forget(row.id);
     this.#db.statement('UPDATE objects SET body = ? WHERE id = ?').run(json, row.id);
     if (!jsonEqual(row.resource.metadata.labels ?? {}, next.metadata.labels ?? {})) {
       this.#db.statement('DELETE FROM labels WHERE object_id = ?').run(row.id);
@@ -49,14 +80,19 @@ export class ObjectTable {
   }
 
   remove(row: Row): void {
+    this.#decoded.forget(row.id);
     this.#db.statement('DELETE FROM objects WHERE id = ?').run(row.id);
     this.#db.statement('DELETE FROM labels WHERE object_id = ?').run(row.id);
     this.#db.statement('DELETE FROM owner_references WHERE object_id = ?').run(row.id);
   }
 
-  list(query: ListQuery): Resource[] {
-    const rows = this.#db.statement(query.sql).all(...query.params) as { body: string }[];
-    return rows.map((row) => JSON.parse(row.body) as Resource);
+  /** The objects the query (selecting `id`) finds, in its order. */
+  list(query: ListQuery, mode: ReadMode): Resource[] {
+    const rows = this.#db.statement(query.sql).all(...query.params) as { id: number }[];
+    return this.#decodedRows(
+      rows.map((row) => row.id),
+      mode,
+    );
   }
 
   /** Every object in a namespace, of any kind. */
@@ -79,9 +115,31 @@ export class ObjectTable {
       .all(uid) as ObjectKey[];
   }
 
+  /** Every object of the kind, shared (frozen): for the RBAC policy, which only reads them. */
   allOf(kind: KindName): Resource[] {
-    const rows = this.#db.statement('SELECT body FROM objects WHERE kind = ?').all(kind) as { body: string }[];
-    return rows.map((row) => JSON.parse(row.body) as Resource);
+    const rows = this.#db.statement('SELECT id FROM objects WHERE kind = ?').all(kind) as { id: number }[];
+    return this.#decodedRows(
+      rows.map((row) => row.id),
+      { shared: true },
+    );
+  }
+
+  /** The objects of these rows, decoding (and, outside writes, keeping) those not decoded yet. */
+  #decodedRows(ids: readonly number[], { shared }: ReadMode): Resource[] {
+    const found = ids.map((id) => this.#decoded.get(id));
+    const missing = ids.filter((_, index) => found[index] === undefined);
+    const bodies = new Map<number, string>();
+    if (missing.length > 0) {
+      const select =
+        missing.length === 1
+          ? this.#db.statement('SELECT id, body FROM objects WHERE id = ?').all(missing[0]!)
+          : this.#db.statement('SELECT id, body FROM objects WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(missing));
+      for (const row of select as { id: number; body: string }[]) bodies.set(row.id, row.body);
+    }
+    return ids.map((id, index) => {
+      const resource = found[index] ?? this.#decoded.decode(id, bodies.get(id)!, !this.#writing);
+      return shared ? resource : copyOf(resource);
+    });
   }
 
   #insertLabels(id: number, key: ObjectKey, labels: Record<string, string> | undefined): void {
