@@ -35,6 +35,8 @@ const { values } = parseArgs({
     'data-dir': { type: 'string', default: tmpdir() },
     /** Keep the seeded data directory (its path is printed), e.g. to profile a start on it. */
     keep: { type: 'boolean', default: false },
+    /** Measure on a data directory a `--keep` run seeded (kept afterwards), instead of seeding a new one. */
+    reuse: { type: 'string' },
   },
 });
 const appCount = Number(values.apps);
@@ -87,7 +89,12 @@ async function stopServer(server: Server): Promise<void> {
   await exited;
 }
 
-async function call(url: string, headers: Headers, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+async function call(
+  { url, headers }: { url: string; headers: Headers },
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Record<string, unknown>> {
   const response = await fetch(`${url}${path}`, {
     method,
     headers: { ...headers, 'Content-Type': 'application/json' },
@@ -109,11 +116,11 @@ async function inParallel(count: number, concurrency: number, work: (index: numb
 
 /** One org, the spaces, the apps spread over them; a developer of the first 10 spaces. */
 async function seed(url: string, admin: Headers, developerName: string): Promise<{ appGuids: string[] }> {
-  const org = await call(url, admin, 'POST', '/v3/organizations', { name: 'bench-org' });
+  const org = await call({ url, headers: admin }, 'POST', '/v3/organizations', { name: 'bench-org' });
   const orgGuid = org['guid'] as string;
   const spaceGuids: string[] = [];
   for (let index = 0; index < spaceCount; index++) {
-    const space = await call(url, admin, 'POST', '/v3/spaces', {
+    const space = await call({ url, headers: admin }, 'POST', '/v3/spaces', {
       name: `space-${index}`,
       relationships: { organization: { data: { guid: orgGuid } } },
     });
@@ -122,7 +129,7 @@ async function seed(url: string, admin: Headers, developerName: string): Promise
   const appGuids: string[] = [];
   const began = performance.now();
   await inParallel(appCount, 8, async (index) => {
-    const app = await call(url, admin, 'POST', '/v3/apps', {
+    const app = await call({ url, headers: admin }, 'POST', '/v3/apps', {
       name: `app-${index}`,
       relationships: { space: { data: { guid: spaceGuids[index % spaceCount] } } },
     });
@@ -130,25 +137,33 @@ async function seed(url: string, admin: Headers, developerName: string): Promise
   });
   process.stdout.write(`  seeded ${appCount} apps in ${spaceCount} spaces in ${((performance.now() - began) / 1000).toFixed(1)} s\n`);
   const user = { username: developerName };
-  await call(url, admin, 'POST', '/v3/roles', {
+  await call({ url, headers: admin }, 'POST', '/v3/roles', {
     type: 'organization_user',
     relationships: { user: { data: user }, organization: { data: { guid: orgGuid } } },
   });
   for (const spaceGuid of spaceGuids.slice(0, 10))
-    await call(url, admin, 'POST', '/v3/roles', {
+    await call({ url, headers: admin }, 'POST', '/v3/roles', {
       type: 'space_developer',
       relationships: { user: { data: user }, space: { data: { guid: spaceGuid } } },
     });
   return { appGuids };
 }
 
+/** What an earlier run seeded (the developer's roles are there too): one app to read. */
+async function seeded(url: string, admin: Headers): Promise<{ appGuids: string[] }> {
+  const page = await call({ url, headers: admin }, 'GET', '/v3/apps?per_page=1');
+  const resources = page['resources'] as { guid: string }[];
+  process.stdout.write(`  reusing ${(page['pagination'] as { total_results: number }).total_results} apps seeded before\n`);
+  return { appGuids: resources.map((resource) => resource.guid) };
+}
+
 /** p50 latency of `count` requests sent one at a time (after a few to warm up). */
 async function latencyP50(url: string, headers: Headers, path: string, count = 200): Promise<number> {
-  for (let index = 0; index < 10; index++) await call(url, headers, 'GET', path);
+  for (let index = 0; index < 10; index++) await call({ url, headers }, 'GET', path);
   const latencies: number[] = [];
   for (let index = 0; index < count; index++) {
     const begin = performance.now();
-    await call(url, headers, 'GET', path);
+    await call({ url, headers }, 'GET', path);
     latencies.push(performance.now() - begin);
   }
   return median(latencies);
@@ -177,9 +192,10 @@ const clientCertHeader = (pair: { certificatePem: string; privateKeyPem: string 
 });
 
 async function main(): Promise<void> {
-  const dataDir = await mkdtemp(join(values['data-dir'], 'cfapi-apps-bench-'));
+  const reused = values.reuse;
+  const dataDir = reused ?? (await mkdtemp(join(values['data-dir'], 'cfapi-apps-bench-')));
   printSetup('Apps benchmark (embedded backend)', {
-    data: `${appCount} apps in ${spaceCount} spaces, data directory ${storageOf(dataDir)}`,
+    data: `${reused ? 'as seeded before' : `${appCount} apps in ${spaceCount} spaces`}, data directory ${storageOf(dataDir)}`,
     server: 'node src/start.ts (as npm start), log level warn; requests from this process',
   });
   let server = await startServer(dataDir);
@@ -188,13 +204,16 @@ async function main(): Promise<void> {
     const adminHeaders = { Authorization: `Bearer ${admin.token}` };
     const ca = await CertificateAuthority.loadOrCreate(localIdentityPaths(dataDir).authDir);
     const developer = clientCertHeader(await ca.issueClientCertificate('bench-developer'));
-    const { appGuids } = await seed(server.url, adminHeaders, 'bench-developer');
+    const { appGuids } = reused ? await seeded(server.url, adminHeaders) : await seed(server.url, adminHeaders, 'bench-developer');
     const figures: [string, string][] = [];
     const list = '/v3/apps?per_page=50';
     figures.push(['GET /v3/apps?per_page=50 p50, admin (all apps)', `${(await latencyP50(server.url, adminHeaders, list)).toFixed(2)} ms`]);
-    figures.push(['GET /v3/apps?per_page=50 p50, developer of 10 spaces', `${(await latencyP50(server.url, developer, list)).toFixed(2)} ms`]);
+    figures.push([
+      'GET /v3/apps?per_page=50 p50, developer of 10 spaces',
+      `${(await latencyP50(server.url, developer, list)).toFixed(2)} ms`,
+    ]);
     const appPath = `/v3/apps/${appGuids[0]}`;
-    const bare = await startBareKoa(await call(server.url, adminHeaders, 'GET', appPath));
+    const bare = await startBareKoa(await call({ url: server.url, headers: adminHeaders }, 'GET', appPath));
     try {
       const ours = await requestsPerSecond(`${server.url}${appPath}`, adminHeaders);
       const koa = await requestsPerSecond(bare.url, {});
@@ -210,14 +229,17 @@ async function main(): Promise<void> {
       server = await startServer(dataDir);
       starts.push(server);
     }
-    figures.push([`cold start to first answer, ${appCount} apps (median of ${restarts})`, `${median(starts.map((start) => start.startedMs)).toFixed(0)} ms`]);
+    figures.push([
+      `cold start to first answer, ${reused ? 'those' : appCount} apps (median of ${restarts})`,
+      `${median(starts.map((start) => start.startedMs)).toFixed(0)} ms`,
+    ]);
     figures.push(['RSS at first answer', `${(median(starts.map((start) => start.rssKb)) / 1024).toFixed(0)} MB`]);
     await new Promise((resolve) => setTimeout(resolve, 5000));
     figures.push(['RSS 5 s later (reconcilers caught up)', `${(rssKbOf(server.child.pid!) / 1024).toFixed(0)} MB`]);
     for (const [name, value] of figures) process.stdout.write(`  ${name.padEnd(56)} ${value.padStart(10)}\n`);
   } finally {
     await stopServer(server).catch(() => undefined);
-    if (values.keep) process.stdout.write(`  kept the data directory ${dataDir}\n`);
+    if (values.keep || reused) process.stdout.write(`  kept the data directory ${dataDir}\n`);
     else await rm(dataDir, { recursive: true, force: true });
   }
 }
