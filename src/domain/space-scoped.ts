@@ -15,7 +15,9 @@ export type SpaceFilters = { spaceGuids?: readonly string[]; organizationGuids?:
 /**
  * Every object of the kind in the spaces the caller sees (narrowed by `filters`), read as the caller
  * one space at a time, as Korifi does: a space whose objects of this kind the caller's roles may not
- * read (an org manager's apps) contributes none.
+ * read (an org manager's apps) contributes none. The objects are the store's shared ones (`readOnly`,
+ * frozen on the embedded store): lists only filter, sort and present them, and a list of thousands
+ * would otherwise copy every one for the page of 50 it shows.
  */
 export async function listInVisibleSpaces<K extends SpaceScopedKind>(
   context: RequestContext,
@@ -39,7 +41,7 @@ async function listInSpace<K extends KindName>(
   resourceType: string,
 ): Promise<StoredObject<K>[]> {
   try {
-    return (await context.user.list(kind, { namespace })).items;
+    return (await context.user.list(kind, { namespace, readOnly: true })).items;
   } catch (error) {
     if (isStoreError(error, 'Forbidden')) return [];
     throw apiErrorOf(error, resourceType);
@@ -57,7 +59,7 @@ export async function getVisibleByGuid<K extends SpaceScopedKind>(
   guid: string,
   resourceType: string,
 ): Promise<StoredObject<K>> {
-  const [found] = await context.visibility.filter((await context.server.list(kind, { name: guid })).items);
+  const [found] = await context.visibility.filter((await context.server.list(kind, { name: guid, readOnly: true })).items);
   if (found === undefined) throw resourceNotFound(resourceType);
   return readOrNotFound(context.user.get({ kind, namespace: found.metadata.namespace ?? '', name: guid }), resourceType);
 }

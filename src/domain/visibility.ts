@@ -59,7 +59,8 @@ export class Visibility {
   }
 
   #allBindings(): Promise<Bindings> {
-    this.#bindings.read ??= this.#server.list('RoleBinding').then((list) => list.items);
+    // Shared and frozen on the embedded store: this module and listRoles only read them.
+    this.#bindings.read ??= this.#server.list('RoleBinding', { readOnly: true }).then((list) => list.items);
     return this.#bindings.read;
   }
 
