@@ -59,6 +59,8 @@ export interface ResourceCache {
    * Resolves with its fingerprint, or undefined when it was not kept (empty, or larger than the bound).
    */
   keep(content: Readable): Promise<FileFingerprint | undefined>;
+  /** Keeps a file whose whole content is at hand, as `keep` does; content already held is not written again. */
+  keepContent(content: Buffer): Promise<FileFingerprint | undefined>;
 }
 
 /** A resource cache that holds nothing: Korifi's answer to resource matching, for adapters without one. */
@@ -69,4 +71,5 @@ export const noResourceCache: ResourceCache = {
     content.resume();
     return undefined;
   },
+  keepContent: async () => undefined,
 };

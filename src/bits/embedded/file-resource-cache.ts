@@ -1,5 +1,6 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { LRUCache } from 'lru-cache';
@@ -73,6 +74,23 @@ export class FileResourceCache implements ResourceCache {
     }
     await written.moveTo(this.#pathOf(written.digest));
     this.#remember(written.digest, written.sizeBytes);
+    return fingerprint;
+  }
+
+  async keepContent(content: Buffer): Promise<FileFingerprint | undefined> {
+    const sha1 = createHash('sha1').update(content).digest('hex');
+    const fingerprint = { sha1, sizeBytes: content.length };
+    if (this.#index.has(sha1)) return this.#index.get(sha1) === content.length ? fingerprint : undefined;
+    if (content.length === 0 || content.length > this.#index.maxSize) return undefined;
+    const path = join(this.#directory, `${temporaryPrefix}${randomBytes(12).toString('hex')}`);
+    try {
+      await writeFile(path, content, { flag: 'wx', mode: 0o600 });
+      await rename(path, this.#pathOf(sha1));
+    } catch (error) {
+      await rm(path, { force: true });
+      throw error;
+    }
+    this.#remember(sha1, content.length);
     return fingerprint;
   }
 

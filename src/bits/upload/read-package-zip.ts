@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { inflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import { InvalidPackageBits } from '../bits-errors.ts';
 import type { PackageZipLimits } from './package-zip-limits.ts';
@@ -23,6 +25,11 @@ export type CheckedPackageZip = {
   readonly verbatim: boolean;
   /** The entry's content, failing with `InvalidPackageBits` when it holds other than the declared byte count. */
   openFile(entry: CheckedZipEntry & { kind: 'file' }): Promise<Readable>;
+  /**
+   * The whole content of a file of at most `wholeFileBytes` (declared and compressed), inflated in one
+   * call (no stream per file), failing as `openFile` does. Larger files throw: read them with `openFile`.
+   */
+  readFile(entry: CheckedZipEntry & { kind: 'file' }): Promise<Buffer>;
   close(): void;
 };
 
@@ -30,6 +37,12 @@ const fileTypeMask = 0o170000;
 const types = { file: 0o100000, directory: 0o040000, symlink: 0o120000 };
 const unixHost = 3;
 const msDosDirectoryAttribute = 0x10;
+/**
+ * The largest file `readFile` reads whole: most files of an app are smaller, and reading them in one
+ * piece costs a fraction of a stream's machinery; a few of them at a time stay well within memory.
+ */
+export const wholeFileBytes = 1024 * 1024;
+const inflateRawBuffer = promisify(inflateRaw);
 /** Longer than any path a file system accepts; a "link" this long is not a link. */
 const maxSymlinkTargetBytes = 4096;
 
@@ -57,6 +70,7 @@ export async function readPackageZip(file: string, limits: PackageZipLimits): Pr
       declaredBytes,
       verbatim,
       openFile: (entry) => openCountedStream(zip, entry.entry, entry.path),
+      readFile: (entry) => readWholeFile(zip, entry),
       close: () => zip.close(),
     };
   } catch (error) {
@@ -168,6 +182,35 @@ async function openCountedStream(zip: yauzl.ZipFile, entry: yauzl.Entry, path: s
     }
   }
   return Readable.from(relabelled(), { objectMode: false });
+}
+
+/** Reads the entry's compressed bytes and inflates them at once, bounded by its declared size, which they must fill exactly. */
+async function readWholeFile(zip: yauzl.ZipFile, checked: CheckedZipEntry & { kind: 'file' }): Promise<Buffer> {
+  const { entry, path, declaredBytes } = checked;
+  if (declaredBytes > wholeFileBytes || entry.compressedSize > wholeFileBytes)
+    throw new Error(`readFile is for files of at most ${wholeFileBytes} bytes: '${path}'`);
+  let content: Buffer;
+  try {
+    const raw = await zip.openReadStreamPromise(entry, { decodeFileData: false });
+    const chunks: Buffer[] = [];
+    for await (const chunk of raw) chunks.push(chunk as Buffer);
+    const compressed = Buffer.concat(chunks);
+    // One byte more than declared is allowed out, so that a file holding more than it declares is seen.
+    content =
+      entry.compressionMethod === 0
+        ? compressed
+        : await inflateRawBuffer(compressed, {
+            maxOutputLength: declaredBytes + 1,
+            // The whole file in one piece: each piece is a trip to zlib's thread and back.
+            chunkSize: Math.max(64, declaredBytes + 1),
+          });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw corrupt(path, new Error('too many bytes in the stream'));
+    throw corrupt(path, error);
+  }
+  if (content.length !== declaredBytes)
+    throw corrupt(path, new Error(`too ${content.length > declaredBytes ? 'many' : 'few'} bytes in the stream`));
+  return content;
 }
 
 function corrupt(path: string, cause: unknown): InvalidPackageBits {

@@ -35,6 +35,21 @@ describe('the resource-match cache (embedded)', () => {
     expect(await buffer((await cache.open(fingerprint(content)))!)).to.deep.equal(content);
   });
 
+  it('keeps a whole content as keep does, writing content it already holds no second time', async () => {
+    const cache = await cacheOf(1000);
+    const content = Buffer.from('module.exports = 43;\n');
+    expect(await cache.keepContent(content)).to.deep.equal(fingerprint(content));
+    expect(((await stat(join(directory, sha1(content)))).mode & 0o777).toString(8)).to.equal('600');
+    const written = (await stat(join(directory, sha1(content)))).mtimeMs;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await cache.keepContent(content)).to.deep.equal(fingerprint(content));
+    expect((await stat(join(directory, sha1(content)))).mtimeMs).to.equal(written);
+    expect(await buffer((await cache.open(fingerprint(content)))!)).to.deep.equal(content);
+    expect(await cache.keepContent(Buffer.alloc(0))).to.equal(undefined);
+    expect(await cache.keepContent(Buffer.alloc(1001))).to.equal(undefined);
+    expect((await readdir(directory)).sort()).to.deep.equal([sha1(content)]);
+  });
+
   it('does not match a file whose size differs from the one held', async () => {
     const cache = await cacheOf(1000);
     const content = Buffer.from('abc');
