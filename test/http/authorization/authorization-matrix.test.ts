@@ -1,9 +1,6 @@
 import { expect } from 'chai';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ConfigInput } from '../../../src/config/schema.ts';
-import { startTestRegistry, type TestRegistry } from '../../support/registry.ts';
+import { startPackageRegistry, storeRegistryCredentials, type PackageRegistry } from '../../support/package-registry.ts';
 import { startTestServer, type TestServer } from '../../support/test-server.ts';
 import { matrix, rows, U, type Expected, type OperationName, type RowName } from './matrix.ts';
 import { operations, type Outcome } from './operations.ts';
@@ -46,25 +43,12 @@ function checkOutcome(expected: Expected, outcome: Outcome, cell: string): void 
   expect(outcome.labels, `${cell}: the list shows the wrong resources`).to.deep.equal([...expected].sort());
 }
 
-const registrySecretName = 'cfapi-package-registry';
-
-/** The registry's push credentials, as an operator gives them: a docker config Secret in the root namespace. */
-async function storeRegistryCredentials(server: TestServer, registry: TestRegistry): Promise<void> {
-  const auths = { [registry.host]: { username: registry.username, password: registry.password } };
-  await server.store.privileged().create({
-    kind: 'Secret',
-    type: 'kubernetes.io/dockerconfigjson',
-    metadata: { name: registrySecretName, namespace: server.config.rootNamespace },
-    data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths })).toString('base64') },
-  });
-}
-
 for (const backend of ['embedded', 'kubernetes'] as const) {
   describe(`authorization matrix on ${backend}`, function () {
     this.timeout(60_000);
     let server: TestServer | undefined;
     let world: World | undefined;
-    let registry: { registry: TestRegistry; caDir: string } | undefined;
+    let registry: PackageRegistry | undefined;
 
     before(async function () {
       this.timeout(600_000);
@@ -73,13 +57,8 @@ for (const backend of ['embedded', 'kubernetes'] as const) {
       const config: ConfigInput = { deletionTimeoutSeconds: 3600, appRuntime: 'scripted' };
       // On kubernetes, uploaded bits are pushed to a registry.
       if (backend === 'kubernetes') {
-        registry = { registry: await startTestRegistry(), caDir: await mkdtemp(join(tmpdir(), 'cfapi-authz-registry-ca-')) };
-        await writeFile(join(registry.caDir, 'ca.pem'), registry.registry.caPem);
-        config.containerRegistry = {
-          repositoryPrefix: `${registry.registry.host}/cfapi/`,
-          packageRegistrySecretNames: [registrySecretName],
-          caFile: join(registry.caDir, 'ca.pem'),
-        };
+        registry = await startPackageRegistry();
+        config.containerRegistry = registry.config;
       }
       server = await startTestServer({ backend, config });
       if (registry) await storeRegistryCredentials(server, registry.registry);
@@ -90,8 +69,7 @@ for (const backend of ['embedded', 'kubernetes'] as const) {
       this.timeout(120_000);
       if (world) await releaseHeldOrg(world);
       await server?.stop();
-      await registry?.registry.stop();
-      if (registry) await rm(registry.caDir, { recursive: true, force: true });
+      await registry?.stop();
     });
 
     for (const operation of Object.keys(matrix) as OperationName[]) {

@@ -1,17 +1,12 @@
 import { expect } from 'chai';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ConfigInput } from '../../../src/config/schema.ts';
 import { eventually } from '../../store/fixture.ts';
-import { startTestRegistry, type TestRegistry } from '../../support/registry.ts';
+import { packageRegistryForSuite, storeRegistryCredentials } from '../../support/package-registry.ts';
 import { makeZip } from '../../unit/bits/zip-fixtures.ts';
 import { createPackage, upload } from '../packages/package-fixtures.ts';
 import { forEachBackend } from '../tenancy/backends.ts';
 import type { ListOf } from '../tenancy/resources.ts';
 import { createApp, createBuild, finished, setEnvironment, type App, type Droplet } from './support.ts';
-
-const registrySecretName = 'cfapi-package-registry';
 
 /**
  * The calls `cf push` makes for a bits app once the app exists (cf-cli.md, push): package, upload,
@@ -21,23 +16,7 @@ const registrySecretName = 'cfapi-package-registry';
  */
 describe('the cf push sequence, from bits to a started app', function () {
   const config: ConfigInput = { appRuntime: 'scripted' };
-  let registry: TestRegistry;
-  let caDir: string;
-  before(async function () {
-    this.timeout(60_000);
-    registry = await startTestRegistry();
-    caDir = await mkdtemp(join(tmpdir(), 'cfapi-registry-ca-'));
-    await writeFile(join(caDir, 'ca.pem'), registry.caPem);
-    config.containerRegistry = {
-      repositoryPrefix: `${registry.host}/cfapi/`,
-      packageRegistrySecretNames: [registrySecretName],
-      caFile: join(caDir, 'ca.pem'),
-    };
-  });
-  after(async () => {
-    await registry?.stop();
-    if (caDir) await rm(caDir, { recursive: true, force: true });
-  });
+  const registryOf = packageRegistryForSuite(config);
 
   forEachBackend(
     'push',
@@ -48,13 +27,7 @@ describe('the cf push sequence, from bits to a started app', function () {
         const space = await cf.createSpace(org.guid);
         app = await createApp(cf, space.guid);
         await setEnvironment(cf, app.guid, { SCRIPTED_PROCESS_TYPES: 'web=node server.js' });
-        const auths = { [registry.host]: { username: registry.username, password: registry.password } };
-        await cf.server.store.privileged().create({
-          kind: 'Secret',
-          type: 'kubernetes.io/dockerconfigjson',
-          metadata: { name: registrySecretName, namespace: cf.server.config.rootNamespace },
-          data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths })).toString('base64') },
-        });
+        await storeRegistryCredentials(cf.server, registryOf());
       });
 
       it('stages uploaded bits into a droplet the app then runs', async () => {

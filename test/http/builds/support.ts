@@ -1,24 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { components } from '../../../generated/openapi-types.ts';
-import { eventually, uniqueName } from '../../store/fixture.ts';
+import { eventually } from '../../store/fixture.ts';
 import type { CfClient } from '../tenancy/cf-client.ts';
 import type { AuthHeaders } from '../tenancy/resources.ts';
+import { createApp } from '../lifecycle-fixtures.ts';
+
+export { createApp };
 
 type Schemas = components['schemas'];
 export type App = Schemas['App'];
 export type Build = Schemas['Build'];
 export type Droplet = Schemas['Droplet'];
-
-export async function createApp(cf: CfClient, spaceGuid: string, extra: Record<string, unknown> = {}): Promise<App> {
-  const response = await cf.post('/v3/apps', {
-    name: uniqueName('app'),
-    relationships: { space: { data: { guid: spaceGuid } } },
-    ...extra,
-  });
-  expect(response.status, response.text).to.equal(201);
-  return response.body as App;
-}
 
 export async function setEnvironment(cf: CfClient, appGuid: string, variables: Record<string, string>): Promise<void> {
   const response = await cf.patch(`/v3/apps/${appGuid}/environment_variables`, { var: variables });

@@ -1,25 +1,19 @@
 import { expect } from 'chai';
 import type { components } from '../../../generated/openapi-types.ts';
-import { eventually, uniqueName } from '../../store/fixture.ts';
+import { eventually } from '../../store/fixture.ts';
 import { forEachBackend } from '../tenancy/backends.ts';
 import type { CfClient, CfUser } from '../tenancy/cf-client.ts';
 import { cfError, expectCfError } from '../tenancy/cf-errors.ts';
 import type { ListOf, Organization, Space } from '../tenancy/resources.ts';
+import { createApp as createAppWith } from '../lifecycle-fixtures.ts';
 
 type App = components['schemas']['App'];
 type Build = components['schemas']['Build'];
 type Deployment = components['schemas']['Deployment'];
 
 /** A docker app: its droplets can be staged from an image, with no bits to upload. */
-async function createApp(cf: CfClient, spaceGuid: string): Promise<App> {
-  const response = await cf.post('/v3/apps', {
-    name: uniqueName('app'),
-    lifecycle: { type: 'docker', data: {} },
-    relationships: { space: { data: { guid: spaceGuid } } },
-  });
-  expect(response.status, response.text).to.equal(201);
-  return response.body as App;
-}
+const createApp = (cf: CfClient, spaceGuid: string): Promise<App> =>
+  createAppWith(cf, spaceGuid, { lifecycle: { type: 'docker', data: {} } });
 
 /** A droplet staged through the API, as `cf push -o IMAGE` makes one: a docker package, a build, STAGED. */
 async function stageDroplet(cf: CfClient, app: App): Promise<string> {

@@ -1,24 +1,15 @@
 import { expect } from 'chai';
 import { request as httpRequest } from 'node:http';
 import type { components } from '../../../generated/openapi-types.ts';
-import { uniqueName } from '../../store/fixture.ts';
 import { multipartBody } from '../../unit/bits/zip-fixtures.ts';
 import type { TestResponse } from '../../support/test-server.ts';
 import type { CfClient } from '../tenancy/cf-client.ts';
 import type { AuthHeaders } from '../tenancy/resources.ts';
 
+export { createApp } from '../lifecycle-fixtures.ts';
+
 export type Package = components['schemas']['Package'];
 export type App = components['schemas']['App'];
-
-export async function createApp(cf: CfClient, spaceGuid: string, extra: Record<string, unknown> = {}): Promise<App> {
-  const response = await cf.post('/v3/apps', {
-    name: uniqueName('app'),
-    relationships: { space: { data: { guid: spaceGuid } } },
-    ...extra,
-  });
-  expect(response.status, response.text).to.equal(201);
-  return response.body as App;
-}
 
 export const packageRequest = (appGuid: string, type: 'bits' | 'docker' = 'bits', extra: Record<string, unknown> = {}) => ({
   type,

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PackageBitsNotFound } from '../../../src/bits/bits-errors.ts';
 import type { ConfigInput } from '../../../src/config/schema.ts';
@@ -10,7 +9,7 @@ import { dockerManifestType } from '../../../src/store/kubernetes/registry/packa
 import { RegistryClient } from '../../../src/store/kubernetes/registry/registry-client.ts';
 import { isRegistryError } from '../../../src/store/kubernetes/registry/registry-error.ts';
 import { eventually, uniqueName } from '../../store/fixture.ts';
-import { startTestRegistry, type TestRegistry } from '../../support/registry.ts';
+import { packageRegistryForSuite, registrySecretName, storeRegistryCredentials } from '../../support/package-registry.ts';
 import { listZip, makeZip, renameEntry } from '../../unit/bits/zip-fixtures.ts';
 import { forEachBackend } from '../tenancy/backends.ts';
 import { cfError, expectCfError, type ExpectedError } from '../tenancy/cf-errors.ts';
@@ -27,7 +26,6 @@ const alreadyUploaded: ExpectedError = {
   title: 'CF-PackageBitsAlreadyUploaded',
   detail: 'Bits may be uploaded only once. Create a new package to upload different bits.',
 };
-const registrySecretName = 'cfapi-package-registry';
 const sha1 = (content: string | Buffer): string => createHash('sha1').update(content).digest('hex');
 const sha256 = (content: Buffer): string => createHash('sha256').update(content).digest('hex');
 
@@ -35,23 +33,7 @@ describe('packages', function () {
   // The kubernetes server pushes bits to a real registry; the config names it once it has started.
   const maxUploadBytes = 2 * 1024 * 1024;
   const config: ConfigInput = { packages: { maxUploadBytes } };
-  let registry: TestRegistry;
-  let caDir: string;
-  before(async function () {
-    this.timeout(60_000);
-    registry = await startTestRegistry();
-    caDir = await mkdtemp(join(tmpdir(), 'cfapi-registry-ca-'));
-    await writeFile(join(caDir, 'ca.pem'), registry.caPem);
-    config.containerRegistry = {
-      repositoryPrefix: `${registry.host}/cfapi/`,
-      packageRegistrySecretNames: [registrySecretName],
-      caFile: join(caDir, 'ca.pem'),
-    };
-  });
-  after(async () => {
-    await registry?.stop();
-    if (caDir) await rm(caDir, { recursive: true, force: true });
-  });
+  const registryOf = packageRegistryForSuite(config);
 
   forEachBackend(
     'packages',
@@ -63,14 +45,7 @@ describe('packages', function () {
         org = await cf.createOrg();
         space = await cf.createSpace(org.guid);
         app = await createApp(cf, space.guid);
-        // The push credentials, as an operator gives them: a docker config Secret in the root namespace.
-        const auths = { [registry.host]: { username: registry.username, password: registry.password } };
-        await cf.server.store.privileged().create({
-          kind: 'Secret',
-          type: 'kubernetes.io/dockerconfigjson',
-          metadata: { name: registrySecretName, namespace: cf.server.config.rootNamespace },
-          data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths })).toString('base64') },
-        });
+        await storeRegistryCredentials(cf.server, registryOf());
       });
 
       const getPackage = async (guid: string): Promise<Package> => {
@@ -242,12 +217,12 @@ describe('packages', function () {
             expect(kept.equals(zip)).to.equal(true);
           } else {
             // Pushed as Korifi pushes it: the app's repository, tagged with the package GUID, named by digest.
-            const repository = `${registry.host}/cfapi/${app.guid}-packages`;
+            const repository = `${registryOf().host}/cfapi/${app.guid}-packages`;
             expect(ready.data).to.deep.equal({ image: repository });
             const client = new RegistryClient({
-              registry: registry.host,
-              caPem: registry.caPem,
-              credentials: { username: registry.username, password: registry.password },
+              registry: registryOf().host,
+              caPem: registryOf().caPem,
+              credentials: { username: registryOf().username, password: registryOf().password },
             });
             const manifest = await client.getManifest(`cfapi/${app.guid}-packages`, created.guid, [dockerManifestType]);
             expect(stored?.spec.source?.registry.image).to.equal(`${repository}@${manifest.digest}`);
@@ -476,9 +451,9 @@ describe('packages', function () {
           } else {
             // The image the package named is deleted from the registry, not only untagged.
             const client = new RegistryClient({
-              registry: registry.host,
-              caPem: registry.caPem,
-              credentials: { username: registry.username, password: registry.password },
+              registry: registryOf().host,
+              caPem: registryOf().caPem,
+              credentials: { username: registryOf().username, password: registryOf().password },
             });
             const image = stored!.spec.source!.registry.image;
             const digest = image.slice(image.indexOf('@') + 1);

@@ -1,62 +1,19 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
 import type { components } from '../../../generated/openapi-types.ts';
 import type { StoredObject } from '../../../src/store/objects.ts';
 import { eventually, uniqueName } from '../../store/fixture.ts';
 import type { CfClient } from '../tenancy/cf-client.ts';
 import type { AuthHeaders } from '../tenancy/resources.ts';
+import { createApp as createAppWith, giveDroplet, type App, type ProcessType } from '../lifecycle-fixtures.ts';
 
-export type App = components['schemas']['App'];
+export { giveDroplet, type App, type ProcessType };
+
 export type Process = components['schemas']['Process'];
 export type ProcessStats = components['schemas']['ProcessStats'];
-export type ProcessType = { type: string; command: string };
 
-export async function createApp(cf: CfClient, spaceGuid: string, env: Record<string, string> = {}, name = uniqueName('app')): Promise<App> {
-  const response = await cf.post('/v3/apps', { name, relationships: { space: { data: { guid: spaceGuid } } }, environment_variables: env });
-  expect(response.status, response.text).to.equal(201);
-  return response.body as App;
-}
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Gives the app a droplet without the builds API: a CFBuild written through the store, its status set
- * STAGED with the process types (rewritten until it sticks, in case the build controller wrote its own
- * verdict on the package-less build in between), then made the app's current droplet. Answers the
- * droplet's GUID.
- */
-export async function giveDroplet(
-  cf: CfClient,
-  app: App,
-  processTypes: ProcessType[] = [{ type: 'web', command: 'run-web' }],
-): Promise<string> {
-  const session = cf.server.store.privileged();
-  const namespace = app.relationships.space.data.guid;
-  const guid = randomUUID();
-  const build = await session.create({
-    kind: 'CFBuild',
-    metadata: { name: guid, namespace },
-    spec: {
-      packageRef: { name: randomUUID() },
-      appRef: { name: app.guid },
-      stagingMemoryMB: 1024,
-      stagingDiskMB: 0,
-      lifecycle: { type: 'buildpack', data: { buildpacks: [], stack: 'cflinuxfs3' } },
-    },
-  });
-  const ref = { kind: 'CFBuild' as const, namespace, name: build.metadata.name };
-  const staged = {
-    state: 'STAGED',
-    droplet: { registry: { image: `scripted://droplets/${guid}` }, stack: 'cflinuxfs3', processTypes, ports: [8080] },
-  };
-  for (let attempt = 0; attempt < 20; attempt++) {
-    await session.patchStatus(ref, staged);
-    await pause(100);
-    if ((await session.get(ref)).status?.state === 'STAGED') break;
-  }
-  expect((await session.get(ref)).status?.state).to.equal('STAGED');
-  await session.patch({ kind: 'CFApp', namespace, name: app.guid }, { spec: { currentDropletRef: { name: guid } } });
-  return guid;
+/** An app with these environment variables (e.g. `SCRIPTED_INSTANCES`), and a name if given. */
+export function createApp(cf: CfClient, spaceGuid: string, env: Record<string, string> = {}, name = uniqueName('app')): Promise<App> {
+  return createAppWith(cf, spaceGuid, { name, environment_variables: env });
 }
 
 /** The app's processes through the API, once the app controller has made `count` of them. */

@@ -1,59 +1,23 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
 import type { components } from '../../../generated/openapi-types.ts';
-import { eventually, uniqueName } from '../../store/fixture.ts';
+import { eventually } from '../../store/fixture.ts';
 import type { CfClient } from '../tenancy/cf-client.ts';
+import { createApp as createAppWith, giveDroplet as giveDropletWith, type App } from '../lifecycle-fixtures.ts';
+
+export type { App };
 
 export type Task = components['schemas']['Task'];
-export type App = components['schemas']['App'];
 
 export const unknownGuid = '00000000-0000-4000-8000-000000000000';
 
 /** An app created through the API, with the given environment (e.g. `SCRIPTED_TASK`). */
-export async function createApp(cf: CfClient, spaceGuid: string, environment: Record<string, string> = {}): Promise<App> {
-  const response = await cf.post('/v3/apps', {
-    name: uniqueName('app'),
-    relationships: { space: { data: { guid: spaceGuid } } },
-    environment_variables: environment,
-  });
-  expect(response.status, response.text).to.equal(201);
-  return response.body as App;
+export function createApp(cf: CfClient, spaceGuid: string, environment: Record<string, string> = {}): Promise<App> {
+  return createAppWith(cf, spaceGuid, { environment_variables: environment });
 }
 
-/**
- * Gives the app a current droplet without the build slice: a STAGED CFBuild with a droplet, written
- * straight to the store as the server, and the app's `spec.currentDropletRef` pointing at it.
- */
-export async function giveDroplet(cf: CfClient, app: App): Promise<string> {
-  const session = cf.server.store.privileged();
-  const namespace = app.relationships.space.data.guid;
-  const guid = randomUUID();
-  await session.create({
-    kind: 'CFBuild',
-    metadata: { name: guid, namespace },
-    spec: {
-      packageRef: { name: randomUUID() },
-      appRef: { name: app.guid },
-      stagingMemoryMB: 1024,
-      stagingDiskMB: 1024,
-      lifecycle: { type: 'buildpack', data: { buildpacks: [], stack: 'cflinuxfs3' } },
-    },
-  });
-  await session.patchStatus(
-    { kind: 'CFBuild', namespace, name: guid },
-    {
-      state: 'STAGED',
-      droplet: {
-        registry: { image: `scripted://droplets/${guid}`, imagePullSecrets: [] },
-        stack: 'cflinuxfs3',
-        processTypes: [{ type: 'web', command: 'scripted-web' }],
-        ports: [8080],
-      },
-    },
-  );
-  await session.patch({ kind: 'CFApp', namespace, name: app.guid }, { spec: { currentDropletRef: { name: guid } } });
-  return guid;
-}
+/** Gives the app a current droplet without the build slice, with the scripted runtime's web process. */
+export const giveDroplet = (cf: CfClient, app: App): Promise<string> =>
+  giveDropletWith(cf, app, [{ type: 'web', command: 'scripted-web' }]);
 
 /** An app whose tasks do what `environment` scripts, with a current droplet. */
 export async function appWithDroplet(
