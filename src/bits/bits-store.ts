@@ -32,9 +32,10 @@ export interface PackageBitsStore {
   /**
    * Stores the complete zip at `file` as the package's bits, as `putPackageBits` does, and takes the
    * file over: the store may move it (no copy when it is on the store's filesystem), so the caller
-   * must not use it afterwards. An upload spooled to disk is stored this way.
+   * must not use it afterwards. An upload spooled to disk is stored this way. `sha256` (hex) is the
+   * file's digest when the caller computed it while writing the file; the store then need not read it.
    */
-  putPackageFile(ref: PackageBitsRef, file: string): Promise<StoredPackageBits>;
+  putPackageFile(ref: PackageBitsRef, file: string, sha256?: string): Promise<StoredPackageBits>;
   /** Opens the package's bits for reading; rejects with `PackageBitsNotFound` when there are none. */
   openPackageBits(ref: PackageBitsRef): Promise<StoredPackageBits & { readonly stream: Readable }>;
   /** Removes the package's bits; nothing to remove is not an error. */

@@ -32,9 +32,9 @@ export class PackageBlobStore implements PackageBitsStore {
     return this.#keep(packageDir, await writeTemporaryFile(this.#blobs, bits, 'sha256'));
   }
 
-  async putPackageFile(ref: PackageBitsRef, file: string): Promise<StoredPackageBits> {
+  async putPackageFile(ref: PackageBitsRef, file: string, sha256?: string): Promise<StoredPackageBits> {
     const packageDir = this.#packageDir(ref);
-    return this.#keep(packageDir, await adoptTemporaryFile(this.#blobs, file, 'sha256'));
+    return this.#keep(packageDir, await adoptTemporaryFile(this.#blobs, file, 'sha256', sha256));
   }
 
   /** Makes a complete temporary file the package's blob (or drops it when that content is already kept). */

@@ -55,13 +55,17 @@ export async function writeTemporaryFile(
 }
 
 /**
- * Takes over an existing complete file as a temporary file of `directory`: hashes it, then renames it
- * there (no copy), or copies it when it lives on another filesystem and removes the original.
+ * Takes over an existing complete file as a temporary file of `directory`: hashes it (unless its
+ * digest is given: one computed while the file was written), then renames it there (no copy), or
+ * copies it when it lives on another filesystem and removes the original.
  */
-export async function adoptTemporaryFile(directory: string, file: string, algorithm: 'sha256' | 'sha1'): Promise<WrittenTemporaryFile> {
-  const hash = createHash(algorithm);
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
-  const digest = hash.digest('hex');
+export async function adoptTemporaryFile(
+  directory: string,
+  file: string,
+  algorithm: 'sha256' | 'sha1',
+  knownDigest?: string,
+): Promise<WrittenTemporaryFile> {
+  const digest = knownDigest ?? (await digestOf(file, algorithm));
   const path = join(directory, `${temporaryPrefix}${randomBytes(12).toString('hex')}`);
   try {
     await rename(file, path);
@@ -73,4 +77,10 @@ export async function adoptTemporaryFile(directory: string, file: string, algori
   }
   const { size } = await stat(path);
   return { path, digest, sizeBytes: size, moveTo: (target) => rename(path, target), discard: () => rm(path, { force: true }) };
+}
+
+async function digestOf(file: string, algorithm: 'sha256' | 'sha1'): Promise<string> {
+  const hash = createHash(algorithm);
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { InvalidPackageBits, UnparseableUpload } from '../bits-errors.ts';
@@ -25,6 +25,8 @@ export type PackageUploadOptions = {
 export type ParsedPackageUpload = {
   /** The spooled `bits` part (a 0600 file), when the body had one. */
   readonly bitsFile: string | undefined;
+  /** The spooled file's sha256 (hex), computed while it was written, so that storing it needs no second read. */
+  readonly bitsSha256: string | undefined;
   /** The `resources` field: files the client left out because the cache holds them. */
   readonly resources: MatchedResource[];
   /** Removes the spooled file; call it once the package is stored or refused. */
@@ -62,19 +64,19 @@ export async function parsePackageUpload(
     const parts = await readParts(body, parser, options, spool);
     if (parts.bitsFile === undefined && parts.resourcesText === undefined) throw new InvalidPackageBits('Upload must include bits');
     const resources = parts.resourcesText === undefined ? [] : parseMatchedResources(parts.resourcesText);
-    return { bitsFile: parts.bitsFile, resources, discard };
+    return { bitsFile: parts.bitsFile, bitsSha256: parts.bitsSha256, resources, discard };
   } catch (error) {
     await discard();
     throw error;
   }
 }
 
-type RawParts = { bitsFile: string | undefined; resourcesText: string | undefined };
+type RawParts = { bitsFile: string | undefined; bitsSha256: string | undefined; resourcesText: string | undefined };
 type Spool = { files: string[]; writes: Promise<void>[] };
 
 function readParts(body: Readable, parser: busboy.Busboy, options: PackageUploadOptions, spool: Spool): Promise<RawParts> {
   return new Promise<RawParts>((resolve, reject) => {
-    const parts: RawParts = { bitsFile: undefined, resourcesText: undefined };
+    const parts: RawParts = { bitsFile: undefined, bitsSha256: undefined, resourcesText: undefined };
     const fileStreams: Readable[] = [];
     let failed = false;
     const fail = (error: unknown): void => {
@@ -109,7 +111,19 @@ function readParts(body: Readable, parser: busboy.Busboy, options: PackageUpload
       spool.files.push(file);
       fileStreams.push(stream);
       stream.on('limit', () => fail(new InvalidPackageBits(`The package is larger than the limit of ${options.maxUploadBytes} bytes.`)));
-      spool.writes.push(pipeline(stream, createWriteStream(file, { flags: 'wx', mode: 0o600 })).catch((error: unknown) => fail(error)));
+      const hash = createHash('sha256');
+      const hashing = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          hash.update(chunk);
+          callback(null, chunk);
+        },
+      });
+      spool.writes.push(
+        pipeline(stream, hashing, createWriteStream(file, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 })).then(
+          () => void (parts.bitsSha256 = hash.digest('hex')),
+          (error: unknown) => fail(error),
+        ),
+      );
     });
     parser.on('error', (error) => fail(new UnparseableUpload(UnparseableUpload.detail, { cause: error })));
     parser.on('close', () => {

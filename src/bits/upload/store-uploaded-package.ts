@@ -37,7 +37,7 @@ export async function storeUploadedPackage(
       if (uploaded?.verbatim && upload.resources.length === 0) {
         // Nothing to add and nothing to rename: store the upload itself, once every file has been read and counted.
         await checkZipContents(uploaded, settings, store.resources);
-        return await store.packages.putPackageFile(ref, upload.bitsFile!);
+        return await store.packages.putPackageFile(ref, upload.bitsFile!, upload.bitsSha256);
       }
       const zip = buildPackageZip({
         uploaded,

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { InvalidPackageBits, UnparseableUpload } from '../../../src/bits/bits-errors.ts';
@@ -34,6 +35,7 @@ describe('parsePackageUpload', () => {
     expect(upload.resources).to.deep.equal([{ path: 'lib/a.js', sha1, sizeBytes: 123, mode: 0o755 }]);
     expect(await readFile(upload.bitsFile!)).to.deep.equal(bits);
     expect((await stat(upload.bitsFile!)).mode & 0o777).to.equal(0o600);
+    expect(upload.bitsSha256, 'hashed while spooled').to.equal(createHash('sha256').update(bits).digest('hex'));
     await upload.discard();
     expect(await readdir(spoolDirectory)).to.deep.equal([]);
   });
