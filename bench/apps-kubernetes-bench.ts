@@ -1,0 +1,156 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startControlPlane } from '../scripts/control-plane/control-plane.ts';
+import { createApp } from '../src/app.ts';
+import { openBackend } from '../src/backends/open-backend.ts';
+import { validateConfig } from '../src/config/load.ts';
+import { newRoleBinding } from '../src/domain/roles/role-binding.ts';
+import { loadDocument } from '../src/http/openapi-document.ts';
+import { createLogger } from '../src/logger.ts';
+import { runtimeOf } from '../src/runtime.ts';
+import { startServer } from '../src/server.ts';
+import { median } from './rounds.ts';
+import { printSetup, storageOf } from './setup.ts';
+
+/**
+ * `npm run bench:apps:kubernetes`: `GET /v3/apps?per_page=50` on the kubernetes backend (a local
+ * control plane, the server in this process with its reconcilers on) with `--apps` apps (default
+ * 10,000) in `--spaces` spaces (default 100), as the admin and as a space developer of 10 spaces:
+ * p50 of one request at a time. Issue 10's target: ≤ 25 ms. Prints figures, asserts nothing.
+ */
+const { values } = parseArgs({
+  options: {
+    apps: { type: 'string', default: '10000' },
+    spaces: { type: 'string', default: '100' },
+    'etcd-dir': { type: 'string', default: '/dev/shm' },
+  },
+});
+const appCount = Number(values.apps);
+const spaceCount = Number(values.spaces);
+
+type Headers = Record<string, string>;
+
+const clientCert = (pair: { certificatePem: string; privateKeyPem: string }): Headers => ({
+  Authorization: `ClientCert ${Buffer.from(pair.certificatePem + pair.privateKeyPem).toString('base64')}`,
+});
+
+type Call = { method: string; path: string; body?: unknown };
+
+async function call(url: string, headers: Headers, { method, path, body }: Call): Promise<Record<string, unknown>> {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { ...headers, 'Content-Type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+async function inParallel(count: number, concurrency: number, work: (index: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
+
+async function latencyP50(url: string, headers: Headers, path: string, count = 50): Promise<number> {
+  for (let index = 0; index < 5; index++) await call(url, headers, { method: 'GET', path });
+  const latencies: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const begin = performance.now();
+    await call(url, headers, { method: 'GET', path });
+    latencies.push(performance.now() - begin);
+  }
+  return median(latencies);
+}
+
+async function main(): Promise<void> {
+  const stateDir = await mkdtemp(join(values['etcd-dir'], 'cfapi-apps-bench-'));
+  const dataDir = await mkdtemp(join(tmpdir(), 'cfapi-apps-bench-'));
+  const plane = await startControlPlane({ stateDir, controllerManager: true });
+  printSetup('Apps benchmark (kubernetes backend)', {
+    data: `${appCount} apps in ${spaceCount} spaces, etcd data ${storageOf(stateDir)}`,
+    server: 'in this process, reconcilers on, log level silent; requests from this process',
+  });
+  const config = validateConfig({
+    dataDir,
+    backend: 'kubernetes',
+    kubernetes: { kubeconfig: plane.kubeconfigFile },
+    reconcilers: true,
+    listen: { host: '127.0.0.1', port: 0 },
+    logLevel: 'silent',
+  });
+  const logger = createLogger('silent');
+  const backend = await openBackend(config, logger);
+  const running = await startServer(
+    createApp({ document: await loadDocument(), runtime: runtimeOf(config, backend), authenticator: backend.authenticator, logger }),
+    config,
+  );
+  try {
+    await backend.store.privileged().create(newRoleBinding('admin', 'bench-admin', config.rootNamespace));
+    const admin = clientCert(await plane.issueUser('bench-admin'));
+    const developer = clientCert(await plane.issueUser('bench-developer'));
+    const url = running.url;
+    const org = await call(url, admin, { method: 'POST', path: '/v3/organizations', body: { name: 'bench-org' } });
+    const spaceGuids: string[] = [];
+    for (let index = 0; index < spaceCount; index++) {
+      const space = await call(url, admin, {
+        method: 'POST',
+        path: '/v3/spaces',
+        body: {
+          name: `space-${index}`,
+          relationships: { organization: { data: { guid: org['guid'] } } },
+        },
+      });
+      spaceGuids.push(space['guid'] as string);
+    }
+    const began = performance.now();
+    await inParallel(appCount, 16, (index) =>
+      call(url, admin, {
+        method: 'POST',
+        path: '/v3/apps',
+        body: {
+          name: `app-${index}`,
+          relationships: { space: { data: { guid: spaceGuids[index % spaceCount] } } },
+        },
+      }),
+    );
+    process.stdout.write(`  seeded ${appCount} apps in ${((performance.now() - began) / 1000).toFixed(1)} s\n`);
+    const user = { username: 'bench-developer' };
+    await call(url, admin, {
+      method: 'POST',
+      path: '/v3/roles',
+      body: {
+        type: 'organization_user',
+        relationships: { user: { data: user }, organization: { data: { guid: org['guid'] } } },
+      },
+    });
+    for (const guid of spaceGuids.slice(0, 10))
+      await call(url, admin, {
+        method: 'POST',
+        path: '/v3/roles',
+        body: {
+          type: 'space_developer',
+          relationships: { user: { data: user }, space: { data: { guid } } },
+        },
+      });
+    const list = '/v3/apps?per_page=50';
+    const figures: [string, string][] = [
+      ['GET /v3/apps?per_page=50 p50, admin (all apps)', `${(await latencyP50(url, admin, list)).toFixed(1)} ms`],
+      ['GET /v3/apps?per_page=50 p50, developer of 10 spaces', `${(await latencyP50(url, developer, list)).toFixed(1)} ms`],
+    ];
+    for (const [name, value] of figures) process.stdout.write(`  ${name.padEnd(56)} ${value.padStart(10)}\n`);
+  } finally {
+    await running.stop();
+    await backend.close();
+    await plane.stop();
+    await rm(stateDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
