@@ -39,7 +39,7 @@ export async function writeTemporaryFile(
     },
   });
   try {
-    await pipeline(content, measure, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+    await pipeline(content, measure, createWriteStream(path, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 }));
   } catch (error) {
     await rm(path, { force: true });
     throw error;

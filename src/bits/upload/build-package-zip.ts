@@ -6,6 +6,7 @@ import { copyCounted } from './counted-copy.ts';
 import type { PackageZipLimits } from './package-zip-limits.ts';
 import type { CheckedPackageZip, CheckedZipEntry } from './read-package-zip.ts';
 import type { MatchedResource } from './uploaded-resources.ts';
+import './native-crc32.ts';
 
 export type PackageZipSources = {
   /** The uploaded zip, already opened and checked by `readPackageZip`; none when every file was matched. */
