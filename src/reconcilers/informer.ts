@@ -14,6 +14,8 @@ export type InformerOptions<K extends KindName> = {
   onEvent(event: WatchEvent<K>): void;
   /** Delay before listing again after the first failure; doubles with each further failure. */
   restartDelayMs?: number;
+  /** `onList` only reads the objects: list them `readOnly` (shared and frozen on the embedded store). */
+  readOnly?: boolean;
 };
 
 const maxRestartDelayMs = 30_000;
@@ -35,6 +37,7 @@ export class Informer<K extends KindName> {
   constructor(options: InformerOptions<K>) {
     this.#options = options;
     this.#listOptions = options.namespace === undefined ? {} : { namespace: options.namespace };
+    if (options.readOnly === true) this.#listOptions.readOnly = true;
   }
 
   /** Resolves once the first list has been handed over and the watch runs; rejects if either fails. */

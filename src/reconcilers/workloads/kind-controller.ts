@@ -43,6 +43,21 @@ const refOfKey = <K extends KindName>(key: string): Ref<K> => {
   return namespace === '' ? { kind, name } : { kind, namespace, name };
 };
 
+/** When reconciles last let the event loop turn, for every controller of the process. */
+let lastTurn = performance.now();
+const sliceMs = 5;
+
+/**
+ * On a store that answers at once (the embedded one) a queue runs in microtasks only, so a start over
+ * thousands of objects would hold every request, even the first, until it had reconciled them all.
+ * Reconciles therefore give way to the event loop (timers, requests) after every few milliseconds of work.
+ */
+async function letTheEventLoopTurn(): Promise<void> {
+  if (performance.now() - lastTurn < sliceMs) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  lastTurn = performance.now();
+}
+
 /** Races with other writers (users, other replicas) that the next run resolves by reading again. */
 const isExpectedRace = (error: unknown) => isStoreError(error, 'Conflict') || isStoreError(error, 'AlreadyExists');
 const quietRaceRetries = 10;
@@ -59,6 +74,7 @@ export class KindController<K extends KindName> {
   readonly #informers: Informer<KindName>[];
   readonly #resyncIntervalMs: number;
   #known = new Set<string>();
+  #stopping = false;
   #resyncTimer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
 
@@ -95,6 +111,7 @@ export class KindController<K extends KindName> {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     clearInterval(this.#resyncTimer);
     this.#unsubscribe?.();
     await Promise.all(this.#informers.map((informer) => informer.stop()));
@@ -107,6 +124,8 @@ export class KindController<K extends KindName> {
       session: this.#context.session,
       logger: this.#context.logger,
       kind,
+      // Only their keys are taken (each reconcile reads its object again).
+      readOnly: true,
       onList: (objects) => {
         const keys = new Set(
           objects.map((object) => keyOf({ kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name })),
@@ -134,6 +153,8 @@ export class KindController<K extends KindName> {
       session: this.#context.session,
       logger: this.#context.logger,
       kind: watch.kind,
+      // `affected` only reads them, to name the owned objects they concern.
+      readOnly: true,
       onList: (objects) => objects.forEach(affectedBy),
       onEvent: (event) => affectedBy(event.object),
     });
@@ -150,6 +171,8 @@ export class KindController<K extends KindName> {
   }
 
   async #reconcile(key: string): Promise<ReconcileOutcome> {
+    await letTheEventLoopTurn();
+    if (this.#stopping) return undefined;
     const ref = refOfKey<K>(key);
     const object = await this.#context.session.get(ref).catch((error: unknown) => {
       if (isStoreError(error, 'NotFound')) return undefined;

@@ -7,6 +7,7 @@ import { UnavailableRuntime } from '../../../src/app-runtime/unavailable-runtime
 import type { BitsStore } from '../../../src/bits/bits-store.ts';
 import { validateConfig } from '../../../src/config/load.ts';
 import { builderName } from '../../../src/domain/builds/builder-info.ts';
+import { label } from '../../../src/store/korifi-labels/label-rules.ts';
 import { buildController, builderInfoController } from '../../../src/reconcilers/workloads/build-controller.ts';
 import { KindController, type KindControllerDefinition, type WorkloadContext } from '../../../src/reconcilers/workloads/kind-controller.ts';
 import type { KindName } from '../../../src/store/kinds.ts';
@@ -43,7 +44,8 @@ const build = (
   lifecycle?: NewObject<'CFBuild'>['spec']['lifecycle'],
 ): NewObject<'CFBuild'> => ({
   kind: 'CFBuild',
-  metadata: { name, namespace: space },
+  // The package's label, as the API's writes set it: the package watch finds its builds by it.
+  metadata: { name, namespace: space, labels: { [label('package-guid')]: packageGuid } },
   spec: {
     packageRef: { name: packageGuid },
     appRef: { name: appGuid },
