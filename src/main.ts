@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   const config = await loadConfig({ file: values.config ?? process.env['CFAPI_CONFIG'], overrides: flagOverrides(values) });
   const logger = createLogger(config.logLevel);
   if (config.backend === 'embedded') process.stderr.write((await makeDataDirPrivate(config.dataDir)) ?? '');
-  const backend = await openBackend(config, logger);
+  // The reconcilers start once the server listens: over thousands of objects their first lists and
+  // their first pass would otherwise hold its first answer.
+  const backend = await openBackend(config, logger, { reconcilers: 'later' });
   const document = await loadDocument();
   const app = createApp({
     document,
@@ -54,6 +56,7 @@ async function main(): Promise<void> {
   process.stderr.write(
     `cf-k8s-api listening on ${running.url} (external URL ${config.externalUrl}, ${config.backend} backend)\n${backend.describe()}`,
   );
+  await backend.startReconcilers();
 }
 
 type Flags = {

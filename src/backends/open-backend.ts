@@ -27,6 +27,11 @@ export type OpenBackend = Backend & {
   appLogs: RecentAppLogs;
   /** Where package bits are kept (files under the data directory, or the container registry). */
   bits: BitsStore;
+  /**
+   * Starts the reconcilers if `openBackend` was told to leave them for later (resolves once their
+   * informers have listed and watch); otherwise they run already and this does nothing.
+   */
+  startReconcilers(): Promise<void>;
 };
 
 /** Lines kept per app for log-cache reads. */
@@ -35,9 +40,11 @@ const recentLinesPerApp = 1000;
 /**
  * Opens the configured backend and makes it ready to serve: the platform objects the API relies on
  * (root namespace, default domain; on the embedded store also the CF ClusterRoles and a first admin)
- * and, when enabled, the in-process org/space reconcilers.
+ * and, when enabled, the in-process reconcilers: started before this resolves, or with `reconcilers:
+ * 'later'` when the caller calls `startReconcilers` (the server does once it listens, so that its first
+ * answer waits neither for their first lists nor for their first pass over every object).
  */
-export async function openBackend(config: Config, logger: Logger): Promise<OpenBackend> {
+export async function openBackend(config: Config, logger: Logger, options: { reconcilers?: 'now' | 'later' } = {}): Promise<OpenBackend> {
   const embedded = config.backend === 'embedded';
   // Each backend's modules load only when it is chosen: the Kubernetes client alone costs the embedded
   // server about a second of start-up and 90 MB of memory.
@@ -57,8 +64,16 @@ export async function openBackend(config: Config, logger: Logger): Promise<OpenB
     bits = packageBits;
     const appLogs = new RecentAppLogs({ linesPerApp: recentLinesPerApp });
     const runtime = (config.reconcilers ?? embedded) ? openAppRuntime(config.appRuntime, appLogs) : undefined;
-    const reconcilers = runtime ? await startReconcilers(backend.store, config, logger, { runtime, bits: packageBits }) : undefined;
-    const reconcilerState = reconcilers?.description ?? "off (Korifi's controllers are expected)";
+    let reconcilers: RunningReconcilers | undefined;
+    let starting: Promise<void> | undefined;
+    const start = (): Promise<void> =>
+      (starting ??= runtime
+        ? startReconcilers(backend.store, config, logger, { runtime, bits: packageBits }).then((running) => {
+            reconcilers = running;
+          })
+        : Promise.resolve());
+    if (options.reconcilers !== 'later') await start();
+    const reconcilerState = runtime ? reconcilerDescription(config) : "off (Korifi's controllers are expected)";
     const runtimeState = runtime ? `\nApp runtime: ${runtime.description}` : '';
     const platform = `${describePlatformChanges(changes, platformOptions)}\nReconcilers: ${reconcilerState}${runtimeState}\n`;
     return {
@@ -66,8 +81,10 @@ export async function openBackend(config: Config, logger: Logger): Promise<OpenB
       appLogs,
       bits: packageBits,
       describe: () => `${backend.describe()}${platform}`,
+      startReconcilers: start,
       close: async () => {
-        await reconcilers?.running.stop();
+        await starting?.catch(() => undefined);
+        await reconcilers?.stop();
         await runtime?.close();
         await packageBits.close();
         await backend.close();
@@ -89,11 +106,13 @@ async function startReconcilers(
   config: Config,
   logger: Logger,
   { runtime, bits }: { runtime: AppRuntime; bits: BitsStore },
-): Promise<{ running: RunningReconcilers; description: string }> {
+): Promise<RunningReconcilers> {
   const options = { rootNamespace: config.rootNamespace, logger, runtime, bits, config };
-  if (config.backend === 'embedded') return { running: await startAllReconcilers(store, options), description: 'running in this process' };
-  return {
-    running: await startElectedReconcilers(store, options),
-    description: `running in this process while it leads (Lease ${reconcilerLeaseName} in ${config.rootNamespace})`,
-  };
+  return config.backend === 'embedded' ? startAllReconcilers(store, options) : startElectedReconcilers(store, options);
+}
+
+function reconcilerDescription(config: Config): string {
+  return config.backend === 'embedded'
+    ? 'running in this process'
+    : `running in this process while it leads (Lease ${reconcilerLeaseName} in ${config.rootNamespace})`;
 }
