@@ -1,13 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile as readFileWithCallback, rmSync, writeFile as writeFileWithCallback } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { LRUCache } from 'lru-cache';
 import type { FileFingerprint, ResourceCache } from '../bits-store.ts';
 import { temporaryPrefix, writeTemporaryFile } from './temporary-file.ts';
 
 const sha1Name = /^[0-9a-f]{40}$/;
+// The callback API: a whole small file in one call costs a fraction of the promise API's FileHandle.
+const writeWholeFile = promisify(writeFileWithCallback);
+const readWholeFile = promisify(readFileWithCallback);
+/** Files up to this size are read whole, in one piece, rather than streamed. */
+const wholeFileBytes = 1024 * 1024;
 
 /**
  * The resource-match cache of the embedded adapter: one 0600 file per content, `resources/<sha1>`,
@@ -55,6 +61,15 @@ export class FileResourceCache implements ResourceCache {
 
   async open(file: FileFingerprint): Promise<Readable | undefined> {
     if (this.#index.get(file.sha1) !== file.sizeBytes) return undefined;
+    if (file.sizeBytes <= wholeFileBytes) {
+      // Read at once, so that the content stays readable even if the file is evicted meanwhile.
+      const content = await readWholeFile(this.#pathOf(file.sha1)).catch(() => undefined);
+      if (!content) {
+        this.#index.delete(file.sha1);
+        return undefined;
+      }
+      return Readable.from([content], { objectMode: false });
+    }
     // An open descriptor keeps the content readable even if the file is evicted meanwhile.
     const handle = await open(this.#pathOf(file.sha1), 'r').catch(() => undefined);
     if (!handle) {
@@ -84,7 +99,7 @@ export class FileResourceCache implements ResourceCache {
     if (content.length === 0 || content.length > this.#index.maxSize) return undefined;
     const path = join(this.#directory, `${temporaryPrefix}${randomBytes(12).toString('hex')}`);
     try {
-      await writeFile(path, content, { flag: 'wx', mode: 0o600 });
+      await writeWholeFile(path, content, { flag: 'wx', mode: 0o600 });
       await rename(path, this.#pathOf(sha1));
     } catch (error) {
       await rm(path, { force: true });
