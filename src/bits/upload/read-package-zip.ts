@@ -1,3 +1,4 @@
+import { closeSync, open, read } from 'node:fs';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { inflateRaw } from 'node:zlib';
@@ -43,6 +44,11 @@ const msDosDirectoryAttribute = 0x10;
  */
 export const wholeFileBytes = 1024 * 1024;
 const inflateRawBuffer = promisify(inflateRaw);
+const openFile = promisify(open);
+const readAt = promisify(read);
+
+/** A second descriptor of the zip, read directly by `readFile`; and where each entry's data starts, as its local header said. */
+type DirectReader = { fd: number; dataStarts: Map<yauzl.Entry, number> };
 /** Longer than any path a file system accepts; a "link" this long is not a link. */
 const maxSymlinkTargetBytes = 4096;
 
@@ -61,25 +67,37 @@ export async function readPackageZip(file: string, limits: PackageZipLimits): Pr
   } catch (error) {
     throw new InvalidPackageBits('The uploaded package is not a valid zip file.', { cause: error });
   }
+  let direct: DirectReader | undefined;
   try {
+    direct = { fd: await openFile(file, 'r'), dataStarts: new Map() };
     if (zip.entryCount > limits.maxEntries) throw tooManyEntries(limits);
-    const { entries, verbatim } = await checkEntries(zip, limits);
+    const { entries, verbatim } = await checkEntries(zip, limits, direct.dataStarts);
     const declaredBytes = entries.reduce((total, entry) => total + (entry.kind === 'file' ? entry.declaredBytes : 0), 0);
     return {
       entries,
       declaredBytes,
       verbatim,
       openFile: (entry) => openCountedStream(zip, entry.entry, entry.path),
-      readFile: (entry) => readWholeFile(zip, entry),
-      close: () => zip.close(),
+      readFile: (entry) => readWholeFile(zip, direct!, entry),
+      close: () => {
+        zip.close();
+        // Safe to call twice, as yauzl's close is.
+        if (direct!.fd >= 0) closeSync(direct!.fd);
+        direct!.fd = -1;
+      },
     };
   } catch (error) {
     zip.close();
+    if (direct) closeSync(direct.fd);
     throw error;
   }
 }
 
-async function checkEntries(zip: yauzl.ZipFile, limits: PackageZipLimits): Promise<{ entries: CheckedZipEntry[]; verbatim: boolean }> {
+async function checkEntries(
+  zip: yauzl.ZipFile,
+  limits: PackageZipLimits,
+  dataStarts: Map<yauzl.Entry, number>,
+): Promise<{ entries: CheckedZipEntry[]; verbatim: boolean }> {
   const entries: CheckedZipEntry[] = [];
   const paths = new Set<string>();
   let declaredBytes = 0;
@@ -87,7 +105,7 @@ async function checkEntries(zip: yauzl.ZipFile, limits: PackageZipLimits): Promi
   for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
     if (entries.length >= limits.maxEntries) throw tooManyEntries(limits);
     const checked = await checkEntry(zip, entry);
-    verbatim &&= await readsTheSameEverywhere(zip, entry, checked);
+    verbatim &&= await readsTheSameEverywhere(zip, entry, checked, dataStarts);
     const key = checked.path.replace(/\/$/, '');
     if (paths.has(key)) throw new InvalidPackageBits(`The uploaded package holds the path '${key}' twice.`);
     paths.add(key);
@@ -104,7 +122,12 @@ async function checkEntries(zip: yauzl.ZipFile, limits: PackageZipLimits): Promi
  * Whether other unzip tools read this entry as checked: tools that stream a zip read the local
  * header's name, others ignore the Unicode-path extra field yauzl prefers; and the mode is kept.
  */
-async function readsTheSameEverywhere(zip: yauzl.ZipFile, entry: yauzl.Entry, checked: CheckedZipEntry): Promise<boolean> {
+async function readsTheSameEverywhere(
+  zip: yauzl.ZipFile,
+  entry: yauzl.Entry,
+  checked: CheckedZipEntry,
+  dataStarts: Map<yauzl.Entry, number>,
+): Promise<boolean> {
   const plainName = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, [], true);
   if (plainName !== (checked.kind === 'directory' ? `${checked.path}/` : checked.path) && plainName !== checked.path) return false;
   if (checked.kind !== 'symlink') {
@@ -117,6 +140,7 @@ async function readsTheSameEverywhere(zip: yauzl.ZipFile, entry: yauzl.Entry, ch
   } catch (error) {
     throw new InvalidPackageBits('The uploaded package is not a valid zip file.', { cause: error });
   }
+  dataStarts.set(entry, local.fileDataStart);
   return local.fileName.equals(entry.fileNameRaw);
 }
 
@@ -185,16 +209,17 @@ async function openCountedStream(zip: yauzl.ZipFile, entry: yauzl.Entry, path: s
 }
 
 /** Reads the entry's compressed bytes and inflates them at once, bounded by its declared size, which they must fill exactly. */
-async function readWholeFile(zip: yauzl.ZipFile, checked: CheckedZipEntry & { kind: 'file' }): Promise<Buffer> {
+async function readWholeFile(zip: yauzl.ZipFile, direct: DirectReader, checked: CheckedZipEntry & { kind: 'file' }): Promise<Buffer> {
   const { entry, path, declaredBytes } = checked;
   if (declaredBytes > wholeFileBytes || entry.compressedSize > wholeFileBytes)
     throw new Error(`readFile is for files of at most ${wholeFileBytes} bytes: '${path}'`);
   let content: Buffer;
   try {
-    const raw = await zip.openReadStreamPromise(entry, { decodeFileData: false });
-    const chunks: Buffer[] = [];
-    for await (const chunk of raw) chunks.push(chunk as Buffer);
-    const compressed = Buffer.concat(chunks);
+    // yauzl checked, reading the local header, that the data lies within the file.
+    const dataStart = direct.dataStarts.get(entry) ?? (await zip.readLocalFileHeaderPromise(entry, { minimal: true })).fileDataStart;
+    const compressed = Buffer.allocUnsafe(entry.compressedSize);
+    const { bytesRead } = await readAt(direct.fd, compressed, 0, compressed.length, dataStart);
+    if (bytesRead !== compressed.length) throw new Error('the file ends before the entry does');
     // One byte more than declared is allowed out, so that a file holding more than it declares is seen.
     content =
       entry.compressionMethod === 0

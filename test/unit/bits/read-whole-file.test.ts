@@ -47,6 +47,29 @@ describe('readPackageZip: readFile (small files read whole)', () => {
     expect(contents.map((content) => content.toString())).to.deep.equal([text.toString(), 'abc', '']);
   });
 
+  it('finds the data of entries whose local headers the checks did not read (a zip to be rebuilt)', async () => {
+    // A mode the package changes makes the zip one to rebuild: the checks stop reading local headers there.
+    const zip = await readPackageZip(
+      await writeTemporaryZip(
+        directory,
+        await makeZip([
+          { path: 'read-only', content: 'first', mode: 0o400 },
+          { path: 'second.txt', content: 'second '.repeat(1000) },
+        ]),
+      ),
+      roomy,
+    );
+    try {
+      expect(zip.verbatim).to.equal(false);
+      const files = zip.entries.filter((entry) => entry.kind === 'file');
+      const contents = await Promise.all(files.map(async (entry) => (await zip.readFile(entry)).toString()));
+      expect(contents).to.deep.equal(['first', 'second '.repeat(1000)]);
+    } finally {
+      zip.close();
+      zip.close();
+    }
+  });
+
   it('refuses a file that inflates to more than it declares (a zip bomb that lies), without inflating it all', async () => {
     const liar = declareUncompressedSize(await makeZip([{ path: 'zeros', content: Buffer.alloc(wholeFileBytes) }]), 100);
     expect(await refusal(liar)).to.equal("The uploaded package's entry 'zeros' holds a different number of bytes than it declares.");
