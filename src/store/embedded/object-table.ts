@@ -88,9 +88,12 @@ export class ObjectTable {
 
   /** The objects the query (selecting `id`) finds, in its order. */
   list(query: ListQuery, mode: ReadMode): Resource[] {
-    const rows = this.#db.statement(query.sql).all(...query.params) as { id: number }[];
+    // Rows as arrays: a list of thousands of ids makes no object per row (a third of its cost).
+    const statement = this.#db.statement(query.sql);
+    statement.setReturnArrays(true);
+    const rows = statement.all(...query.params) as unknown as [number][];
     return this.#decodedRows(
-      rows.map((row) => row.id),
+      rows.map((row) => row[0]),
       mode,
     );
   }
