@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { KindName } from '../kinds.ts';
 import type { ListQuery } from './list-plan.ts';
 import { jsonEqual } from '../json-equal.ts';
@@ -22,6 +23,13 @@ export class ObjectTable {
   readonly #decoded = new DecodedObjects();
   /** Inside a write transaction: decoded objects are used but no new ones are kept (it may roll back). */
   #writing = false;
+  /** Writes so far per kind (counted before they commit, rolled back or not). */
+  readonly #writesOfKind = new Map<string, number>();
+  /**
+   * The row ids each list query found, kept while no object of its kind is written (a write of any
+   * object of the kind, committed or rolled back, makes every list of the kind read again).
+   */
+  readonly #listed = new LRUCache<string, { ids: readonly number[]; writes: number }>({ max: 2_000 });
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -61,12 +69,14 @@ export class ObjectTable {
       { inserting: key },
     );
     const id = Number(lastInsertRowid);
+    this.#wrote(key.kind);
     this.#decoded.forget(id);
     this.#insertLabels(id, key, resource.metadata.labels);
     this.#insertOwners(id, resource);
   }
 
   replace(key: ObjectKey, row: Row, next: Resource, json: string): void {
+    this.#wrote(key.kind);
     this.#decoded.forget(row.id);
     this.#db.statement('UPDATE objects SET body = ? WHERE id = ?').run(json, row.id);
     if (!jsonEqual(row.resource.metadata.labels ?? {}, next.metadata.labels ?? {})) {
@@ -80,6 +90,7 @@ export class ObjectTable {
   }
 
   remove(row: Row): void {
+    this.#wrote(row.resource.kind);
     this.#decoded.forget(row.id);
     this.#db.statement('DELETE FROM objects WHERE id = ?').run(row.id);
     this.#db.statement('DELETE FROM labels WHERE object_id = ?').run(row.id);
@@ -88,14 +99,16 @@ export class ObjectTable {
 
   /** The objects the query (selecting `id`) finds, in its order. */
   list(query: ListQuery, mode: ReadMode): Resource[] {
+    const key = `${query.sql}\u0000${JSON.stringify(query.params)}`;
+    const writes = this.#writesOfKind.get(query.kind) ?? 0;
+    const listed = this.#listed.get(key);
+    if (listed !== undefined && listed.writes === writes) return this.#decodedRows(listed.ids, mode);
     // Rows as arrays: a list of thousands of ids makes no object per row (a third of its cost).
     const statement = this.#db.statement(query.sql);
     statement.setReturnArrays(true);
-    const rows = statement.all(...query.params) as unknown as [number][];
-    return this.#decodedRows(
-      rows.map((row) => row[0]),
-      mode,
-    );
+    const ids = (statement.all(...query.params) as unknown as [number][]).map((row) => row[0]);
+    if (!this.#writing) this.#listed.set(key, { ids, writes });
+    return this.#decodedRows(ids, mode);
   }
 
   /** Every object in a namespace, of any kind. */
@@ -125,6 +138,10 @@ export class ObjectTable {
       rows.map((row) => row.id),
       { shared: true },
     );
+  }
+
+  #wrote(kind: KindName): void {
+    this.#writesOfKind.set(kind, (this.#writesOfKind.get(kind) ?? 0) + 1);
   }
 
   /** The objects of these rows, decoding (and, outside writes, keeping) those not decoded yet. */

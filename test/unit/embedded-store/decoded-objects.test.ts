@@ -55,6 +55,23 @@ describe('embedded store: decoded objects kept between reads', () => {
     expect(recreated.metadata.uid).not.to.equal(updated.metadata.uid);
   });
 
+  it('lists the same query again after any write of its kind, never from an older answer', async () => {
+    const tier = { labelSelector: [{ key: 'tier', operator: 'equals' as const, value: 'web' }], readOnly: true };
+    expect((await t.admin.list('CFApp', tier)).items).to.have.length(0);
+    expect((await t.admin.list('CFApp', { namespace: 'space-1', readOnly: true })).items).to.have.length(2);
+    await t.admin.patch({ ...ref, name: 'app-2' }, { metadata: { labels: { tier: 'web' } } });
+    expect((await t.admin.list('CFApp', tier)).items.map((item) => item.metadata.name)).to.deep.equal(['app-2']);
+    await t.admin.create(app('space-1', 'app-0', { labels: { tier: 'web' } }));
+    expect((await t.admin.list('CFApp', tier)).items.map((item) => item.metadata.name)).to.deep.equal(['app-0', 'app-2']);
+    expect((await t.admin.list('CFApp', { namespace: 'space-1', readOnly: true })).items).to.have.length(3);
+    // A write of another kind leaves the answer as it is; one of this kind in another namespace is seen too.
+    await t.admin.create(namespace('space-2'));
+    await t.admin.create(app('space-2', 'app-9', { labels: { tier: 'web' } }));
+    expect((await t.admin.list('CFApp', tier)).items.map((item) => item.metadata.name)).to.deep.equal(['app-0', 'app-2', 'app-9']);
+    await t.admin.delete({ ...ref, name: 'app-0' });
+    expect((await t.admin.list('CFApp', tier)).items.map((item) => item.metadata.name)).to.deep.equal(['app-2', 'app-9']);
+  });
+
   it('keeps nothing a rolled-back write read or wrote', async () => {
     const before = (await t.admin.list('CFApp', { readOnly: true })).items;
     const current = await t.admin.get(ref);
