@@ -11,7 +11,7 @@ import { loadDocument } from '../src/http/openapi-document.ts';
 import { createLogger } from '../src/logger.ts';
 import { runtimeOf } from '../src/runtime.ts';
 import { startServer } from '../src/server.ts';
-import { median } from './rounds.ts';
+import { callApi, clientCertHeader, inParallel, latencyP50 } from './api-server.ts';
 import { printSetup, storageOf } from './setup.ts';
 
 /**
@@ -29,44 +29,6 @@ const { values } = parseArgs({
 });
 const appCount = Number(values.apps);
 const spaceCount = Number(values.spaces);
-
-type Headers = Record<string, string>;
-
-const clientCert = (pair: { certificatePem: string; privateKeyPem: string }): Headers => ({
-  Authorization: `ClientCert ${Buffer.from(pair.certificatePem + pair.privateKeyPem).toString('base64')}`,
-});
-
-type Call = { method: string; path: string; body?: unknown };
-
-async function call(url: string, headers: Headers, { method, path, body }: Call): Promise<Record<string, unknown>> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { ...headers, 'Content-Type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as Record<string, unknown>;
-}
-
-async function inParallel(count: number, concurrency: number, work: (index: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await work(next++);
-    }),
-  );
-}
-
-async function latencyP50(url: string, headers: Headers, path: string, count = 50): Promise<number> {
-  for (let index = 0; index < 5; index++) await call(url, headers, { method: 'GET', path });
-  const latencies: number[] = [];
-  for (let index = 0; index < count; index++) {
-    const begin = performance.now();
-    await call(url, headers, { method: 'GET', path });
-    latencies.push(performance.now() - begin);
-  }
-  return median(latencies);
-}
 
 async function main(): Promise<void> {
   const stateDir = await mkdtemp(join(values['etcd-dir'], 'cfapi-apps-bench-'));
@@ -92,13 +54,13 @@ async function main(): Promise<void> {
   );
   try {
     await backend.store.privileged().create(newRoleBinding('admin', 'bench-admin', config.rootNamespace));
-    const admin = clientCert(await plane.issueUser('bench-admin'));
-    const developer = clientCert(await plane.issueUser('bench-developer'));
+    const admin = clientCertHeader(await plane.issueUser('bench-admin'));
+    const developer = clientCertHeader(await plane.issueUser('bench-developer'));
     const url = running.url;
-    const org = await call(url, admin, { method: 'POST', path: '/v3/organizations', body: { name: 'bench-org' } });
+    const org = await callApi(url, admin, { method: 'POST', path: '/v3/organizations', body: { name: 'bench-org' } });
     const spaceGuids: string[] = [];
     for (let index = 0; index < spaceCount; index++) {
-      const space = await call(url, admin, {
+      const space = await callApi(url, admin, {
         method: 'POST',
         path: '/v3/spaces',
         body: {
@@ -110,7 +72,7 @@ async function main(): Promise<void> {
     }
     const began = performance.now();
     await inParallel(appCount, 16, (index) =>
-      call(url, admin, {
+      callApi(url, admin, {
         method: 'POST',
         path: '/v3/apps',
         body: {
@@ -121,7 +83,7 @@ async function main(): Promise<void> {
     );
     process.stdout.write(`  seeded ${appCount} apps in ${((performance.now() - began) / 1000).toFixed(1)} s\n`);
     const user = { username: 'bench-developer' };
-    await call(url, admin, {
+    await callApi(url, admin, {
       method: 'POST',
       path: '/v3/roles',
       body: {
@@ -130,7 +92,7 @@ async function main(): Promise<void> {
       },
     });
     for (const guid of spaceGuids.slice(0, 10))
-      await call(url, admin, {
+      await callApi(url, admin, {
         method: 'POST',
         path: '/v3/roles',
         body: {
@@ -140,8 +102,8 @@ async function main(): Promise<void> {
       });
     const list = '/v3/apps?per_page=50';
     const figures: [string, string][] = [
-      ['GET /v3/apps?per_page=50 p50, admin (all apps)', `${(await latencyP50(url, admin, list)).toFixed(1)} ms`],
-      ['GET /v3/apps?per_page=50 p50, developer of 10 spaces', `${(await latencyP50(url, developer, list)).toFixed(1)} ms`],
+      ['GET /v3/apps?per_page=50 p50, admin (all apps)', `${(await latencyP50(url, admin, list, 50)).toFixed(1)} ms`],
+      ['GET /v3/apps?per_page=50 p50, developer of 10 spaces', `${(await latencyP50(url, developer, list, 50)).toFixed(1)} ms`],
     ];
     for (const [name, value] of figures) process.stdout.write(`  ${name.padEnd(56)} ${value.padStart(10)}\n`);
   } finally {

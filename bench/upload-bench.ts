@@ -1,9 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,6 +11,7 @@ import yazl from 'yazl';
 import { readKubeconfigUser } from '../test/support/test-server.ts';
 import { printSummaries, roundCount, summarize, type Sample } from './rounds.ts';
 import { printSetup, storageOf } from './setup.ts';
+import { callApi, rssKbOf, startBenchServer, stopBenchServer, type BenchServer, type Headers } from './api-server.ts';
 
 /**
  * `npm run bench:upload`: a package upload through the API of the embedded server, started as its own
@@ -44,11 +43,9 @@ const { values } = parseArgs({
   },
 });
 const rounds = roundCount(values.rounds, 3);
-const root = new URL('../', import.meta.url).pathname;
 const workDir = await mkdtemp(join(values.dir, 'cfapi-upload-bench-'));
 
 type AppFile = { path: string; sha1: string; size: number; content: Buffer };
-type Headers = Record<string, string>;
 
 const words = 'const let function return if else for while import export from class new this await async value index result error'.split(
   ' ',
@@ -100,64 +97,17 @@ async function writeZip(file: string, files: readonly AppFile[]): Promise<number
   return (await stat(file)).size;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
+const rssMbOf = (pid: number): number => rssKbOf(pid) / 1024;
+
+/** `--cpu-prof` for the server of a round, when asked for. */
+const profileArgs = (round: number): string[] =>
+  values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`, `--cpu-prof-name=upload-${round}.cpuprofile`] : [];
 
 /** The CPU time (user + system) the process has used so far, in seconds (clock ticks of 1/100 s). */
 const cpuSecondsOf = (pid: number): number => {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 };
-
-const rssMbOf = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
-
-type Server = { child: ChildProcess; url: string };
-
-async function startServer(dataDir: string, round: number): Promise<Server> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const profile = values['cpu-prof']
-    ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`, `--cpu-prof-name=upload-${round}.cpuprofile`]
-    : [];
-  const child = spawn(process.execPath, [...profile, 'src/start.ts'], {
-    cwd: root,
-    env: { ...process.env, CFAPI_DATA_DIR: dataDir, CFAPI_LISTEN_PORT: String(port), CFAPI_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', process.env['BENCH_SERVER_STDERR'] ? 'inherit' : 'pipe'],
-  });
-  let output = '';
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}: ${output}`);
-    const answered = await fetch(`${url}/v3/info`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (answered) return { child, url };
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-async function stopServer(server: Server): Promise<void> {
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  await exited;
-}
-
-async function call(url: string, headers: Headers, [method, path]: [string, string], body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { ...headers, 'Content-Type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as Record<string, unknown>;
-}
 
 const boundary = 'uploadbenchboundary';
 
@@ -217,10 +167,14 @@ async function measured(pid: number, work: () => Promise<unknown>): Promise<Meas
   return { seconds, cpuSeconds: cpuSecondsOf(pid) - cpuBefore, rssBefore, rssPeak: Math.max(rssPeak, rssAfter), rssAfter };
 }
 
-async function newPackage(server: Server, headers: Headers, appGuid: string): Promise<string> {
-  const created = await call(server.url, headers, ['POST', '/v3/packages'], {
-    type: 'bits',
-    relationships: { app: { data: { guid: appGuid } } },
+async function newPackage(server: BenchServer, headers: Headers, appGuid: string): Promise<string> {
+  const created = await callApi(server.url, headers, {
+    method: 'POST',
+    path: '/v3/packages',
+    body: {
+      type: 'bits',
+      relationships: { app: { data: { guid: appGuid } } },
+    },
   });
   return created['guid'] as string;
 }
@@ -240,19 +194,30 @@ const samples: Sample[][] = [];
 try {
   for (let round = 0; round < rounds; round += 1) {
     const dataDir = await mkdtemp(join(workDir, 'data-'));
-    const server = await startServer(dataDir, round);
+    const server = await startBenchServer(dataDir, {
+      nodeArgs: profileArgs(round),
+      showStderr: Boolean(process.env['BENCH_SERVER_STDERR']),
+    });
     const pid = server.child.pid!;
     try {
       const admin = await readKubeconfigUser(join(dataDir, 'kubeconfig'), 'admin');
       const headers = { Authorization: `Bearer ${admin.token}` };
-      const org = await call(server.url, headers, ['POST', '/v3/organizations'], { name: 'bench-org' });
-      const space = await call(server.url, headers, ['POST', '/v3/spaces'], {
-        name: 'bench-space',
-        relationships: { organization: { data: { guid: org['guid'] } } },
+      const org = await callApi(server.url, headers, { method: 'POST', path: '/v3/organizations', body: { name: 'bench-org' } });
+      const space = await callApi(server.url, headers, {
+        method: 'POST',
+        path: '/v3/spaces',
+        body: {
+          name: 'bench-space',
+          relationships: { organization: { data: { guid: org['guid'] } } },
+        },
       });
-      const app = await call(server.url, headers, ['POST', '/v3/apps'], {
-        name: 'bench-app',
-        relationships: { space: { data: { guid: space['guid'] } } },
+      const app = await callApi(server.url, headers, {
+        method: 'POST',
+        path: '/v3/apps',
+        body: {
+          name: 'bench-app',
+          relationships: { space: { data: { guid: space['guid'] } } },
+        },
       });
       const appGuid = app['guid'] as string;
 
@@ -263,8 +228,12 @@ try {
       let matchedCount = 0;
       const second = await measured(pid, async () => {
         const fingerprints = files.map((file) => ({ sha1: file.sha1, size: file.size }));
-        const matches = await call(server.url, headers, ['POST', '/v3/resource_matches'], {
-          resources: fingerprints.map((file) => ({ checksum: { value: file.sha1 }, size_in_bytes: file.size })),
+        const matches = await callApi(server.url, headers, {
+          method: 'POST',
+          path: '/v3/resource_matches',
+          body: {
+            resources: fingerprints.map((file) => ({ checksum: { value: file.sha1 }, size_in_bytes: file.size })),
+          },
         });
         const held = new Set((matches['resources'] as { checksum: { value: string } }[]).map((resource) => resource.checksum.value));
         matchedCount = files.filter((file) => held.has(file.sha1)).length;
@@ -296,7 +265,7 @@ try {
           `second ${mbps(second).toFixed(1)} MB/s (CPU ${second.cpuSeconds.toFixed(1)} s), ${matchedCount}/${files.length} matched\n`,
       );
     } finally {
-      await stopServer(server);
+      await stopBenchServer(server);
       await rm(dataDir, { recursive: true, force: true });
     }
   }
