@@ -86,3 +86,63 @@ export async function latencyP50(url: string, headers: Headers, path: string, co
 export const clientCertHeader = (pair: { certificatePem: string; privateKeyPem: string }): Headers => ({
   Authorization: `ClientCert ${Buffer.from(pair.certificatePem + pair.privateKeyPem).toString('base64')}`,
 });
+
+/** One org, the spaces, the apps spread over them (through the API), and a space developer of the first 10 spaces. */
+export async function seedApps(
+  url: string,
+  admin: Headers,
+  {
+    apps: appCount,
+    spaces: spaceCount,
+    developer: developerName,
+    concurrency,
+  }: { apps: number; spaces: number; developer: string; concurrency: number },
+): Promise<{ appGuids: string[] }> {
+  const org = await callApi(url, admin, { method: 'POST', path: '/v3/organizations', body: { name: 'bench-org' } });
+  const orgGuid = org['guid'] as string;
+  const spaceGuids: string[] = [];
+  for (let index = 0; index < spaceCount; index++) {
+    const space = await callApi(url, admin, {
+      method: 'POST',
+      path: '/v3/spaces',
+      body: {
+        name: `space-${index}`,
+        relationships: { organization: { data: { guid: orgGuid } } },
+      },
+    });
+    spaceGuids.push(space['guid'] as string);
+  }
+  const appGuids: string[] = [];
+  const began = performance.now();
+  await inParallel(appCount, concurrency, async (index) => {
+    const app = await callApi(url, admin, {
+      method: 'POST',
+      path: '/v3/apps',
+      body: {
+        name: `app-${index}`,
+        relationships: { space: { data: { guid: spaceGuids[index % spaceCount] } } },
+      },
+    });
+    appGuids.push(app['guid'] as string);
+  });
+  process.stdout.write(`  seeded ${appCount} apps in ${spaceCount} spaces in ${((performance.now() - began) / 1000).toFixed(1)} s\n`);
+  const user = { username: developerName };
+  await callApi(url, admin, {
+    method: 'POST',
+    path: '/v3/roles',
+    body: {
+      type: 'organization_user',
+      relationships: { user: { data: user }, organization: { data: { guid: orgGuid } } },
+    },
+  });
+  for (const spaceGuid of spaceGuids.slice(0, 10))
+    await callApi(url, admin, {
+      method: 'POST',
+      path: '/v3/roles',
+      body: {
+        type: 'space_developer',
+        relationships: { user: { data: user }, space: { data: { guid: spaceGuid } } },
+      },
+    });
+  return { appGuids };
+}

@@ -12,7 +12,7 @@ import { freePort } from '../test/support/server-process.ts';
 import {
   callApi,
   clientCertHeader,
-  inParallel,
+  seedApps,
   latencyP50,
   rssKbOf,
   startBenchServer,
@@ -55,57 +55,6 @@ const restarts = Number(values.restarts);
 const seconds = Number(values.seconds);
 const root = new URL('../', import.meta.url).pathname;
 
-/** One org, the spaces, the apps spread over them; a developer of the first 10 spaces. */
-async function seed(url: string, admin: Headers, developerName: string): Promise<{ appGuids: string[] }> {
-  const org = await callApi(url, admin, { method: 'POST', path: '/v3/organizations', body: { name: 'bench-org' } });
-  const orgGuid = org['guid'] as string;
-  const spaceGuids: string[] = [];
-  for (let index = 0; index < spaceCount; index++) {
-    const space = await callApi(url, admin, {
-      method: 'POST',
-      path: '/v3/spaces',
-      body: {
-        name: `space-${index}`,
-        relationships: { organization: { data: { guid: orgGuid } } },
-      },
-    });
-    spaceGuids.push(space['guid'] as string);
-  }
-  const appGuids: string[] = [];
-  const began = performance.now();
-  await inParallel(appCount, 8, async (index) => {
-    const app = await callApi(url, admin, {
-      method: 'POST',
-      path: '/v3/apps',
-      body: {
-        name: `app-${index}`,
-        relationships: { space: { data: { guid: spaceGuids[index % spaceCount] } } },
-      },
-    });
-    appGuids.push(app['guid'] as string);
-  });
-  process.stdout.write(`  seeded ${appCount} apps in ${spaceCount} spaces in ${((performance.now() - began) / 1000).toFixed(1)} s\n`);
-  const user = { username: developerName };
-  await callApi(url, admin, {
-    method: 'POST',
-    path: '/v3/roles',
-    body: {
-      type: 'organization_user',
-      relationships: { user: { data: user }, organization: { data: { guid: orgGuid } } },
-    },
-  });
-  for (const spaceGuid of spaceGuids.slice(0, 10))
-    await callApi(url, admin, {
-      method: 'POST',
-      path: '/v3/roles',
-      body: {
-        type: 'space_developer',
-        relationships: { user: { data: user }, space: { data: { guid: spaceGuid } } },
-      },
-    });
-  return { appGuids };
-}
-
 /** What an earlier run seeded (the developer's roles are there too): one app to read. */
 async function seeded(url: string, admin: Headers): Promise<{ appGuids: string[] }> {
   const page = await callApi(url, admin, { method: 'GET', path: '/v3/apps?per_page=1' });
@@ -145,7 +94,9 @@ async function main(): Promise<void> {
     const adminHeaders = { Authorization: `Bearer ${admin.token}` };
     const ca = await CertificateAuthority.loadOrCreate(localIdentityPaths(dataDir).authDir);
     const developer = clientCertHeader(await ca.issueClientCertificate('bench-developer'));
-    const { appGuids } = reused ? await seeded(server.url, adminHeaders) : await seed(server.url, adminHeaders, 'bench-developer');
+    const { appGuids } = reused
+      ? await seeded(server.url, adminHeaders)
+      : await seedApps(server.url, adminHeaders, { apps: appCount, spaces: spaceCount, developer: 'bench-developer', concurrency: 8 });
     const figures: [string, string][] = [];
     const list = '/v3/apps?per_page=50';
     figures.push([

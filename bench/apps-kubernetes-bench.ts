@@ -11,7 +11,7 @@ import { loadDocument } from '../src/http/openapi-document.ts';
 import { createLogger } from '../src/logger.ts';
 import { runtimeOf } from '../src/runtime.ts';
 import { startServer } from '../src/server.ts';
-import { callApi, clientCertHeader, inParallel, latencyP50 } from './api-server.ts';
+import { clientCertHeader, latencyP50, seedApps } from './api-server.ts';
 import { printSetup, storageOf } from './setup.ts';
 
 /**
@@ -57,49 +57,7 @@ async function main(): Promise<void> {
     const admin = clientCertHeader(await plane.issueUser('bench-admin'));
     const developer = clientCertHeader(await plane.issueUser('bench-developer'));
     const url = running.url;
-    const org = await callApi(url, admin, { method: 'POST', path: '/v3/organizations', body: { name: 'bench-org' } });
-    const spaceGuids: string[] = [];
-    for (let index = 0; index < spaceCount; index++) {
-      const space = await callApi(url, admin, {
-        method: 'POST',
-        path: '/v3/spaces',
-        body: {
-          name: `space-${index}`,
-          relationships: { organization: { data: { guid: org['guid'] } } },
-        },
-      });
-      spaceGuids.push(space['guid'] as string);
-    }
-    const began = performance.now();
-    await inParallel(appCount, 16, (index) =>
-      callApi(url, admin, {
-        method: 'POST',
-        path: '/v3/apps',
-        body: {
-          name: `app-${index}`,
-          relationships: { space: { data: { guid: spaceGuids[index % spaceCount] } } },
-        },
-      }),
-    );
-    process.stdout.write(`  seeded ${appCount} apps in ${((performance.now() - began) / 1000).toFixed(1)} s\n`);
-    const user = { username: 'bench-developer' };
-    await callApi(url, admin, {
-      method: 'POST',
-      path: '/v3/roles',
-      body: {
-        type: 'organization_user',
-        relationships: { user: { data: user }, organization: { data: { guid: org['guid'] } } },
-      },
-    });
-    for (const guid of spaceGuids.slice(0, 10))
-      await callApi(url, admin, {
-        method: 'POST',
-        path: '/v3/roles',
-        body: {
-          type: 'space_developer',
-          relationships: { user: { data: user }, space: { data: { guid } } },
-        },
-      });
+    await seedApps(url, admin, { apps: appCount, spaces: spaceCount, developer: 'bench-developer', concurrency: 16 });
     const list = '/v3/apps?per_page=50';
     const figures: [string, string][] = [
       ['GET /v3/apps?per_page=50 p50, admin (all apps)', `${(await latencyP50(url, admin, list, 50)).toFixed(1)} ms`],
