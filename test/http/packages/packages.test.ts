@@ -37,7 +37,7 @@ describe('packages', function () {
 
   forEachBackend(
     'packages',
-    (cf) => {
+    (cf, backend) => {
       let org: Organization;
       let space: Space;
       let app: App;
@@ -527,32 +527,33 @@ describe('packages', function () {
         });
       });
 
-      describe('registry failures (kubernetes)', () => {
-        it('answers 502 CF-BlobstoreUnavailable when the registry refuses the push, and leaves the package AWAITING_UPLOAD', async function () {
-          if (embedded()) this.skip();
-          const server = cf.server.store.privileged();
-          const secretRef = { kind: 'Secret' as const, namespace: cf.server.config.rootNamespace, name: registrySecretName };
-          const secret = await server.get(secretRef);
-          await server.delete(secretRef);
-          try {
-            const created = await createPackage(cf, app.guid);
-            expectCfError(await upload(cf, created.guid, { bits: await appZip() }), {
-              status: 502,
-              code: 150006,
-              title: 'CF-BlobstoreUnavailable',
-              detail: 'Error uploading source package to the container registry',
-            });
-            expect((await getPackage(created.guid)).state).to.equal('AWAITING_UPLOAD');
-          } finally {
-            await server.create({
-              kind: 'Secret',
-              type: secret.type ?? 'kubernetes.io/dockerconfigjson',
-              metadata: { name: registrySecretName, namespace: secretRef.namespace },
-              data: secret.data ?? {},
-            });
-          }
+      // Only the kubernetes backend pushes to a registry.
+      if (backend === 'kubernetes')
+        describe('registry failures', () => {
+          it('answers 502 CF-BlobstoreUnavailable when the registry refuses the push, and leaves the package AWAITING_UPLOAD', async () => {
+            const server = cf.server.store.privileged();
+            const secretRef = { kind: 'Secret' as const, namespace: cf.server.config.rootNamespace, name: registrySecretName };
+            const secret = await server.get(secretRef);
+            await server.delete(secretRef);
+            try {
+              const created = await createPackage(cf, app.guid);
+              expectCfError(await upload(cf, created.guid, { bits: await appZip() }), {
+                status: 502,
+                code: 150006,
+                title: 'CF-BlobstoreUnavailable',
+                detail: 'Error uploading source package to the container registry',
+              });
+              expect((await getPackage(created.guid)).state).to.equal('AWAITING_UPLOAD');
+            } finally {
+              await server.create({
+                kind: 'Secret',
+                type: secret.type ?? 'kubernetes.io/dockerconfigjson',
+                metadata: { name: registrySecretName, namespace: secretRef.namespace },
+                data: secret.data ?? {},
+              });
+            }
+          });
         });
-      });
     },
     { config },
   );

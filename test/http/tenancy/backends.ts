@@ -12,7 +12,11 @@ export const backends: readonly Backend[] = ['embedded', 'kubernetes'];
  * in-process reconcilers), and hands the tests a client for it. Kubernetes deletes namespaces slowly,
  * hence its timeout.
  */
-export function forEachBackend(title: string, define: (cf: CfClient) => void, options: { config?: ConfigInput } = {}): void {
+export function forEachBackend(
+  title: string,
+  define: (cf: CfClient, backend: Backend) => void,
+  options: { config?: ConfigInput } = {},
+): void {
   for (const backend of backends) {
     describe(`${title} (${backend})`, function () {
       this.timeout(backend === 'kubernetes' ? 120_000 : 30_000);
@@ -21,10 +25,13 @@ export function forEachBackend(title: string, define: (cf: CfClient) => void, op
         server = await startTestServer({ backend, ...(options.config ? { config: options.config } : {}) });
       });
       after(() => server?.stop());
-      define(new CfClient(() => {
-        if (!server) throw new Error(`the ${backend} server of "${title}" has not started`);
-        return server;
-      }));
+      define(
+        new CfClient(() => {
+          if (!server) throw new Error(`the ${backend} server of "${title}" has not started`);
+          return server;
+        }),
+        backend,
+      );
     });
   }
 }
