@@ -21,6 +21,7 @@ const environmentOverrides: Record<string, { path: string[]; kind: 'string' | 'n
   CFAPI_DEFAULT_DOMAIN: { path: ['defaultDomain'], kind: 'string' },
   CFAPI_RECONCILERS: { path: ['reconcilers'], kind: 'boolean' },
   CFAPI_APP_RUNTIME: { path: ['appRuntime'], kind: 'string' },
+  CFAPI_BUILDER_NAME: { path: ['builderName'], kind: 'string' },
   CFAPI_DEFAULT_PAGE_SIZE: { path: ['list', 'defaultPageSize'], kind: 'number' },
   CFAPI_PACKAGES_MAX_UPLOAD_BYTES: { path: ['packages', 'maxUploadBytes'], kind: 'number' },
   CFAPI_PACKAGES_MAX_UNCOMPRESSED_BYTES: { path: ['packages', 'maxUncompressedBytes'], kind: 'number' },

@@ -66,6 +66,8 @@ export const configSchema = z
      * does what the app's SCRIPTED_* environment variables ask (for tests).
      */
     appRuntime: z.enum(['none', 'scripted']).default('none'),
+    /** Korifi's `builderName`: the BuilderInfo in the root namespace that lists the buildpacks and stacks. */
+    builderName: z.string().min(1).default('cf-kpack-builder'),
     /**
      * Warn on the org list when a client certificate is valid for longer than this (Korifi's default: 168 h).
      * Default: 168 on kubernetes, none on embedded, whose certificates the user's own server issued.

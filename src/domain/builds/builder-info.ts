@@ -9,13 +9,6 @@ type BuilderStatus = NonNullable<BuilderInfo['status']>;
 export type BuilderBuildpack = BuilderStatus['buildpacks'][number] & { position: number };
 export type BuilderStack = BuilderStatus['stacks'][number];
 
-/**
- * The BuilderInfo the API reads buildpacks and stacks from: Korifi's default `builderName`, in the root
- * namespace, kept by Korifi's kpack builder controller or, where this server reconciles, by its build
- * controller.
- */
-export const builderName = 'cf-kpack-builder';
-
 const resourceType = 'BuilderInfo';
 
 /**
@@ -25,7 +18,9 @@ const resourceType = 'BuilderInfo';
  * again later may work.
  */
 export async function readBuilder(context: RequestContext): Promise<{ buildpacks: BuilderBuildpack[]; stacks: BuilderStack[] }> {
-  const root = context.config.rootNamespace;
+  // The BuilderInfo named `builderName` in the root namespace, kept by Korifi's kpack builder controller
+  // or, where this server reconciles, by its build controller.
+  const { rootNamespace: root, builderName } = context.config;
   const info = await context.user.get({ kind: 'BuilderInfo', namespace: root, name: builderName }).catch((error: unknown) => {
     if (isStoreError(error, 'Forbidden')) return undefined;
     if (isStoreError(error, 'NotFound')) {

@@ -1,5 +1,4 @@
 import { StagingFailed, type PackageSource, type StagedDroplet } from '../../app-runtime/app-runtime.ts';
-import { builderName } from '../../domain/builds/builder-info.ts';
 import { detectedBuildpackAnnotation } from '../../domain/builds/build-service.ts';
 import { isStoreError } from '../../store/errors.ts';
 import { label } from '../../store/korifi-labels/label-rules.ts';
@@ -219,7 +218,7 @@ async function dropletOf(context: WorkloadContext, build: Build, droplet: Staged
 }
 
 /**
- * Keeps the BuilderInfo the API lists buildpacks and stacks from (`cf-kpack-builder` in the root
+ * Keeps the BuilderInfo the API lists buildpacks and stacks from (config `builderName` in the root
  * namespace) Ready, listing what the runtime stages with, as Korifi's kpack builder controller does for
  * its builder. The root namespace's existence brings it here, so a missing BuilderInfo is made at start
  * and made again if deleted.
@@ -231,12 +230,13 @@ export const builderInfoController: KindControllerDefinition<'BuilderInfo'> = {
       kind: 'Namespace',
       affected: (namespace, { config }) =>
         namespace.metadata.name === config.rootNamespace
-          ? [{ kind: 'BuilderInfo', namespace: config.rootNamespace, name: builderName }]
+          ? [{ kind: 'BuilderInfo', namespace: config.rootNamespace, name: config.builderName }]
           : [],
     },
   ],
   async reconcile(context, ref, info) {
-    if (ref.namespace !== context.config.rootNamespace || ref.name !== builderName) return undefined;
+    const { rootNamespace, builderName } = context.config;
+    if (ref.namespace !== rootNamespace || ref.name !== builderName) return undefined;
     if (info?.metadata.deletionTimestamp !== undefined) return undefined;
     const current =
       info ?? (await context.session.create({ kind: 'BuilderInfo', metadata: { name: builderName, namespace: ref.namespace } }));

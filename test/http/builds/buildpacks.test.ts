@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import type { components } from '../../../generated/openapi-types.ts';
-import { builderName } from '../../../src/domain/builds/builder-info.ts';
 import { eventually } from '../../store/fixture.ts';
 import { forEachBackend } from '../tenancy/backends.ts';
 import type { CfClient } from '../tenancy/cf-client.ts';
@@ -71,8 +70,9 @@ forEachBackend(
 );
 
 forEachBackend(
-  "buildpacks and stacks where Korifi's builder keeps the BuilderInfo (no reconcilers here)",
+  "buildpacks and stacks where Korifi's builder keeps the BuilderInfo (no reconcilers here; builderName configured)",
   (cf) => {
+    const builderName = 'korifi-kpack-builder';
     const ref = () => ({ kind: 'BuilderInfo' as const, namespace: cf.server.config.rootNamespace, name: builderName });
 
     it('answers 503 with what is missing while there is no BuilderInfo, and while it is not ready', async () => {
@@ -122,5 +122,5 @@ forEachBackend(
       expect(stacks.map((stack) => [stack.name, stack.description])).to.deep.equal([['io.buildpacks.stacks.jammy', 'Ubuntu 22.04']]);
     });
   },
-  { config: { reconcilers: false } },
+  { config: { reconcilers: false, builderName: 'korifi-kpack-builder' } },
 );

@@ -6,7 +6,6 @@ import { ScriptedRuntime } from '../../../src/app-runtime/scripted/scripted-runt
 import { UnavailableRuntime } from '../../../src/app-runtime/unavailable-runtime.ts';
 import type { BitsStore } from '../../../src/bits/bits-store.ts';
 import { validateConfig } from '../../../src/config/load.ts';
-import { builderName } from '../../../src/domain/builds/builder-info.ts';
 import { label } from '../../../src/store/korifi-labels/label-rules.ts';
 import { buildController, builderInfoController } from '../../../src/reconcilers/workloads/build-controller.ts';
 import { KindController, type KindControllerDefinition, type WorkloadContext } from '../../../src/reconcilers/workloads/kind-controller.ts';
@@ -257,14 +256,14 @@ describe('build controller (staging through the runtime port)', () => {
       'This server has no app runtime (appRuntime: none), so it cannot stage or run apps.',
     );
     await eventually(async () => {
-      const info = await fixture.admin.get({ kind: 'BuilderInfo', namespace: 'cf', name: builderName });
+      const info = await fixture.admin.get({ kind: 'BuilderInfo', namespace: 'cf', name: 'cf-kpack-builder' });
       expect(info.status).to.deep.include({ buildpacks: [], stacks: [] });
     });
   });
 
   it("keeps a Ready BuilderInfo with the runtime's buildpacks and stacks, made again when deleted", async () => {
     await start();
-    const ref = { kind: 'BuilderInfo' as const, namespace: 'cf', name: builderName };
+    const ref = { kind: 'BuilderInfo' as const, namespace: 'cf', name: 'cf-kpack-builder' };
     const info = await eventually(async () => {
       const current = await fixture.admin.get(ref);
       expect(current.status?.conditions?.find((condition) => condition.type === 'Ready')?.status).to.equal('True');
