@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { eventually } from '../../store/fixture.ts';
 import { forEachBackend } from '../tenancy/backends.ts';
 import type { CfUser } from '../tenancy/cf-client.ts';
 import { cfError, expectCfError } from '../tenancy/cf-errors.ts';
@@ -88,8 +89,11 @@ forEachBackend(
         const staged = await finished(cf, build.guid);
         expect(staged).to.deep.include({ state: 'STAGED', error: null, droplet: { guid: build.guid } });
         expect(staged.links.droplet).to.deep.equal({ href: cf.url(`/v3/droplets/${build.guid}`) });
-        const storedStaged = await findStored(cf.server, { kind: 'CFBuild', namespace: space.guid, name: build.guid });
-        expect(storedStaged?.metadata.labels).to.deep.include({ 'korifi.cloudfoundry.org/build-state': 'STAGED' });
+        // The status-derived label follows the status write with a write of its own.
+        await eventually(async () => {
+          const storedStaged = await findStored(cf.server, { kind: 'CFBuild', namespace: space.guid, name: build.guid });
+          expect(storedStaged?.metadata.labels).to.deep.include({ 'korifi.cloudfoundry.org/build-state': 'STAGED' });
+        });
         const droplet = await cf.get(`/v3/droplets/${build.guid}`);
         expect(droplet.status, droplet.text).to.equal(200);
         expect(droplet.body).to.deep.include({

@@ -205,9 +205,13 @@ describe('packages', function () {
           const ready = response.body as Package;
           expect(ready.state).to.equal('READY');
           expect(await getPackage(created.guid)).to.deep.include({ state: 'READY' });
-          const stored = await findStored(cf.server, { kind: 'CFPackage', namespace: space.guid, name: created.guid });
+          // The status-derived label follows the status write with a write of its own.
+          const stored = await eventually(async () => {
+            const found = await findStored(cf.server, { kind: 'CFPackage', namespace: space.guid, name: created.guid });
+            expect(found?.metadata.labels?.['korifi.cloudfoundry.org/package-state']).to.equal('READY');
+            return found;
+          });
           expect(stored?.spec.source?.registry.imagePullSecrets).to.deep.equal([{ name: registrySecretName }]);
-          expect(stored?.metadata.labels?.['korifi.cloudfoundry.org/package-state']).to.equal('READY');
           expect(stored?.metadata.annotations ?? {}).to.not.have.property('cfapi.cloudfoundry.org/upload-claim');
           if (embedded()) {
             // The embedded store keeps the zip as uploaded, by its sha256.

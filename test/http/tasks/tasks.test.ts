@@ -60,7 +60,12 @@ forEachBackend(
           droplet: { href: cf.url(`/v3/droplets/${dropletGuid}`) },
         });
 
-        const stored = await findStored(cf.server, { kind: 'CFTask', namespace: space.guid, name: task.guid });
+        // The status-derived label follows the status write with a write of its own (Korifi's webhook makes it one write).
+        const stored = await eventually(async () => {
+          const found = await findStored(cf.server, { kind: 'CFTask', namespace: space.guid, name: task.guid });
+          expect(found?.metadata.labels?.['korifi.cloudfoundry.org/task-sequence-id']).to.equal('1');
+          return found;
+        });
         expect(stored?.spec).to.deep.equal({ command: 'rake db:migrate', appRef: { name: app.guid } });
         expect(stored?.status).to.deep.include({ sequenceId: 1, memoryMB: 1024, diskQuotaMB: 1024, dropletRef: { name: dropletGuid } });
         expect(stored?.metadata.labels).to.deep.include({
