@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.ts';
-import { isStoreError } from '../store/errors.ts';
 import type { StoreSession } from '../store/port.ts';
+import { reportReconcileFailure } from './failure-report.ts';
 import { Informer } from './informer.ts';
 import { refOfKey } from './object-keys.ts';
 import { TenancyEvents } from './tenancy-events.ts';
@@ -19,12 +19,8 @@ export type TenancyControllerOptions = {
   concurrency: number;
 };
 
-/** How many races in a row are retried quietly before they are worth a warning. */
-const quietRaceRetries = 10;
-
 /** Races with other writers (other replicas, users) that the next run resolves by reading again. */
-const isExpectedRace = (error: unknown) =>
-  isStoreError(error, 'Conflict') || isStoreError(error, 'AlreadyExists') || isStoreError(error, 'NotFound');
+const expectedRaces = ['Conflict', 'AlreadyExists', 'NotFound'] as const;
 
 /**
  * The org and space reconcilers as one controller: informers on CFOrgs (root namespace), CFSpaces,
@@ -116,8 +112,6 @@ export class TenancyController {
   }
 
   #reportFailure(key: string, error: unknown, failures: number): void {
-    if (isExpectedRace(error) && failures < quietRaceRetries)
-      this.#options.logger.debug({ key, err: error }, 'reconcile raced another writer; retrying');
-    else this.#options.logger.warn({ key, err: error, failures }, 'reconcile failed; retrying');
+    reportReconcileFailure(this.#options.logger, { key, error, failures }, expectedRaces);
   }
 }

@@ -6,6 +6,7 @@ import { isStoreError } from '../../store/errors.ts';
 import type { KindName } from '../../store/kinds.ts';
 import type { StoredObject } from '../../store/objects.ts';
 import type { Ref, StoreSession } from '../../store/port.ts';
+import { reportReconcileFailure } from '../failure-report.ts';
 import { Informer } from '../informer.ts';
 import { WorkQueue, type ReconcileOutcome } from '../work-queue.ts';
 
@@ -59,8 +60,7 @@ async function letTheEventLoopTurn(): Promise<void> {
 }
 
 /** Races with other writers (users, other replicas) that the next run resolves by reading again. */
-const isExpectedRace = (error: unknown) => isStoreError(error, 'Conflict') || isStoreError(error, 'AlreadyExists');
-const quietRaceRetries = 10;
+const expectedRaces = ['Conflict', 'AlreadyExists'] as const;
 
 /**
  * Runs a definition: informers on the owned kind (every namespace) and on the watched ones feed one
@@ -184,8 +184,6 @@ export class KindController<K extends KindName> {
   }
 
   #reportFailure(key: string, error: unknown, failures: number): void {
-    if (isExpectedRace(error) && failures < quietRaceRetries)
-      this.#context.logger.debug({ key, err: error }, 'reconcile raced another writer; retrying');
-    else this.#context.logger.warn({ key, err: error, failures }, 'reconcile failed; retrying');
+    reportReconcileFailure(this.#context.logger, { key, error, failures }, expectedRaces);
   }
 }
