@@ -3,16 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane } from '../scripts/control-plane/control-plane.ts';
-import { createApp } from '../src/app.ts';
-import { openBackend } from '../src/backends/open-backend.ts';
-import { validateConfig } from '../src/config/load.ts';
 import { newRoleBinding } from '../src/domain/roles/role-binding.ts';
-import { loadDocument } from '../src/http/openapi-document.ts';
-import { createLogger } from '../src/logger.ts';
-import { runtimeOf } from '../src/runtime.ts';
-import { startServer } from '../src/server.ts';
 import { clientCertHeader, latencyP50, seedApps } from './api-server.ts';
 import { printSetup, storageOf } from './setup.ts';
+import { kubernetesBenchConfig, serveInProcess } from './in-process-server.ts';
 
 /**
  * `npm run bench:apps:kubernetes`: `GET /v3/apps?per_page=50` on the kubernetes backend (a local
@@ -38,20 +32,8 @@ async function main(): Promise<void> {
     data: `${appCount} apps in ${spaceCount} spaces, etcd data ${storageOf(stateDir)}`,
     server: 'in this process, reconcilers on, log level silent; requests from this process',
   });
-  const config = validateConfig({
-    dataDir,
-    backend: 'kubernetes',
-    kubernetes: { kubeconfig: plane.kubeconfigFile },
-    reconcilers: true,
-    listen: { host: '127.0.0.1', port: 0 },
-    logLevel: 'silent',
-  });
-  const logger = createLogger('silent');
-  const backend = await openBackend(config, logger);
-  const running = await startServer(
-    createApp({ document: await loadDocument(), runtime: runtimeOf(config, backend), authenticator: backend.authenticator, logger }),
-    config,
-  );
+  const config = kubernetesBenchConfig(dataDir, plane.kubeconfigFile);
+  const { backend, running } = await serveInProcess(config);
   try {
     await backend.store.privileged().create(newRoleBinding('admin', 'bench-admin', config.rootNamespace));
     const admin = clientCertHeader(await plane.issueUser('bench-admin'));

@@ -3,18 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startControlPlane, type ControlPlane } from '../scripts/control-plane/control-plane.ts';
-import { createApp } from '../src/app.ts';
 import { openLocalIdentity } from '../src/auth/embedded/local-identity.ts';
-import { openBackend } from '../src/backends/open-backend.ts';
 import { validateConfig } from '../src/config/load.ts';
-import { runtimeOf } from '../src/runtime.ts';
 import { newRoleBinding } from '../src/domain/roles/role-binding.ts';
-import { loadDocument } from '../src/http/openapi-document.ts';
-import { createLogger } from '../src/logger.ts';
-import { startServer } from '../src/server.ts';
 import { readKubeconfigUser } from '../test/support/test-server.ts';
 import { printSummaries, roundCount, summarize, type Sample } from './rounds.ts';
 import { printSetup, storageOf } from './setup.ts';
+import { kubernetesBenchConfig, serveInProcess } from './in-process-server.ts';
 
 /**
  * `npm run bench:tenancy`: the tenancy endpoints over HTTP on each backend, as the server runs them
@@ -48,23 +43,10 @@ const clientCert = (pair: { certificatePem: string; privateKeyPem: string }): Ca
   Authorization: `ClientCert ${Buffer.from(pair.certificatePem + pair.privateKeyPem).toString('base64')}`,
 });
 
-async function serve(config: ReturnType<typeof validateConfig>) {
-  const logger = createLogger('silent');
-  const backend = await openBackend(config, logger);
-  const app = createApp({
-    document: await loadDocument(),
-    runtime: runtimeOf(config, backend),
-    authenticator: backend.authenticator,
-    logger,
-  });
-  const running = await startServer(app, config);
-  return { backend, running };
-}
-
 async function embeddedTarget(): Promise<Target> {
   const dataDir = await mkdtemp(join(embeddedDir, 'cfapi-tenancy-bench-'));
   const config = validateConfig({ dataDir, listen: { host: '127.0.0.1', port: 0 }, logLevel: 'silent' });
-  const { backend, running } = await serve(config);
+  const { backend, running } = await serveInProcess(config);
   const identity = await openLocalIdentity(dataDir);
   const admin = await readKubeconfigUser(identity.kubeconfigPath, 'admin');
   return {
@@ -86,15 +68,8 @@ async function kubernetesTarget(): Promise<Target> {
   const stateDir = await mkdtemp(join(etcdDir, 'cfapi-tenancy-bench-'));
   const plane: ControlPlane = await startControlPlane({ stateDir, controllerManager: false });
   const dataDir = await mkdtemp(join(tmpdir(), 'cfapi-tenancy-bench-'));
-  const config = validateConfig({
-    dataDir,
-    backend: 'kubernetes',
-    kubernetes: { kubeconfig: plane.kubeconfigFile },
-    reconcilers: true,
-    listen: { host: '127.0.0.1', port: 0 },
-    logLevel: 'silent',
-  });
-  const { backend, running } = await serve(config);
+  const config = kubernetesBenchConfig(dataDir, plane.kubeconfigFile);
+  const { backend, running } = await serveInProcess(config);
   const adminPair = await plane.issueUser('bench-admin');
   await backend.store.privileged().create(newRoleBinding('admin', 'bench-admin', config.rootNamespace));
   return {
