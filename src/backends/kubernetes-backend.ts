@@ -1,14 +1,20 @@
 import { ConfigError } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import type { Logger } from '../logger.ts';
 import { withKorifiLabels } from '../store/korifi-labels/labelled-store.ts';
 import { checkCluster } from '../store/kubernetes/cluster-check.ts';
 import { KubernetesAuthenticator } from '../store/kubernetes/kubernetes-authenticator.ts';
 import { KubernetesStore } from '../store/kubernetes/kubernetes-store.ts';
 import { loadServerKubeConfig } from '../store/kubernetes/server-kubeconfig.ts';
+import type { Store } from '../store/port.ts';
+import { withReadCache } from '../store/read-cache/read-cache-store.ts';
 import type { Backend } from './open-backend.ts';
 
-/** The kubernetes backend: the cluster of the server's own kubeconfig, users authenticated by its apiserver. */
-export async function openKubernetesBackend(config: Config): Promise<Backend> {
+/**
+ * The kubernetes backend: the cluster of the server's own kubeconfig, users authenticated by its
+ * apiserver; read-only lists answered from watch caches unless `kubernetes.readCache` is off.
+ */
+export async function openKubernetesBackend(config: Config, logger: Logger): Promise<Backend> {
   let kubeConfig;
   try {
     kubeConfig = loadServerKubeConfig({ kubeconfigFile: config.kubernetes.kubeconfig, context: config.kubernetes.context });
@@ -16,7 +22,8 @@ export async function openKubernetesBackend(config: Config): Promise<Backend> {
   } catch (error) {
     throw new ConfigError(`kubernetes backend: ${(error as Error).message}`, { cause: error });
   }
-  const store = new KubernetesStore(kubeConfig);
+  const kubernetesStore = new KubernetesStore(kubeConfig);
+  const store: Store = config.kubernetes.readCache ? withReadCache(kubernetesStore, { logger }) : kubernetesStore;
   const authenticator = new KubernetesAuthenticator(kubeConfig);
   const server = kubeConfig.getCurrentCluster()?.server ?? '';
   return {

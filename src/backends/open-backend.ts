@@ -50,7 +50,7 @@ export async function openBackend(config: Config, logger: Logger, options: { rec
   // server about a second of start-up and 90 MB of memory.
   const backend = embedded
     ? await (await import('./embedded-backend.ts')).openEmbeddedBackend(config)
-    : await (await import('./kubernetes-backend.ts')).openKubernetesBackend(config);
+    : await (await import('./kubernetes-backend.ts')).openKubernetesBackend(config, logger);
   let bits: BitsStore | undefined;
   try {
     const platformOptions = {

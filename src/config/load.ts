@@ -17,6 +17,7 @@ const environmentOverrides: Record<string, { path: string[]; kind: 'string' | 'n
   CFAPI_EMBEDDED_DURABILITY: { path: ['embedded', 'durability'], kind: 'string' },
   CFAPI_KUBECONFIG: { path: ['kubernetes', 'kubeconfig'], kind: 'string' },
   CFAPI_KUBE_CONTEXT: { path: ['kubernetes', 'context'], kind: 'string' },
+  CFAPI_KUBE_READ_CACHE: { path: ['kubernetes', 'readCache'], kind: 'boolean' },
   CFAPI_ROOT_NAMESPACE: { path: ['rootNamespace'], kind: 'string' },
   CFAPI_DEFAULT_DOMAIN: { path: ['defaultDomain'], kind: 'string' },
   CFAPI_RECONCILERS: { path: ['reconcilers'], kind: 'boolean' },

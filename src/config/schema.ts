@@ -37,7 +37,16 @@ export const configSchema = z
       .prefault({}),
     /** The cluster of the kubernetes backend; without a kubeconfig: in-cluster service account, else KUBECONFIG / ~/.kube/config. */
     kubernetes: z
-      .object({ kubeconfig: z.string().min(1).optional(), context: z.string().min(1).optional() })
+      .object({
+        kubeconfig: z.string().min(1).optional(),
+        context: z.string().min(1).optional(),
+        /**
+         * Answer read-only lists from watch caches (one per kind, kept by the server's session) instead
+         * of one apiserver call per namespace; users' lists are still authorized as the user. See
+         * src/store/read-cache/.
+         */
+        readCache: z.boolean().default(true),
+      })
       .strict()
       .prefault({}),
     rootNamespace: z

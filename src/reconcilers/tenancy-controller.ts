@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.ts';
 import type { StoreSession } from '../store/port.ts';
 import { reportReconcileFailure } from './failure-report.ts';
-import { Informer } from './informer.ts';
+import { Informer } from '../store/informer.ts';
 import { refOfKey } from './object-keys.ts';
 import { TenancyEvents } from './tenancy-events.ts';
 import { TenancyIndex } from './tenancy-index.ts';

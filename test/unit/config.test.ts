@@ -54,7 +54,12 @@ describe('loadConfig', () => {
       env: { CFAPI_KUBE_CONTEXT: 'from-env' },
       overrides: { 'kubernetes.kubeconfig': '/tmp/kubeconfig' },
     });
-    expect(config.kubernetes).to.deep.equal({ kubeconfig: '/tmp/kubeconfig', context: 'from-env' });
+    expect(config.kubernetes).to.deep.equal({ kubeconfig: '/tmp/kubeconfig', context: 'from-env', readCache: true });
+  });
+
+  it('turns the kubernetes read cache off with CFAPI_KUBE_READ_CACHE=false (on by default)', async () => {
+    expect((await loadConfig({ env: {} })).kubernetes.readCache).to.equal(true);
+    expect((await loadConfig({ env: { CFAPI_KUBE_READ_CACHE: 'false' } })).kubernetes.readCache).to.equal(false);
   });
 
   it('applies flag overrides last', async () => {

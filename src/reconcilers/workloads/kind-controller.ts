@@ -7,7 +7,7 @@ import type { KindName } from '../../store/kinds.ts';
 import type { StoredObject } from '../../store/objects.ts';
 import type { Ref, StoreSession } from '../../store/port.ts';
 import { reportReconcileFailure } from '../failure-report.ts';
-import { Informer } from '../informer.ts';
+import { Informer } from '../../store/informer.ts';
 import { WorkQueue, type ReconcileOutcome } from '../work-queue.ts';
 
 /** What a workload reconcile works with: the server's session, the runtime, and the settings. */

@@ -1,3 +1,4 @@
+import { deepFreeze } from '../deep-freeze.ts';
 import type { Resource } from './resource.ts';
 
 /**
@@ -24,15 +25,6 @@ export class DecodedObjects {
   forget(id: number): void {
     this.#byRowId.delete(id);
   }
-}
-
-/** Freezes a decoded JSON value and everything in it. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 /** A mutable copy of a decoded JSON value (plain objects, arrays and primitives only): faster than parsing it again. */

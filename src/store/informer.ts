@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.ts';
-import type { KindName } from '../store/kinds.ts';
-import type { StoredObject } from '../store/objects.ts';
-import type { ListOptions, StoreSession, Watch, WatchEvent } from '../store/port.ts';
+import type { KindName } from './kinds.ts';
+import type { StoredObject } from './objects.ts';
+import type { ListOptions, StoreSession, Watch, WatchEvent } from './port.ts';
 
 export type InformerOptions<K extends KindName> = {
   session: StoreSession;
@@ -9,9 +9,16 @@ export type InformerOptions<K extends KindName> = {
   /** Omit to follow the kind in every namespace. */
   namespace?: string;
   logger: Logger;
-  /** The complete current set of objects, after the first list and after every list that follows a watch's end. */
-  onList(objects: StoredObject<K>[]): void;
+  /**
+   * The complete current set of objects, after the first list and after every list that follows a
+   * watch's end, with the list's version (the watch that follows starts from it).
+   */
+  onList(objects: StoredObject<K>[], resourceVersion: string): void;
   onEvent(event: WatchEvent<K>): void;
+  /** The watch after a list runs: from now on every change is delivered, until `onWatchEnded`. */
+  onWatching?(): void;
+  /** The watch ended; until the next `onList`, changes are not delivered (a list follows, after a delay). */
+  onWatchEnded?(): void;
   /** Delay before listing again after the first failure; doubles with each further failure. */
   restartDelayMs?: number;
   /** `onList` only reads the objects: list them `readOnly` (shared and frozen on the embedded store). */
@@ -56,7 +63,7 @@ export class Informer<K extends KindName> {
     const { session, kind } = this.#options;
     const list = await session.list(kind, this.#listOptions);
     if (this.#stopped) return;
-    this.#options.onList(list.items);
+    this.#options.onList(list.items, list.resourceVersion);
     const watch = await session.watch(kind, { ...this.#listOptions, resourceVersion: list.resourceVersion }, (event) =>
       this.#deliver(event),
     );
@@ -66,6 +73,7 @@ export class Informer<K extends KindName> {
     }
     this.#watch = watch;
     this.#failures = 0;
+    this.#options.onWatching?.();
     watch.closed.then(
       () => this.#ended(new Error('the watch ended')),
       (error: unknown) => this.#ended(error),
@@ -78,13 +86,14 @@ export class Informer<K extends KindName> {
       this.#options.onEvent(event);
     } catch (error) {
       // A handler's bug must not end the watch; the periodic resync covers what it missed.
-      this.#options.logger.warn({ err: error, kind: this.#options.kind }, 'reconciler event handler failed');
+      this.#options.logger.warn({ err: error, kind: this.#options.kind }, 'informer event handler failed');
     }
   }
 
   #ended(error: unknown): void {
     if (this.#stopped) return;
     this.#watch = undefined;
+    this.#options.onWatchEnded?.();
     this.#options.logger.warn({ err: error, kind: this.#options.kind, namespace: this.#options.namespace }, 'watch ended; listing again');
     this.#scheduleRestart();
   }
