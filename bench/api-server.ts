@@ -15,7 +15,7 @@ const root = new URL('../', import.meta.url).pathname;
 export const rssKbOf = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
 
 /**
- * Starts `node src/start.ts` (npm start's entry) on a free port with this data directory and polls
+ * Starts `node src/start.js` (npm start's entry) on a free port with this data directory and polls
  * `/v3/info` until it answers: the time from spawn to that answer is its cold start, and its RSS then
  * is taken too. `nodeArgs` go before the script (e.g. `--cpu-prof`).
  */
@@ -23,7 +23,7 @@ export async function startBenchServer(dataDir: string, options: { nodeArgs?: st
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const begin = performance.now();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), 'src/start.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), 'src/start.js'], {
     cwd: root,
     env: { ...process.env, CFAPI_DATA_DIR: dataDir, CFAPI_LISTEN_PORT: String(port), CFAPI_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', options.showStderr ? 'inherit' : 'pipe'],

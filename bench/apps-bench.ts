@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const dataDir = reused ?? (await mkdtemp(join(values['data-dir'], 'cfapi-apps-bench-')));
   printSetup('Apps benchmark (embedded backend)', {
     data: `${reused ? 'as seeded before' : `${appCount} apps in ${spaceCount} spaces`}, data directory ${storageOf(dataDir)}`,
-    server: 'node src/start.ts (as npm start), log level warn; requests from this process',
+    server: 'node src/start.js (as npm start), log level warn; requests from this process',
   });
   let server: BenchServer = await startBenchServer(dataDir);
   try {

@@ -15,7 +15,7 @@ import { callApi, rssKbOf, startBenchServer, stopBenchServer, type BenchServer, 
 
 /**
  * `npm run bench:upload`: a package upload through the API of the embedded server, started as its own
- * process (`node src/start.ts`, as `npm start`), the way the cf CLI pushes an app:
+ * process (`node src/start.js`, as `npm start`), the way the cf CLI pushes an app:
  *
  * - first push: `POST /v3/packages/{guid}/upload` with the `resources` field (empty) then the `bits`
  *   part (`package.zip`, about `--megabytes` MB, default 200): a few thousand files of varied sizes,
@@ -185,7 +185,7 @@ const zipBytes = await writeZip(zipFile, files);
 const uncompressed = files.reduce((total, file) => total + file.size, 0);
 printSetup('upload-bench: POST /v3/packages/{guid}/upload through the API (embedded backend)', {
   upload: `${(zipBytes / 1e6).toFixed(1)} MB zip of ${files.length} files (${(uncompressed / 1e6).toFixed(0)} MB unpacked; half the bytes text, half random; deflated as the cf CLI does)`,
-  server: 'node src/start.ts (as npm start), log level warn, a new data directory each round',
+  server: 'node src/start.js (as npm start), log level warn, a new data directory each round',
   'data directory': storageOf(workDir),
   rounds: String(rounds),
 });

@@ -6,9 +6,9 @@ export const projectRoot = new URL('../../', import.meta.url).pathname;
 
 export type ServerProcess = { child: ChildProcess; output: () => string };
 
-/** Starts `node src/start.ts` as `npm start` does and waits until it announces it is listening. */
+/** Starts `node src/start.js` as `npm start` does and waits until it announces it is listening. */
 export async function startServerProcess(env: Record<string, string>, args: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['src/start.ts', ...args], {
+  const child = spawn(process.execPath, ['src/start.js', ...args], {
     cwd: projectRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
