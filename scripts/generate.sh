@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates generated/ from openapi/: the bundled document and the TypeScript types.
+# Regenerates generated/ from openapi/ (the bundled document and the TypeScript types) and from
+# deploy/crds/ and deploy/cf-roles/ (the custom kinds' schemas and the CF roles' ClusterRoles as JSON,
+# which the embedded server reads at start instead of parsing YAML).
 # Usage: scripts/generate.sh [output-dir]   (default: generated)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,3 +9,4 @@ out="${1:-generated}"
 mkdir -p "$out"
 npx --no-install redocly bundle openapi/openapi.yaml --output "$out/openapi.json" >/dev/null
 npx --no-install openapi-typescript "$out/openapi.json" --output "$out/openapi-types.ts" >/dev/null
+npx --no-install node scripts/generate-manifest-json.ts "$out"

@@ -1,5 +1,5 @@
 import type { StoreSession } from '../../store/port.ts';
-import { loadClusterRoleManifests } from '../roles/cluster-role-manifests.ts';
+import { builtInClusterRoles } from '../roles/cluster-role-manifests.ts';
 import { newRoleBinding } from '../roles/role-binding.ts';
 import { ensureClusterRole } from './cluster-roles.ts';
 import { ensureDefaultDomain } from './default-domain.ts';
@@ -36,7 +36,7 @@ export async function ensurePlatform(session: StoreSession, options: PlatformOpt
   const createdRootNamespace = await createUnlessExists(() => session.create({ kind: 'Namespace', metadata: { name: rootNamespace } }));
   const changes: PlatformChanges = { createdRootNamespace, createdClusterRoles: [], updatedClusterRoles: [] };
   if (options.installClusterRoles === true) {
-    for (const clusterRole of await loadClusterRoleManifests()) {
+    for (const clusterRole of await builtInClusterRoles()) {
       const change = await ensureClusterRole(session, clusterRole);
       if (change === 'created') changes.createdClusterRoles.push(clusterRole.metadata.name);
       if (change === 'updated') changes.updatedClusterRoles.push(clusterRole.metadata.name);

@@ -1,6 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
 
 /** `deploy/crds/`: one CustomResourceDefinition per Korifi kind the store holds. */
 export const crdDirectory = resolve(import.meta.dirname, '../../../deploy/crds');
@@ -46,14 +45,17 @@ export type CrdManifest = {
   };
 };
 
-/** Every `*.yaml` of `directory` (one CRD per file), in file-name order. */
+/**
+ * Every `*.yaml` of `directory` (one CRD per file), in file-name order. The YAML parser loads here, not
+ * with this module: the embedded store reads the schemas from generated JSON (embedded/crd-schemas.ts).
+ */
 export async function loadCrdManifests(directory: string = crdDirectory): Promise<CrdManifest[]> {
+  const { parse } = await import('yaml');
   const files = (await readdir(directory)).filter((file) => file.endsWith('.yaml') || file.endsWith('.yml')).sort();
-  return Promise.all(files.map(async (file) => parseCrd(join(directory, file), await readFile(join(directory, file), 'utf8'))));
+  return Promise.all(files.map(async (file) => parseCrd(join(directory, file), parse(await readFile(join(directory, file), 'utf8')))));
 }
 
-function parseCrd(path: string, text: string): CrdManifest {
-  const document: unknown = parse(text);
+function parseCrd(path: string, document: unknown): CrdManifest {
   if (!isCrd(document)) throw new Error(`${path} is not an apiextensions.k8s.io/v1 CustomResourceDefinition`);
   return document;
 }
