@@ -7,6 +7,7 @@ import { OperationRouter } from './operation-router.ts';
 import { readDocumentBody } from './request-body.ts';
 import type { RequestAuthenticator } from './request-authenticator.ts';
 import { requestLogger, type RequestLogState } from './edge/request-logger.ts';
+import { setBody } from './json-body.ts';
 
 const noQuery = new URLSearchParams();
 
@@ -114,5 +115,5 @@ function writeResponse(ctx: Context, response: LooseResponse): void {
   }
   ctx.status = response.status;
   if (response.contentType) ctx.type = response.contentType;
-  ctx.body = response.body;
+  setBody(ctx, response.body);
 }

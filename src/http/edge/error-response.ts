@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { ApiError, unknownError } from '../../errors/api-error.ts';
 import type { Logger } from '../../logger.ts';
+import { setBody } from '../json-body.ts';
 
 /**
  * The one place errors become responses: an ApiError is presented as CF's error envelope; anything
@@ -14,5 +15,5 @@ export function respondWithError(ctx: Context, thrown: unknown, log: Logger): vo
   else if (error.status > 500) log.warn({ code: error.code, detail: error.detail, operationId }, error.title);
   else log.debug({ code: error.code, detail: error.detail }, 'request refused');
   ctx.status = error.status;
-  ctx.body = error.toJSON();
+  setBody(ctx, error.toJSON());
 }
