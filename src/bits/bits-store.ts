@@ -62,7 +62,20 @@ export interface ResourceCache {
   keep(content: Readable): Promise<FileFingerprint | undefined>;
   /** Keeps a file whose whole content is at hand, as `keep` does; content already held is not written again. */
   keepContent(content: Buffer): Promise<FileFingerprint | undefined>;
+  /**
+   * Keeps the files of a checked zip where they are: the cache may keep a copy of the zip and read
+   * each file out of it later, rather than writing every file on its own. `zip.sha256` (hex) names the
+   * zip's content; every location was read and hashed by the caller while it checked the zip.
+   */
+  keepZipFiles(zip: { readonly path: string; readonly sha256: string }, files: readonly ZipFileLocation[]): Promise<void>;
 }
+
+/** Where a checked file lies in its zip: its data's offset and compressed size, stored (0) or deflated (8). */
+export type ZipFileLocation = FileFingerprint & {
+  readonly dataStart: number;
+  readonly compressedSize: number;
+  readonly method: 0 | 8;
+};
 
 /** A resource cache that holds nothing: Korifi's answer to resource matching, for adapters without one. */
 export const noResourceCache: ResourceCache = {
@@ -73,4 +86,5 @@ export const noResourceCache: ResourceCache = {
     return undefined;
   },
   keepContent: async () => undefined,
+  keepZipFiles: async () => undefined,
 };

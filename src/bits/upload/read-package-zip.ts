@@ -31,6 +31,8 @@ export type CheckedPackageZip = {
    * call (no stream per file), failing as `openFile` does. Larger files throw: read them with `openFile`.
    */
   readFile(entry: CheckedZipEntry & { kind: 'file' }): Promise<Buffer>;
+  /** Where the entry's (compressed) data starts in the zip file, as its local header says. */
+  dataStartOf(entry: CheckedZipEntry & { kind: 'file' }): Promise<number>;
   close(): void;
 };
 
@@ -79,6 +81,7 @@ export async function readPackageZip(file: string, limits: PackageZipLimits): Pr
       verbatim,
       openFile: (entry) => openCountedStream(zip, entry.entry, entry.path),
       readFile: (entry) => readWholeFile(zip, direct!, entry),
+      dataStartOf: (entry) => dataStartOf(zip, direct!, entry.entry),
       close: () => {
         zip.close();
         // Safe to call twice, as yauzl's close is.
@@ -215,8 +218,7 @@ async function readWholeFile(zip: yauzl.ZipFile, direct: DirectReader, checked: 
     throw new Error(`readFile is for files of at most ${wholeFileBytes} bytes: '${path}'`);
   let content: Buffer;
   try {
-    // yauzl checked, reading the local header, that the data lies within the file.
-    const dataStart = direct.dataStarts.get(entry) ?? (await zip.readLocalFileHeaderPromise(entry, { minimal: true })).fileDataStart;
+    const dataStart = await dataStartOf(zip, direct, entry);
     const compressed = Buffer.allocUnsafe(entry.compressedSize);
     const { bytesRead } = await readAt(direct.fd, compressed, 0, compressed.length, dataStart);
     if (bytesRead !== compressed.length) throw new Error('the file ends before the entry does');
@@ -236,6 +238,15 @@ async function readWholeFile(zip: yauzl.ZipFile, direct: DirectReader, checked: 
   if (content.length !== declaredBytes)
     throw corrupt(path, new Error(`too ${content.length > declaredBytes ? 'many' : 'few'} bytes in the stream`));
   return content;
+}
+
+/** yauzl checked, reading the local header, that the data lies within the file. */
+async function dataStartOf(zip: yauzl.ZipFile, direct: DirectReader, entry: yauzl.Entry): Promise<number> {
+  const known = direct.dataStarts.get(entry);
+  if (known !== undefined) return known;
+  const dataStart = (await zip.readLocalFileHeaderPromise(entry, { minimal: true })).fileDataStart;
+  direct.dataStarts.set(entry, dataStart);
+  return dataStart;
 }
 
 function corrupt(path: string, cause: unknown): InvalidPackageBits {

@@ -36,7 +36,9 @@ export async function storeUploadedPackage(
     try {
       if (uploaded?.verbatim && upload.resources.length === 0) {
         // Nothing to add and nothing to rename: store the upload itself, once every file has been read and counted.
-        await checkZipContents(uploaded, settings, store.resources);
+        const keep =
+          upload.bitsSha256 === undefined ? undefined : { cache: store.resources, path: upload.bitsFile!, sha256: upload.bitsSha256 };
+        await checkZipContents(uploaded, settings, keep);
         return await store.packages.putPackageFile(ref, upload.bitsFile!, upload.bitsSha256);
       }
       const zip = buildPackageZip({

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -201,6 +201,23 @@ describe('storeUploadedPackage (embedded bits store)', () => {
       { sha1: sha1('exec node lib\n'), sizeBytes: 14 },
     ];
     expect(await store.resources.held(files)).to.deep.equal(files);
+  });
+
+  it('keeps the files of a clean zip in a copy of it: the blob goes with the package, a later push still matches', async () => {
+    const files = [
+      { path: 'lib/index.js', content: 'module.exports = 1;\n'.repeat(100), mode: 0o644 },
+      { path: 'data.bin', content: randomBytes(5000), mode: 0o644, compress: false },
+    ];
+    await upload({ bits: await makeZip(files) });
+    await store.packages.deletePackageBits(ref);
+    await nothingLeft();
+    const resources = JSON.stringify(
+      files.map((file) => ({ fn: file.path, sha1: sha1(file.content), size: file.content.length, mode: '644' })),
+    );
+    await upload({ resources });
+    expect(await storedEntries()).to.deep.equal(
+      files.map((file) => ({ path: file.path, mode: '100644', content: file.content.toString() })),
+    );
   });
 
   it('rebuilds a zip whose local header names an entry otherwise than its directory record', async () => {
