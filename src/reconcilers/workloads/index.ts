@@ -35,14 +35,17 @@ export async function startWorkloadReconcilers(
         resyncIntervalMs: options.resyncIntervalMs ?? defaultResyncIntervalMs,
       }),
   );
-  const started = await Promise.allSettled(controllers.map((controller) => controller.start()));
   const stopAll = async () => {
     await Promise.all(controllers.map((controller) => controller.stop()));
   };
-  const failure = started.find((result) => result.status === 'rejected');
-  if (failure !== undefined) {
-    await stopAll();
-    throw failure.reason;
+  // One after another: each controller's first lists give way to requests between them (KindController.start).
+  for (const controller of controllers) {
+    try {
+      await controller.start();
+    } catch (error) {
+      await stopAll();
+      throw error;
+    }
   }
   return { stop: stopAll };
 }

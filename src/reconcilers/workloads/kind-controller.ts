@@ -95,11 +95,17 @@ export class KindController<K extends KindName> {
   }
 
   async start(): Promise<void> {
-    const started = await Promise.allSettled(this.#informers.map((informer) => informer.start()));
-    const failure = started.find((result) => result.status === 'rejected');
-    if (failure !== undefined) {
-      await this.stop();
-      throw failure.reason;
+    // Each first list is one long piece of work over thousands of objects on the embedded store, so
+    // they run one at a time with a turn of the event loop before each: requests are answered while
+    // the reconcilers start.
+    for (const informer of this.#informers) {
+      await new Promise((resolve) => setImmediate(resolve));
+      try {
+        await informer.start();
+      } catch (error) {
+        await this.stop();
+        throw error;
+      }
     }
     const { runtimeChanges } = this.#definition;
     if (runtimeChanges !== undefined)
@@ -155,9 +161,23 @@ export class KindController<K extends KindName> {
       kind: watch.kind,
       // `affected` only reads them, to name the owned objects they concern.
       readOnly: true,
-      onList: (objects) => objects.forEach(affectedBy),
+      onList: (objects) => this.#eachGivingWay(objects, affectedBy),
       onEvent: (event) => affectedBy(event.object),
     });
+  }
+
+  /**
+   * Runs `each` over a list (thousands of apps for the process controller, each asking the store for
+   * its processes), giving way to the event loop as reconciles do instead of in one run of microtasks.
+   */
+  #eachGivingWay<T>(items: readonly T[], each: (item: T) => void): void {
+    void (async () => {
+      for (const item of items) {
+        await letTheEventLoopTurn();
+        if (this.#stopping) return;
+        each(item);
+      }
+    })();
   }
 
   #enqueue(affected: () => Affected<K>): void {
