@@ -1,27 +1,28 @@
 import { createHash } from 'node:crypto';
 import { InvalidPackageBits } from '../bits-errors.ts';
-import type { ResourceCache, ZipFileLocation } from '../bits-store.ts';
+import type { ZipFileLocation } from '../bits-store.ts';
 import type { PackageZipLimits } from './package-zip-limits.ts';
 import { wholeFileBytes, type CheckedPackageZip, type CheckedZipEntry } from './read-package-zip.ts';
 
 /** How many small files are read and inflated at once: the inflating (on zlib's threads) runs beside the hashing. */
 const filesAtOnce = 4;
 
-/** The zip file being checked, to keep its files in the resource cache once every one of them passed. */
-export type KeepCheckedFiles = { readonly cache: ResourceCache; readonly path: string; readonly sha256: string };
-
 type FileEntry = CheckedZipEntry & { kind: 'file' };
 
 /**
  * Reads every file of an uploaded zip that is to be stored as it is, in one pass: inflates it, counts
  * what the files really hold against the limit (each file must also hold exactly its declared size),
- * and hashes it (SHA-1) for the resource cache. Small files are read whole, a few at a time; larger
- * ones are streamed. Throws `InvalidPackageBits` for a zip bomb or a corrupt entry, so the zip is
- * refused before anything is stored or kept. Once every file passed, `keep.cache` is told where each
- * file lies in the zip (it keeps them from there, without writing them one by one); a cache that
- * fails to keep them does not fail the upload.
+ * and with `fingerprints` hashes it (SHA-1) for the resource cache. Small files are read whole (with
+ * their local header), a few at a time; larger ones are streamed. Throws `InvalidPackageBits` for a
+ * zip bomb or a corrupt entry, so the zip is refused before anything is stored or kept. Resolves with
+ * where each file lies in the zip and its fingerprint (none without `fingerprints`), for
+ * `ResourceCache.keepZipFiles`.
  */
-export async function checkZipContents(zip: CheckedPackageZip, limits: PackageZipLimits, keep?: KeepCheckedFiles): Promise<void> {
+export async function checkZipContents(
+  zip: CheckedPackageZip,
+  limits: PackageZipLimits,
+  { fingerprints }: { fingerprints: boolean },
+): Promise<ZipFileLocation[]> {
   const counter = { bytes: 0, limit: limits.maxUncompressedBytes };
   const count = (bytes: number): void => {
     counter.bytes += bytes;
@@ -35,7 +36,7 @@ export async function checkZipContents(zip: CheckedPackageZip, limits: PackageZi
   }
   const locations: ZipFileLocation[] = [];
   const locate = async (entry: FileEntry, sha1: string): Promise<void> => {
-    if (!keep) return;
+    if (!fingerprints) return;
     const { compressedSize, compressionMethod } = entry.entry;
     locations.push({
       sha1,
@@ -51,7 +52,7 @@ export async function checkZipContents(zip: CheckedPackageZip, limits: PackageZi
       const entry = small[next++]!;
       const content = await zip.readFile(entry);
       count(content.length);
-      if (keep) await locate(entry, createHash('sha1').update(content).digest('hex'));
+      if (fingerprints) await locate(entry, createHash('sha1').update(content).digest('hex'));
     }
   };
   const workers = Array.from({ length: filesAtOnce }, readSmall);
@@ -64,12 +65,12 @@ export async function checkZipContents(zip: CheckedPackageZip, limits: PackageZi
     throw error;
   }
   for (const entry of large) {
-    const hash = keep ? createHash('sha1') : undefined;
+    const hash = fingerprints ? createHash('sha1') : undefined;
     for await (const chunk of await zip.openFile(entry)) {
       count((chunk as Buffer).length);
       hash?.update(chunk as Buffer);
     }
     if (hash) await locate(entry, hash.digest('hex'));
   }
-  if (keep) await keep.cache.keepZipFiles({ path: keep.path, sha256: keep.sha256 }, locations).catch(() => undefined);
+  return locations;
 }

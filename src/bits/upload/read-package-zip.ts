@@ -6,6 +6,7 @@ import yauzl from 'yauzl';
 import { InvalidPackageBits } from '../bits-errors.ts';
 import type { PackageZipLimits } from './package-zip-limits.ts';
 import { normalizedMode, pathProblem, symlinkTargetProblem } from './package-paths.ts';
+import { openZipFile } from './zip-file-reader.ts';
 
 /** One entry of an uploaded zip that passed every check of its central directory record. */
 export type CheckedZipEntry =
@@ -19,11 +20,16 @@ export type CheckedPackageZip = {
   /** The sum of the files' declared sizes (their actual sizes are checked while they are read). */
   readonly declaredBytes: number;
   /**
-   * Whether the zip can be stored as it was uploaded: every entry's local header names it as its
-   * directory record does, no Unicode-path extra field renames it, and its mode needs no change. Any
-   * unzip tool then reads exactly the names and modes checked here; otherwise the zip is rebuilt.
+   * Whether the directory allows storing the zip as it was uploaded: no Unicode-path extra field
+   * renames an entry and no mode needs a change. It can be stored so when its local headers agree too.
    */
   readonly verbatim: boolean;
+  /**
+   * Whether every entry's local header names it exactly as its directory record does (read while the
+   * files were read, else now). With `verbatim`, any unzip tool then reads exactly the names and modes
+   * checked here; otherwise the zip is rebuilt.
+   */
+  localHeadersAgree(): Promise<boolean>;
   /** The entry's content, failing with `InvalidPackageBits` when it holds other than the declared byte count. */
   openFile(entry: CheckedZipEntry & { kind: 'file' }): Promise<Readable>;
   /**
@@ -49,8 +55,13 @@ const inflateRawBuffer = promisify(inflateRaw);
 const openFile = promisify(open);
 const readAt = promisify(read);
 
-/** A second descriptor of the zip, read directly by `readFile`; and where each entry's data starts, as its local header said. */
-type DirectReader = { fd: number; dataStarts: Map<yauzl.Entry, number> };
+/**
+ * A second descriptor of the zip, read directly by `readFile`; the file's size; and what each entry's
+ * local header said: where its data starts, and whether it names the entry as the directory does.
+ */
+type DirectReader = { fd: number; fileBytes: number; dataStarts: Map<yauzl.Entry, number>; namesAgree: Map<yauzl.Entry, boolean> };
+const localHeaderSignature = 0x04034b50;
+const localHeaderBytes = 30;
 /** Longer than any path a file system accepts; a "link" this long is not a link. */
 const maxSymlinkTargetBytes = 4096;
 
@@ -65,15 +76,15 @@ export async function readPackageZip(file: string, limits: PackageZipLimits): Pr
   let zip: yauzl.ZipFile;
   try {
     // Names are decoded here rather than by yauzl, so that a backslash is refused rather than turned into a slash.
-    zip = await yauzl.openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
+    zip = await openZipFile(file, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true });
   } catch (error) {
     throw new InvalidPackageBits('The uploaded package is not a valid zip file.', { cause: error });
   }
   let direct: DirectReader | undefined;
   try {
-    direct = { fd: await openFile(file, 'r'), dataStarts: new Map() };
+    direct = { fd: await openFile(file, 'r'), fileBytes: zip.fileSize, dataStarts: new Map(), namesAgree: new Map() };
     if (zip.entryCount > limits.maxEntries) throw tooManyEntries(limits);
-    const { entries, verbatim } = await checkEntries(zip, limits, direct.dataStarts);
+    const { entries, verbatim, rawEntries } = await checkEntries(zip, limits);
     const declaredBytes = entries.reduce((total, entry) => total + (entry.kind === 'file' ? entry.declaredBytes : 0), 0);
     return {
       entries,
@@ -81,7 +92,8 @@ export async function readPackageZip(file: string, limits: PackageZipLimits): Pr
       verbatim,
       openFile: (entry) => openCountedStream(zip, entry.entry, entry.path),
       readFile: (entry) => readWholeFile(zip, direct!, entry),
-      dataStartOf: (entry) => dataStartOf(zip, direct!, entry.entry),
+      dataStartOf: (entry) => dataStartOf(direct!, entry.entry),
+      localHeadersAgree: () => localHeadersAgree(direct!, rawEntries),
       close: () => {
         zip.close();
         // Safe to call twice, as yauzl's close is.
@@ -99,16 +111,16 @@ export async function readPackageZip(file: string, limits: PackageZipLimits): Pr
 async function checkEntries(
   zip: yauzl.ZipFile,
   limits: PackageZipLimits,
-  dataStarts: Map<yauzl.Entry, number>,
-): Promise<{ entries: CheckedZipEntry[]; verbatim: boolean }> {
+): Promise<{ entries: CheckedZipEntry[]; verbatim: boolean; rawEntries: yauzl.Entry[] }> {
   const entries: CheckedZipEntry[] = [];
+  const rawEntries: yauzl.Entry[] = [];
   const paths = new Set<string>();
   let declaredBytes = 0;
   let verbatim = true;
   for (let entry = await nextEntry(zip); entry; entry = await nextEntry(zip)) {
     if (entries.length >= limits.maxEntries) throw tooManyEntries(limits);
     const checked = await checkEntry(zip, entry);
-    verbatim &&= await readsTheSameEverywhere(zip, entry, checked, dataStarts);
+    verbatim &&= readsTheSameEverywhere(entry, checked);
     const key = checked.path.replace(/\/$/, '');
     if (paths.has(key)) throw new InvalidPackageBits(`The uploaded package holds the path '${key}' twice.`);
     paths.add(key);
@@ -117,34 +129,66 @@ async function checkEntries(
       if (declaredBytes > limits.maxUncompressedBytes) throw tooLarge(limits);
     }
     entries.push(checked);
+    rawEntries.push(entry);
   }
-  return { entries, verbatim };
+  return { entries, verbatim, rawEntries };
 }
 
 /**
- * Whether other unzip tools read this entry as checked: tools that stream a zip read the local
- * header's name, others ignore the Unicode-path extra field yauzl prefers; and the mode is kept.
+ * Whether other unzip tools read this entry's directory record as checked: others ignore the
+ * Unicode-path extra field yauzl prefers; and the mode is kept. (Tools that stream a zip read the
+ * local header's name: `localHeadersAgree` compares those.)
  */
-async function readsTheSameEverywhere(
-  zip: yauzl.ZipFile,
-  entry: yauzl.Entry,
-  checked: CheckedZipEntry,
-  dataStarts: Map<yauzl.Entry, number>,
-): Promise<boolean> {
+function readsTheSameEverywhere(entry: yauzl.Entry, checked: CheckedZipEntry): boolean {
   const plainName = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, [], true);
   if (plainName !== (checked.kind === 'directory' ? `${checked.path}/` : checked.path) && plainName !== checked.path) return false;
   if (checked.kind !== 'symlink') {
     const unixMode = entry.versionMadeBy >> 8 === unixHost ? entry.externalFileAttributes >>> 16 : 0;
     if ((unixMode & 0o777) !== checked.mode) return false;
   }
-  let local: yauzl.LocalFileHeader;
-  try {
-    local = await zip.readLocalFileHeaderPromise(entry);
-  } catch (error) {
-    throw new InvalidPackageBits('The uploaded package is not a valid zip file.', { cause: error });
+  return true;
+}
+
+/** Whether every entry's local header names it as its directory record does; headers not read yet are read now. */
+async function localHeadersAgree(direct: DirectReader, entries: readonly yauzl.Entry[]): Promise<boolean> {
+  for (const entry of entries) {
+    if (!direct.namesAgree.has(entry)) await readLocalHeader(direct, entry, false);
+    if (!direct.namesAgree.get(entry)) return false;
   }
-  dataStarts.set(entry, local.fileDataStart);
-  return local.fileName.equals(entry.fileNameRaw);
+  return true;
+}
+
+/**
+ * Reads an entry's local header (as yauzl would: its signature, and its data within the file), noting
+ * where the data starts and whether the header names the entry as its directory record does. With
+ * `withData`, the same read takes the entry's compressed data too (when the header is no longer than
+ * the directory record's name and extra fields, as it nearly always is), which is then returned.
+ */
+async function readLocalHeader(direct: DirectReader, entry: yauzl.Entry, withData: boolean): Promise<Buffer | undefined> {
+  const offset = entry.relativeOffsetOfLocalHeader;
+  const guessedHeader = localHeaderBytes + entry.fileNameLength + entry.extraFieldLength;
+  const length = Math.min(guessedHeader + (withData ? entry.compressedSize : 0), direct.fileBytes - offset);
+  if (length < localHeaderBytes) throw new InvalidPackageBits('The uploaded package is not a valid zip file.');
+  const bytes = Buffer.allocUnsafe(length);
+  const { bytesRead } = await readAt(direct.fd, bytes, 0, length, offset);
+  if (bytesRead < localHeaderBytes || bytes.readUInt32LE(0) !== localHeaderSignature)
+    throw new InvalidPackageBits('The uploaded package is not a valid zip file.', {
+      cause: new Error(`invalid local file header signature at ${offset}`),
+    });
+  const nameLength = bytes.readUInt16LE(26);
+  const headerLength = localHeaderBytes + nameLength + bytes.readUInt16LE(28);
+  const dataStart = offset + headerLength;
+  if (dataStart + entry.compressedSize > direct.fileBytes)
+    throw new InvalidPackageBits('The uploaded package is not a valid zip file.', { cause: new Error('file data overflows file bounds') });
+  direct.dataStarts.set(entry, dataStart);
+  let name = bytes.subarray(localHeaderBytes, Math.min(bytesRead, localHeaderBytes + nameLength));
+  if (name.length < nameLength) {
+    name = Buffer.allocUnsafe(nameLength);
+    await readAt(direct.fd, name, 0, nameLength, offset + localHeaderBytes);
+  }
+  direct.namesAgree.set(entry, name.equals(entry.fileNameRaw));
+  if (!withData || headerLength + entry.compressedSize > bytesRead) return undefined;
+  return bytes.subarray(headerLength, headerLength + entry.compressedSize);
 }
 
 async function checkEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<CheckedZipEntry> {
@@ -218,10 +262,12 @@ async function readWholeFile(zip: yauzl.ZipFile, direct: DirectReader, checked: 
     throw new Error(`readFile is for files of at most ${wholeFileBytes} bytes: '${path}'`);
   let content: Buffer;
   try {
-    const dataStart = await dataStartOf(zip, direct, entry);
-    const compressed = Buffer.allocUnsafe(entry.compressedSize);
-    const { bytesRead } = await readAt(direct.fd, compressed, 0, compressed.length, dataStart);
-    if (bytesRead !== compressed.length) throw new Error('the file ends before the entry does');
+    let compressed = direct.dataStarts.has(entry) ? undefined : await readLocalHeader(direct, entry, true);
+    if (compressed === undefined) {
+      compressed = Buffer.allocUnsafe(entry.compressedSize);
+      const { bytesRead } = await readAt(direct.fd, compressed, 0, compressed.length, await dataStartOf(direct, entry));
+      if (bytesRead !== compressed.length) throw new Error('the file ends before the entry does');
+    }
     // One byte more than declared is allowed out, so that a file holding more than it declares is seen.
     content =
       entry.compressionMethod === 0
@@ -240,13 +286,10 @@ async function readWholeFile(zip: yauzl.ZipFile, direct: DirectReader, checked: 
   return content;
 }
 
-/** yauzl checked, reading the local header, that the data lies within the file. */
-async function dataStartOf(zip: yauzl.ZipFile, direct: DirectReader, entry: yauzl.Entry): Promise<number> {
-  const known = direct.dataStarts.get(entry);
-  if (known !== undefined) return known;
-  const dataStart = (await zip.readLocalFileHeaderPromise(entry, { minimal: true })).fileDataStart;
-  direct.dataStarts.set(entry, dataStart);
-  return dataStart;
+/** Where the entry's data starts, from its local header (read now when it was not yet), which also checked that the data lies within the file. */
+async function dataStartOf(direct: DirectReader, entry: yauzl.Entry): Promise<number> {
+  if (!direct.dataStarts.has(entry)) await readLocalHeader(direct, entry, false);
+  return direct.dataStarts.get(entry)!;
 }
 
 function corrupt(path: string, cause: unknown): InvalidPackageBits {

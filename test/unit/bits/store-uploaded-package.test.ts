@@ -220,6 +220,20 @@ describe('storeUploadedPackage (embedded bits store)', () => {
     );
   });
 
+  it('keeps none of the files of a clean-looking zip that is refused', async () => {
+    const liar = Buffer.from(
+      await makeZip([
+        { path: 'fine', content: 'a fine file' },
+        { path: 'liar', content: Buffer.alloc(10_000) },
+      ]),
+    );
+    liar.writeUInt32LE(10, liar.lastIndexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02])) + 24);
+    const error = await upload({ bits: liar }).catch((caught: unknown) => caught);
+    expect(error).to.be.instanceOf(InvalidPackageBits);
+    expect(await store.resources.held([{ sha1: sha1('a fine file'), sizeBytes: 11 }])).to.deep.equal([]);
+    await nothingLeft();
+  });
+
   it('rebuilds a zip whose local header names an entry otherwise than its directory record', async () => {
     const zip = await makeZip([{ path: 'XX/escape', content: 'payload' }]);
     // Only the local header (first occurrence) gets the evil name: tools that stream the zip would read it.
