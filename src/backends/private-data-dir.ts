@@ -1,4 +1,4 @@
-import { chmod, lstat, mkdir, readdir, stat } from 'node:fs/promises';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const privateDirectoryMode = 0o700;
@@ -22,13 +22,17 @@ const ownEntry = /^(store\.sqlite(-wal|-shm|-journal)?|kubeconfig(\.\d+(\.tmp)?|
  *
  * The store's file being 0600 also covers the files SQLite creates later: it gives its `-wal`,
  * `-journal` and `-shm` the mode of the database file.
+ *
+ * The walk is synchronous: it runs before the server opens anything, when nothing else waits, and
+ * `bits/` may hold thousands of files, for which one awaited `lstat` after another cost a start about
+ * four times as long (10,000 files: 0.8-1.3 s against 0.2-0.3 s here).
  */
 export async function makeDataDirPrivate(dataDir: string): Promise<string | undefined> {
   const root = resolve(dataDir);
-  await mkdir(root, { recursive: true, mode: privateDirectoryMode });
+  mkdirSync(root, { recursive: true, mode: privateDirectoryMode });
   const changed = { directories: 0, files: 0 };
-  if (await makePrivate(root, (await stat(root)).mode, privateDirectoryMode)) changed.directories++;
-  await makeContentsPrivate(root, changed, (name) => ownEntry.test(name));
+  if (makePrivate(root, statSync(root).mode, privateDirectoryMode)) changed.directories++;
+  makeContentsPrivate(root, changed, (name) => ownEntry.test(name));
   if (changed.directories + changed.files === 0) return undefined;
   return (
     `Made the data directory ${root} private (it holds private keys and tokens): ` +
@@ -37,25 +41,25 @@ export async function makeDataDirPrivate(dataDir: string): Promise<string | unde
   );
 }
 
-async function makeContentsPrivate(
+function makeContentsPrivate(
   directory: string,
   changed: { directories: number; files: number },
   isOurs: (name: string) => boolean = () => true,
-): Promise<void> {
-  for (const name of (await readdir(directory)).filter(isOurs)) {
+): void {
+  for (const name of readdirSync(directory).filter(isOurs)) {
     const path = join(directory, name);
-    const entry = await lstat(path);
+    const entry = lstatSync(path);
     if (entry.isDirectory()) {
-      if (await makePrivate(path, entry.mode, privateDirectoryMode)) changed.directories++;
-      await makeContentsPrivate(path, changed);
-    } else if (entry.isFile() && (await makePrivate(path, entry.mode, privateFileMode))) {
+      if (makePrivate(path, entry.mode, privateDirectoryMode)) changed.directories++;
+      makeContentsPrivate(path, changed);
+    } else if (entry.isFile() && makePrivate(path, entry.mode, privateFileMode)) {
       changed.files++;
     }
   }
 }
 
-async function makePrivate(path: string, mode: number, wanted: number): Promise<boolean> {
+function makePrivate(path: string, mode: number, wanted: number): boolean {
   if ((mode & 0o777) === wanted) return false;
-  await chmod(path, wanted);
+  chmodSync(path, wanted);
   return true;
 }
