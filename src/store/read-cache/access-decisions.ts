@@ -1,6 +1,6 @@
 import type { AccessTarget } from '../port.ts';
 
-type Decision = { allowed: boolean; expiresAt: number };
+type Decision = { allowed: boolean; expiresAt: number; refreshAt: number };
 
 export type AccessDecisionOptions = {
   /** How long a decision is kept when no RBAC change drops it first (for authorizers other than RBAC). */
@@ -36,18 +36,30 @@ export class AccessDecisions {
     this.#options = options;
   }
 
-  /** The kept decision, or `ask`'s (kept unless a change came while it was asked). */
+  /**
+   * The kept decision, or `ask`'s (kept unless a change came while it was asked). A decision past
+   * half its time is asked again in the background, so that busy callers rarely wait for one.
+   */
   async decide(subject: string, target: AccessTarget, ask: () => Promise<boolean>): Promise<boolean> {
     const scope = target.namespace ?? '';
     const key = `${subject}\n${target.kind}\n${scope}\n${target.name ?? ''}`;
     const kept = this.#byScope.get(scope)?.get(key);
-    if (kept !== undefined && kept.expiresAt > Date.now()) return kept.allowed;
-    const asking = this.#asking.get(key);
-    if (asking !== undefined) return asking;
+    const now = Date.now();
+    if (kept !== undefined && kept.expiresAt > now) {
+      if (kept.refreshAt <= now && !this.#asking.has(key)) this.#ask(scope, key, ask).catch(() => undefined);
+      return kept.allowed;
+    }
+    return this.#asking.get(key) ?? this.#ask(scope, key, ask);
+  }
+
+  async #ask(scope: string, key: string, ask: () => Promise<boolean>): Promise<boolean> {
     const epoch = this.#epochOf(scope);
-    const expiresAt = Date.now() + this.#options.ttlMs;
+    const askedAt = Date.now();
     const answer = ask().then((allowed) => {
-      if (this.#epochOf(scope) === epoch) this.#keep(scope, key, { allowed, expiresAt });
+      if (this.#epochOf(scope) === epoch) {
+        const { ttlMs } = this.#options;
+        this.#keep(scope, key, { allowed, expiresAt: askedAt + ttlMs, refreshAt: askedAt + ttlMs / 2 });
+      }
       return allowed;
     });
     this.#asking.set(key, answer);

@@ -7,6 +7,8 @@ import type { ListOptions, StoreSession, WatchEvent } from '../port.ts';
 import { withLabels } from './list-filter.ts';
 import { versionOf } from './versions.ts';
 
+const maxRetryAfterMs = 5 * 60_000;
+
 /** What changed in a kind's cache: one object's namespace ('' when cluster-scoped), or everything (a new list). */
 export type CacheChange = { namespace: string } | 'everything';
 
@@ -18,7 +20,7 @@ export type KindCacheOptions<K extends KindName> = {
   session: StoreSession;
   kind: K;
   logger: Logger;
-  /** After a failed start, how long lists keep going to the store before the cache tries again. */
+  /** After a failed start, how long lists keep going to the store before the cache tries again (doubling with each failure, up to 5 min). */
   retryAfterMs: number;
 };
 
@@ -34,6 +36,7 @@ export class KindCache<K extends KindName> {
   #informer: Informer<K> | undefined;
   #starting: Promise<void> | undefined;
   #retryAt = 0;
+  #failedStarts = 0;
   #buckets = new Map<string, Bucket>();
   #namespaceOrder: string[] | undefined;
   #version = 0n;
@@ -68,6 +71,7 @@ export class KindCache<K extends KindName> {
       onList: (objects, resourceVersion) => this.#replaceAll(objects, resourceVersion),
       onEvent: (event) => this.#apply(event),
       onWatching: () => {
+        this.#failedStarts = 0;
         this.#inSync = true;
         this.#notify('everything');
       },
@@ -78,7 +82,8 @@ export class KindCache<K extends KindName> {
       logger.warn({ err: error, kind }, 'read cache: the first list or watch failed; lists go to the store for now');
       this.#informer = undefined;
       this.#inSync = false;
-      this.#retryAt = Date.now() + this.#options.retryAfterMs;
+      this.#failedStarts++;
+      this.#retryAt = Date.now() + Math.min(this.#options.retryAfterMs * 2 ** Math.min(this.#failedStarts - 1, 20), maxRetryAfterMs);
       return informer.stop();
     });
   }

@@ -4,13 +4,17 @@ import type { Ref } from '../port.ts';
 import type { KindCache } from './kind-cache.ts';
 import { versionOf } from './versions.ts';
 
-type Deletion = { namespace: string | undefined; name: string; uid: string | undefined; at: number };
+type Deletion = { key: string; namespace: string | undefined; name: string; uid: string | undefined; at: number };
+
+/** What a list must see: this server's writes to the kind noted before the list began. */
+export type Expectation = { version: bigint; deletions: Deletion[]; deadline: number };
 
 /**
  * What this server wrote, per kind, so that a cached list shows it (read-your-writes): the newest
- * version a write returned, and the deletions not yet seen (a delete returns no version). A cache is
- * caught up with a kind's writes once it has seen that version, and each deleted object is gone from
- * it, carries a `deletionTimestamp`, or was replaced by a new object of the same name.
+ * version a write returned, and the deletions not yet seen (a delete returns no version). A cache
+ * shows a list's expectation once it has seen that version and each deleted object is gone from it,
+ * carries a `deletionTimestamp`, or was replaced by a new object of the same name. A list expects
+ * only the writes noted when it began: writes that land while it waits are not its to wait for.
  */
 export class OwnWrites {
   readonly #boundMs: number;
@@ -33,42 +37,41 @@ export class OwnWrites {
   noteDelete(ref: Ref, cached: StoredObject | undefined): void {
     let deletions = this.#deletions.get(ref.kind);
     if (deletions === undefined) this.#deletions.set(ref.kind, (deletions = new Map<string, Deletion>()));
-    deletions.set(`${ref.namespace ?? ''}/${ref.name}`, {
-      namespace: ref.namespace,
-      name: ref.name,
-      uid: cached?.metadata.uid,
-      at: Date.now(),
-    });
+    const key = `${ref.namespace ?? ''}/${ref.name}`;
+    deletions.set(key, { key, namespace: ref.namespace, name: ref.name, uid: cached?.metadata.uid, at: Date.now() });
+  }
+
+  /** What a list of the kind beginning now must see, and until when it may wait for it. */
+  expectation(kind: KindName): Expectation {
+    const newest = this.#newest.get(kind);
+    const deletions = [...(this.#deletions.get(kind)?.values() ?? [])];
+    const latest = deletions.reduce((at, deletion) => Math.max(at, deletion.at), newest?.at ?? 0);
+    return { version: newest?.version ?? 0n, deletions, deadline: latest + this.#boundMs };
   }
 
   /**
-   * Whether the cache shows every write of its kind noted so far; forgets the deletions it shows, and
-   * those older than the bound (a namesake created since may hide the deletion for good; past the
-   * bound the promise is the eventual one anyway).
+   * Whether the cache shows the expectation. Forgets the deletions it shows, and those older than the
+   * bound (a namesake created since may hide the deletion for good; past the bound the promise is the
+   * eventual one anyway).
    */
-  caughtUp(cache: KindCache<KindName>): boolean {
+  shown(cache: KindCache<KindName>, expectation: Expectation): boolean {
+    if (cache.version < expectation.version) return false;
     const now = Date.now();
-    const newest = this.#newest.get(cache.kind);
-    if (newest !== undefined && cache.version < newest.version) return false;
-    const deletions = this.#deletions.get(cache.kind);
-    if (deletions === undefined) return true;
-    for (const [key, deletion] of deletions) {
+    const noted = this.#deletions.get(cache.kind);
+    let shown = true;
+    for (const deletion of expectation.deletions) {
       const object = cache.get(deletion.namespace, deletion.name);
-      const shown =
+      const gone =
         object === undefined ||
         object.metadata.deletionTimestamp !== undefined ||
         (deletion.uid !== undefined && object.metadata.uid !== deletion.uid);
-      if (!shown && deletion.at + this.#boundMs > now) return false;
-      deletions.delete(key);
+      if (gone || deletion.at + this.#boundMs <= now) {
+        if (noted?.get(deletion.key) === deletion) noted.delete(deletion.key);
+      } else {
+        shown = false;
+      }
     }
-    if (deletions.size === 0) this.#deletions.delete(cache.kind);
-    return true;
-  }
-
-  /** When the kind's newest noted write is as old as the bound: waiting for the cache ends then. */
-  deadline(kind: KindName): number {
-    let latest = this.#newest.get(kind)?.at ?? 0;
-    for (const deletion of this.#deletions.get(kind)?.values() ?? []) latest = Math.max(latest, deletion.at);
-    return latest + this.#boundMs;
+    if (noted?.size === 0) this.#deletions.delete(cache.kind);
+    return shown;
   }
 }

@@ -105,8 +105,9 @@ export class ReadCache {
   }
 
   async #caughtUp(cache: KindCache<KindName>): Promise<boolean> {
-    if (this.#writes.caughtUp(cache)) return true;
-    const remainingMs = this.#writes.deadline(cache.kind) - Date.now();
+    const expectation = this.#writes.expectation(cache.kind);
+    if (this.#writes.shown(cache, expectation)) return true;
+    const remainingMs = expectation.deadline - Date.now();
     if (remainingMs <= 0) return false;
     return new Promise((resolve) => {
       const finish = (caughtUp: boolean): void => {
@@ -114,9 +115,9 @@ export class ReadCache {
         unsubscribe();
         resolve(caughtUp);
       };
-      const timer = setTimeout(() => finish(cache.inSync && this.#writes.caughtUp(cache)), remainingMs);
+      const timer = setTimeout(() => finish(cache.inSync && this.#writes.shown(cache, expectation)), remainingMs);
       const unsubscribe = cache.onChange(() => {
-        if (cache.inSync && this.#writes.caughtUp(cache)) finish(true);
+        if (cache.inSync && this.#writes.shown(cache, expectation)) finish(true);
       });
     });
   }
