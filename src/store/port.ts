@@ -33,8 +33,9 @@ export type ListOptions = {
   name?: string;
   /**
    * The caller only reads the items: the backend may hand out objects shared with other readers,
-   * frozen so that changing one throws (the embedded store does, sparing a copy of every item).
-   * Otherwise every item is the caller's own to change.
+   * frozen so that changing one throws (the embedded store does, sparing a copy of every item, and
+   * shares the array of items too, frozen: sort or filter a copy). Otherwise every item is the
+   * caller's own to change.
    */
   readOnly?: boolean;
 };
@@ -66,13 +67,16 @@ export type WaitOptions = { timeoutMs: number; signal?: AbortSignal };
  */
 export type CallOptions = { signal?: AbortSignal };
 
+/** A get's options: as a list's, `readOnly` lets the backend hand out a shared, frozen object. */
+export type GetOptions = CallOptions & { readOnly?: boolean };
+
 export type AccessVerb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 
 /** What an access question is about: a kind, in a namespace (or cluster-wide), optionally one object. */
 export type AccessTarget = { kind: KindName; namespace?: string; name?: string };
 
 export interface StoreSession {
-  get<K extends KindName>(ref: Ref<K>, options?: CallOptions): Promise<StoredObject<K>>;
+  get<K extends KindName>(ref: Ref<K>, options?: GetOptions): Promise<StoredObject<K>>;
   list<K extends KindName>(kind: K, options?: ListOptions): Promise<ObjectList<K>>;
   create<K extends KindName>(object: NewObject<K>, options?: CallOptions): Promise<StoredObject<K>>;
   /**

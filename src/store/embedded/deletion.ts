@@ -35,7 +35,7 @@ export function removeObject(context: WriteContext, key: ObjectKey, row: Row): R
   const resourceVersion = context.batch.nextVersion();
   const last = structuredClone(row.resource);
   last.metadata.resourceVersion = String(resourceVersion);
-  context.table.remove(row);
+  context.table.remove(key, row);
   context.batch.record('DELETED', last, row, JSON.stringify(last));
   collectDependents(context, row.resource);
   if (key.namespace !== '') finalizeNamespaceIfEmpty(context, key.namespace);

@@ -57,9 +57,10 @@ export class EmbeddedEngine {
     this.policy = new RbacPolicy(() => rbacObjectsIn(this.#table));
   }
 
-  get(key: ObjectKey): Resource {
+  /** With `readOnly`, the object is shared and frozen (see DecodedObjects); otherwise it is the caller's. */
+  get(key: ObjectKey, readOnly = false): Resource {
     this.#checkOpen();
-    const resource = this.#table.find(key, { shared: false });
+    const resource = this.#table.find(key, { shared: readOnly });
     if (resource === undefined) throw notFound(key);
     return resource;
   }

@@ -6,6 +6,7 @@ import type {
   AccessTarget,
   AccessVerb,
   CallOptions,
+  GetOptions,
   ListOptions,
   MergePatch,
   Ref,
@@ -49,19 +50,20 @@ export function createSession(engine: EmbeddedEngine, user: UserInfo | undefined
   });
 
   const session: StoreSession = {
-    async get<K extends KindName>(ref: Ref<K>, options?: CallOptions) {
+    async get<K extends KindName>(ref: Ref<K>, options?: GetOptions) {
       return run(() => {
         refuseIfAborted(options);
         const key = keyOfRef(ref);
         authorize('get', key);
-        return stored<K>(engine.get(key));
+        return stored<K>(engine.get(key, options?.readOnly === true));
       });
     },
     async list<K extends KindName>(kind: K, options: ListOptions = {}) {
       return run(() => {
         authorize('list', { kind, namespace: options.namespace, name: options.name });
         const { items, resourceVersion } = engine.list(kind, options);
-        return { items: items.map((item) => stored<K>(item)), resourceVersion };
+        // The engine's array as it is: with readOnly it is shared (and frozen) too.
+        return { items: items as unknown as StoredObject<K>[], resourceVersion };
       });
     },
     async create<K extends KindName>(object: NewObject<K>, options?: CallOptions) {

@@ -10,6 +10,9 @@ import { copyOf, DecodedObjects } from './decoded-objects.ts';
 /** How a read hands out objects: `shared` ones are frozen and the same for every reader; otherwise each is the caller's copy. */
 export type ReadMode = { shared: boolean };
 
+/** What a list query found: its rows, and their objects as handed to readers of shared objects. */
+type Listed = { ids: readonly number[]; membership: number; shared?: { items: readonly Resource[]; writes: number } };
+
 /** A stored object with its row id (which its label and owner rows point at) and its stored JSON. */
 export type Row = { id: number; resource: Resource; json: string };
 
@@ -23,13 +26,26 @@ export class ObjectTable {
   readonly #decoded = new DecodedObjects();
   /** Inside a write transaction: decoded objects are used but no new ones are kept (it may roll back). */
   #writing = false;
-  /** Writes so far per kind (counted before they commit, rolled back or not). */
+  /**
+   * Per kind, the writes so far that may change what a list finds (inserts, removals, label changes)
+   * and all writes; both counted before they commit, rolled back or not.
+   */
+  readonly #membershipWrites = new Map<string, number>();
   readonly #writesOfKind = new Map<string, number>();
   /**
-   * The row ids each list query found, kept while no object of its kind is written (a write of any
-   * object of the kind, committed or rolled back, makes every list of the kind read again).
+   * Per list query, the row ids it found, kept while no object of its kind is added, removed or
+   * relabelled (a query selects by kind, namespace, name and labels only, so a write that keeps an
+   * object's labels, such as a status write, cannot change what any list finds); and the shared list
+   * of those objects handed to `readOnly` readers, kept while no object of its kind is written at all.
    */
-  readonly #listed = new LRUCache<string, { ids: readonly number[]; writes: number }>({ max: 2_000 });
+  readonly #listed = new LRUCache<string, Listed>({ max: 2_000 });
+
+  /**
+   * The row id of each object read by key, so that a read of a decoded object makes no query: kept
+   * until the key's row is inserted or removed (an update keeps its row), never from inside a write
+   * transaction (it may roll back), and used only when the object decoded for that row is at the key.
+   */
+  readonly #idByKey = new Map<string, number>();
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -47,10 +63,21 @@ export class ObjectTable {
 
   /** The stored object, for reads. */
   find(key: ObjectKey, mode: ReadMode): Resource | undefined {
+    const text = keyText(key);
+    const id = this.#idByKey.get(text);
+    const kept = id === undefined ? undefined : this.#decoded.get(id);
+    const resource = kept !== undefined && isAt(kept, key) ? kept : this.#findRow(key, text);
+    return resource === undefined || mode.shared ? resource : copyOf(resource);
+  }
+
+  /** Reads the key's row (one query for its id and body), decoding it unless it is decoded already. */
+  #findRow(key: ObjectKey, text: string): Resource | undefined {
     const row = this.#db
-      .statement('SELECT id FROM objects WHERE kind = ? AND namespace = ? AND name = ?')
-      .get(key.kind, key.namespace, key.name) as { id: number } | undefined;
-    return row === undefined ? undefined : this.#decodedRows([row.id], mode)[0];
+      .statement('SELECT id, body FROM objects WHERE kind = ? AND namespace = ? AND name = ?')
+      .get(key.kind, key.namespace, key.name) as { id: number; body: string } | undefined;
+    if (row === undefined) return undefined;
+    if (!this.#writing) this.#idByKey.set(text, row.id);
+    return this.#decoded.get(row.id) ?? this.#decoded.decode(row.id, row.body, !this.#writing);
   }
 
   read(key: ObjectKey): Row | undefined {
@@ -69,17 +96,19 @@ export class ObjectTable {
       { inserting: key },
     );
     const id = Number(lastInsertRowid);
-    this.#wrote(key.kind);
+    this.#wrote(key.kind, { membership: true });
+    this.#idByKey.delete(keyText(key));
     this.#decoded.forget(id);
     this.#insertLabels(id, key, resource.metadata.labels);
     this.#insertOwners(id, resource);
   }
 
   replace(key: ObjectKey, row: Row, next: Resource, json: string): void {
-    this.#wrote(key.kind);
+    const relabelled = !jsonEqual(row.resource.metadata.labels ?? {}, next.metadata.labels ?? {});
+    this.#wrote(key.kind, { membership: relabelled });
     this.#decoded.forget(row.id);
     this.#db.statement('UPDATE objects SET body = ? WHERE id = ?').run(json, row.id);
-    if (!jsonEqual(row.resource.metadata.labels ?? {}, next.metadata.labels ?? {})) {
+    if (relabelled) {
       this.#db.statement('DELETE FROM labels WHERE object_id = ?').run(row.id);
       this.#insertLabels(row.id, key, next.metadata.labels);
     }
@@ -89,26 +118,36 @@ export class ObjectTable {
     }
   }
 
-  remove(row: Row): void {
-    this.#wrote(row.resource.kind);
+  remove(key: ObjectKey, row: Row): void {
+    this.#wrote(key.kind, { membership: true });
+    this.#idByKey.delete(keyText(key));
     this.#decoded.forget(row.id);
     this.#db.statement('DELETE FROM objects WHERE id = ?').run(row.id);
     this.#db.statement('DELETE FROM labels WHERE object_id = ?').run(row.id);
     this.#db.statement('DELETE FROM owner_references WHERE object_id = ?').run(row.id);
   }
 
-  /** The objects the query (selecting `id`) finds, in its order. */
+  /**
+   * The objects the query (selecting `id`) finds, in its order. In `shared` mode the list itself is
+   * shared too, and frozen: the same array for every reader until an object of the kind is written.
+   */
   list(query: ListQuery, mode: ReadMode): Resource[] {
     const key = `${query.sql}\u0000${JSON.stringify(query.params)}`;
+    const membership = this.#membershipWrites.get(query.kind) ?? 0;
+    let listed = this.#listed.get(key);
+    if (listed === undefined || listed.membership !== membership) {
+      // Rows as arrays: a list of thousands of ids makes no object per row (a third of its cost).
+      const statement = this.#db.statement(query.sql);
+      statement.setReturnArrays(true);
+      listed = { ids: (statement.all(...query.params) as unknown as [number][]).map((row) => row[0]), membership };
+      if (!this.#writing) this.#listed.set(key, listed);
+    }
+    if (!mode.shared) return this.#decodedRows(listed.ids, mode);
     const writes = this.#writesOfKind.get(query.kind) ?? 0;
-    const listed = this.#listed.get(key);
-    if (listed !== undefined && listed.writes === writes) return this.#decodedRows(listed.ids, mode);
-    // Rows as arrays: a list of thousands of ids makes no object per row (a third of its cost).
-    const statement = this.#db.statement(query.sql);
-    statement.setReturnArrays(true);
-    const ids = (statement.all(...query.params) as unknown as [number][]).map((row) => row[0]);
-    if (!this.#writing) this.#listed.set(key, { ids, writes });
-    return this.#decodedRows(ids, mode);
+    if (listed.shared !== undefined && listed.shared.writes === writes) return listed.shared.items as Resource[];
+    const items = Object.freeze(this.#decodedRows(listed.ids, mode));
+    if (!this.#writing) listed.shared = { items, writes };
+    return items as Resource[];
   }
 
   /** Every object in a namespace, of any kind. */
@@ -140,26 +179,34 @@ export class ObjectTable {
     );
   }
 
-  #wrote(kind: KindName): void {
+  #wrote(kind: KindName, { membership }: { membership: boolean }): void {
     this.#writesOfKind.set(kind, (this.#writesOfKind.get(kind) ?? 0) + 1);
+    if (membership) this.#membershipWrites.set(kind, (this.#membershipWrites.get(kind) ?? 0) + 1);
   }
 
   /** The objects of these rows, decoding (and, outside writes, keeping) those not decoded yet. */
   #decodedRows(ids: readonly number[], { shared }: ReadMode): Resource[] {
-    const found = ids.map((id) => this.#decoded.get(id));
-    const missing = ids.filter((_, index) => found[index] === undefined);
-    const bodies = new Map<number, string>();
-    if (missing.length > 0) {
-      const select =
-        missing.length === 1
-          ? this.#db.statement('SELECT id, body FROM objects WHERE id = ?').all(missing[0]!)
-          : this.#db.statement('SELECT id, body FROM objects WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(missing));
-      for (const row of select as { id: number; body: string }[]) bodies.set(row.id, row.body);
+    const resources = new Array<Resource>(ids.length);
+    let missing: number[] | undefined;
+    for (let index = 0; index < ids.length; index++) {
+      const resource = this.#decoded.get(ids[index]!);
+      if (resource === undefined) (missing ??= []).push(index);
+      else resources[index] = shared ? resource : copyOf(resource);
     }
-    return ids.map((id, index) => {
-      const resource = found[index] ?? this.#decoded.decode(id, bodies.get(id)!, !this.#writing);
-      return shared ? resource : copyOf(resource);
-    });
+    if (missing === undefined) return resources;
+    const missingIds = missing.map((index) => ids[index]!);
+    const select =
+      missingIds.length === 1
+        ? this.#db.statement('SELECT id, body FROM objects WHERE id = ?').all(missingIds[0]!)
+        : this.#db.statement('SELECT id, body FROM objects WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(missingIds));
+    const bodies = new Map<number, string>();
+    for (const row of select as { id: number; body: string }[]) bodies.set(row.id, row.body);
+    for (const index of missing) {
+      const id = ids[index]!;
+      const resource = this.#decoded.decode(id, bodies.get(id)!, !this.#writing);
+      resources[index] = shared ? resource : copyOf(resource);
+    }
+    return resources;
   }
 
   #insertLabels(id: number, key: ObjectKey, labels: Record<string, string> | undefined): void {
@@ -172,6 +219,12 @@ export class ObjectTable {
     for (const uid of ownerUids(resource)) insert.run(uid, id);
   }
 }
+
+const keyText = (key: ObjectKey): string => `${key.kind}\u0000${key.namespace}\u0000${key.name}`;
+
+/** Whether a decoded object is the one stored under this key (a kept row id is only trusted when it is). */
+const isAt = (resource: Resource, key: ObjectKey): boolean =>
+  resource.metadata.name === key.name && resource.kind === key.kind && (resource.metadata.namespace ?? '') === key.namespace;
 
 function ownerUids(resource: Resource): string[] {
   return [...new Set((resource.metadata.ownerReferences ?? []).map((reference) => reference.uid))].sort();

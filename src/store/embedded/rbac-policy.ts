@@ -4,7 +4,7 @@ import type { PolicyRule, StoredObject } from '../objects.ts';
 import type { ObjectTable } from './object-table.ts';
 import {
   compilePolicy,
-  rulesAllow,
+  ruleAllows,
   rulesFor,
   type CompiledPolicy,
   type RbacObjects,
@@ -21,6 +21,8 @@ export class RbacPolicy {
   #compiled: CompiledPolicy | undefined;
   /** Rule sets per user and namespace; the least recently used is dropped first when full. */
   readonly #rules = new LRUCache<string, readonly PolicyRule[]>({ max: 10_000 });
+  /** What each rule set allows per verb, API group and resource (see NameGrant), worked out on first use. */
+  readonly #grants = new WeakMap<readonly PolicyRule[], Map<string, NameGrant>>();
 
   constructor(load: () => RbacObjects) {
     this.#load = load;
@@ -34,7 +36,27 @@ export class RbacPolicy {
 
   allows(user: UserInfo, request: RequestAttributes): boolean {
     if (user.groups.includes(mastersGroup)) return true;
-    return rulesAllow(this.rulesFor(user, request.namespace), request);
+    const grant = this.#grantOf(this.rulesFor(user, request.namespace), request);
+    return grant.anyName || (request.name !== undefined && request.name !== '' && grant.names.has(request.name));
+  }
+
+  /**
+   * What the rules allow for the request's verb, API group and resource, whatever its name: the same
+   * answer as asking every rule (rulesAllow), kept per rule set, so a check is two map lookups.
+   */
+  #grantOf(rules: readonly PolicyRule[], request: RequestAttributes): NameGrant {
+    let byRequest = this.#grants.get(rules);
+    if (byRequest === undefined) {
+      byRequest = new Map();
+      this.#grants.set(rules, byRequest);
+    }
+    const key = `${request.verb}\u0000${request.apiGroup}\u0000${request.resource}\u0000${request.subresource ?? ''}`;
+    let grant = byRequest.get(key);
+    if (grant === undefined) {
+      grant = nameGrant(rules, request);
+      byRequest.set(key, grant);
+    }
+    return grant;
   }
 
   /** The rules `user` holds in `namespace` (undefined: cluster-wide only); shared, so not to be changed. */
@@ -48,6 +70,21 @@ export class RbacPolicy {
     }
     return rules;
   }
+}
+
+/** Which names a rule set allows a verb on a resource for: any (a rule without resourceNames), or these. */
+type NameGrant = { anyName: boolean; names: ReadonlySet<string> };
+
+function nameGrant(rules: readonly PolicyRule[], request: RequestAttributes): NameGrant {
+  const unnamed = { ...request, name: undefined };
+  const names = new Set<string>();
+  let anyName = false;
+  for (const rule of rules) {
+    const ruleNames = rule.resourceNames ?? [];
+    if (ruleNames.length === 0) anyName ||= ruleAllows(rule, unnamed);
+    for (const name of ruleNames.filter((ruleName) => ruleAllows(rule, { ...request, name: ruleName }))) names.add(name);
+  }
+  return { anyName, names };
 }
 
 /** The stored RBAC objects, as the authorizer reads them. */

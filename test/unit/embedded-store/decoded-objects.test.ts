@@ -86,6 +86,57 @@ describe('embedded store: decoded objects kept between reads', () => {
     expect((await t.admin.get(ref)).spec.displayName).to.equal('app-1');
   });
 
+  it('hands a readOnly get the shared frozen object, and other gets their own copy', async () => {
+    const shared = await t.admin.get(ref, { readOnly: true });
+    expect(Object.isFrozen(shared)).to.equal(true);
+    expect(Object.isFrozen(shared.metadata)).to.equal(true);
+    expect(await t.admin.get(ref, { readOnly: true })).to.equal(shared);
+    const own = await t.admin.get(ref);
+    expect(Object.isFrozen(own)).to.equal(false);
+    expect(own).to.deep.equal(shared);
+    own.spec.displayName = 'mine';
+    expect((await t.admin.get(ref, { readOnly: true })).spec.displayName).to.equal('app-1');
+  });
+
+  it('shares one frozen array between readOnly lists until an object of the kind is written, status writes included', async () => {
+    const options = { namespace: 'space-1', readOnly: true };
+    const first = (await t.admin.list('CFApp', options)).items;
+    expect(Object.isFrozen(first)).to.equal(true);
+    expect((await t.admin.list('CFApp', options)).items).to.equal(first);
+    expect((await t.admin.list('CFApp', { namespace: 'space-1' })).items).not.to.equal(first);
+    // A write of another kind changes nothing here.
+    await t.admin.create(namespace('space-2'));
+    expect((await t.admin.list('CFApp', options)).items).to.equal(first);
+    // A status write keeps the list's rows but not its objects.
+    const current = await t.admin.get(ref);
+    await t.admin.patchStatus(ref, { actualState: 'STOPPED' }, { resourceVersion: current.metadata.resourceVersion! });
+    const afterStatus = (await t.admin.list('CFApp', options)).items;
+    expect(afterStatus).not.to.equal(first);
+    expect(afterStatus.map((item) => item.metadata.name)).to.deep.equal(['app-1', 'app-2']);
+    expect(afterStatus[0]!.status?.actualState).to.equal('STOPPED');
+    expect(afterStatus[1]).to.equal(first[1]);
+    expect((await t.admin.get(ref, { readOnly: true })).status?.actualState).to.equal('STOPPED');
+    // A write of the kind anywhere (here a new app in another namespace) hands every list of the kind out anew.
+    await t.admin.create(app('space-2', 'app-9'));
+    const grown = (await t.admin.list('CFApp', { readOnly: true })).items;
+    expect(grown.map((item) => item.metadata.name)).to.deep.equal(['app-1', 'app-2', 'app-9']);
+    expect((await t.admin.list('CFApp', options)).items).not.to.equal(afterStatus);
+  });
+
+  it('finds an object by its key after it was deleted and made again, and not after a create that rolled back', async () => {
+    const before = await t.admin.get(ref, { readOnly: true });
+    await t.admin.delete(ref);
+    expect((await rejection(t.admin.get(ref))).reason).to.equal('NotFound');
+    const made = await t.admin.create(app('space-1', 'app-1'));
+    const again = await t.admin.get(ref, { readOnly: true });
+    expect(again.metadata.uid).to.equal(made.metadata.uid).and.not.equal(before.metadata.uid);
+    const failed = t.admin.createAll([app('space-1', 'app-3'), app('space-1', 'app-2')]);
+    expect((await rejection(failed)).reason).to.equal('AlreadyExists');
+    expect((await rejection(t.admin.get({ ...ref, name: 'app-3' }))).reason).to.equal('NotFound');
+    await t.admin.create(app('space-1', 'app-3'));
+    expect((await t.admin.get({ ...ref, name: 'app-3' })).metadata.name).to.equal('app-3');
+  });
+
   it('reads the same after the store is opened again', async () => {
     const before = (await t.admin.list('CFApp', { readOnly: true })).items;
     await t.reopen();

@@ -156,15 +156,24 @@ describe('RBAC authorizer', () => {
   });
 
   describe('rules', () => {
-    const allows = (rule: PolicyRule, attributes: RequestAttributes) =>
-      isAllowed(
-        policy({
-          clusterRoles: [clusterRole('r', [rule])],
-          clusterRoleBindings: [{ subjects: [user('alice')], roleRef: toClusterRole('r') }],
-        }),
-        alice,
-        attributes,
-      );
+    /** The authorizer's answer, which the policy cache must give too (its answers per verb and resource are kept). */
+    const allows = (rule: PolicyRule, attributes: RequestAttributes) => {
+      const objects: RbacObjects = {
+        roles: [],
+        clusterRoles: [clusterRole('r', [rule, { apiGroups: [korifi], resources: ['cfprocesses'], verbs: ['get'] }])],
+        roleBindings: [],
+        clusterRoleBindings: [{ subjects: [user('alice')], roleRef: toClusterRole('r') }],
+      };
+      const answer = isAllowed(compilePolicy(objects), alice, attributes);
+      const cache = new RbacPolicy(() => objects);
+      const otherName = { ...attributes, name: attributes.name === undefined ? 'other' : undefined };
+      expect([cache.allows(alice, attributes), cache.allows(alice, otherName), cache.allows(alice, attributes)]).to.deep.equal([
+        answer,
+        isAllowed(compilePolicy(objects), alice, otherName),
+        answer,
+      ]);
+      return answer;
+    };
     const status = { subresource: 'status' };
     const table: [string, PolicyRule, RequestAttributes, boolean][] = [
       ['a listed verb', { apiGroups: [korifi], resources: ['cfapps'], verbs: ['get'] }, request('get'), true],
