@@ -2,8 +2,8 @@ import type { AuthInfo } from '../auth/identity.ts';
 import type { Config } from '../config/schema.ts';
 import { unknownError } from '../errors/api-error.ts';
 import type { Scope } from '../http/operation.ts';
-import type { StoreSession } from '../store/port.ts';
-import { Visibility } from './visibility.ts';
+import type { Store, StoreSession } from '../store/port.ts';
+import { NamespacesMemo, Visibility } from './visibility.ts';
 
 /**
  * What domain services work with for one request: the caller, a store session acting as them (so the
@@ -20,6 +20,18 @@ export type RequestContext = {
   warn(message: string): void;
 };
 
+/** Each store's memo of who is named where (see NamespacesMemo). */
+const memos = new WeakMap<Store, NamespacesMemo>();
+
+function memoOf(store: Store): NamespacesMemo {
+  let memo = memos.get(store);
+  if (memo === undefined) {
+    memo = new NamespacesMemo();
+    memos.set(store, memo);
+  }
+  return memo;
+}
+
 export function requestContext(scope: Scope): RequestContext {
   const { auth, runtime } = scope;
   if (!auth) throw unknownError(new Error('an authenticated operation ran without authentication'));
@@ -29,7 +41,7 @@ export function requestContext(scope: Scope): RequestContext {
     auth,
     user: runtime.store.as({ name: identity.name, groups: identity.groups, credentials }),
     server,
-    visibility: new Visibility(server, identity, runtime.config.rootNamespace),
+    visibility: new Visibility(server, identity, runtime.config.rootNamespace, memoOf(runtime.store)),
     config: runtime.config,
     warn: (message) => scope.warn(message),
   };

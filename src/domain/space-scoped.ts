@@ -53,13 +53,31 @@ async function listInSpace<K extends KindName>(
  * exist or they may not read it. Where it lives is looked up as the server (callers cannot search every
  * namespace), cut down by the visibility rule first.
  */
-export async function getVisibleByGuid<K extends SpaceScopedKind>(
+export function getVisibleByGuid<K extends SpaceScopedKind>(
   context: RequestContext,
   kind: K,
   guid: string,
   resourceType: string,
 ): Promise<StoredObject<K>> {
+  return readVisible(context, { kind, guid, resourceType, readOnly: false });
+}
+
+/** As getVisibleByGuid, but the object may be the store's shared, frozen one: for callers that only present it. */
+export function getVisibleByGuidReadOnly<K extends SpaceScopedKind>(
+  context: RequestContext,
+  kind: K,
+  guid: string,
+  resourceType: string,
+): Promise<StoredObject<K>> {
+  return readVisible(context, { kind, guid, resourceType, readOnly: true });
+}
+
+async function readVisible<K extends SpaceScopedKind>(
+  context: RequestContext,
+  { kind, guid, resourceType, readOnly }: { kind: K; guid: string; resourceType: string; readOnly: boolean },
+): Promise<StoredObject<K>> {
   const [found] = await context.visibility.filter((await context.server.list(kind, { name: guid, readOnly: true })).items);
   if (found === undefined) throw resourceNotFound(resourceType);
-  return readOrNotFound(context.user.get({ kind, namespace: found.metadata.namespace ?? '', name: guid }), resourceType);
+  const ref = { kind, namespace: found.metadata.namespace ?? '', name: guid };
+  return readOrNotFound(context.user.get(ref, { readOnly }), resourceType);
 }

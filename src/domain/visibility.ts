@@ -1,7 +1,7 @@
 import type { Identity } from '../auth/identity.ts';
 import type { KindName } from '../store/kinds.ts';
 import type { ObjectMeta, StoredObject } from '../store/objects.ts';
-import type { ListOptions, StoreSession } from '../store/port.ts';
+import type { ListOptions, ObjectList, StoreSession } from '../store/port.ts';
 import { propagateRoleAnnotation } from './roles/role-binding-marks.ts';
 import { bindingNames } from './subjects.ts';
 
@@ -34,6 +34,34 @@ export function namespacesNaming(bindings: readonly StoredObject<'RoleBinding'>[
 }
 
 /**
+ * The namespaces naming each caller, worked out from the RoleBindings of one store at one
+ * resourceVersion and kept until a list of them comes back at another (a list at one version has one
+ * content, on either backend), so that requests do not test every binding against their caller again.
+ * One per store; only the newest version's answers are kept.
+ */
+export class NamespacesMemo {
+  static readonly #maxCallers = 10_000;
+  #version = '';
+  readonly #byCaller = new Map<string, ReadonlySet<string>>();
+
+  /** The namespaces where one of `bindings` names the identity. */
+  namespacesNaming(bindings: ObjectList<'RoleBinding'>, identity: Identity): ReadonlySet<string> {
+    if (bindings.resourceVersion === '') return namespacesNaming(bindings.items, identity);
+    if (bindings.resourceVersion !== this.#version || this.#byCaller.size >= NamespacesMemo.#maxCallers) {
+      this.#version = bindings.resourceVersion;
+      this.#byCaller.clear();
+    }
+    const caller = `${identity.name}\u0000${identity.groups.join('\u0000')}`;
+    let namespaces = this.#byCaller.get(caller);
+    if (namespaces === undefined) {
+      namespaces = namespacesNaming(bindings.items, identity);
+      this.#byCaller.set(caller, namespaces);
+    }
+    return namespaces;
+  }
+}
+
+/**
  * One caller's view, for one request. Every RoleBinding of the cluster is read once, with the server's
  * session, since callers cannot list bindings across namespaces themselves.
  */
@@ -41,32 +69,39 @@ export class Visibility {
   readonly #server: StoreSession;
   readonly #identity: Identity;
   readonly #rootNamespace: string;
+  readonly #memo: NamespacesMemo;
   /** Shared with the views of other users made by `of`, so the bindings are read once per request. */
-  #bindings: { read?: Promise<Bindings> } = {};
+  #bindings: { read?: Promise<ObjectList<'RoleBinding'>> } = {};
   #namespaces: Promise<ReadonlySet<string>> | undefined;
 
-  constructor(server: StoreSession, identity: Identity, rootNamespace: string) {
+  /** `memo` is the store's (see NamespacesMemo); a view of its own when not given. */
+  constructor(server: StoreSession, identity: Identity, rootNamespace: string, memo: NamespacesMemo = new NamespacesMemo()) {
     this.#server = server;
     this.#identity = identity;
     this.#rootNamespace = rootNamespace;
+    this.#memo = memo;
   }
 
   /** What another user sees (for rules about them, e.g. a space role needs an org role first). */
   of(identity: Identity): Visibility {
-    const other = new Visibility(this.#server, identity, this.#rootNamespace);
+    const other = new Visibility(this.#server, identity, this.#rootNamespace, this.#memo);
     other.#bindings = this.#bindings;
     return other;
   }
 
-  #allBindings(): Promise<Bindings> {
+  #bindingList(): Promise<ObjectList<'RoleBinding'>> {
     // Shared and frozen on the embedded store: this module and listRoles only read them.
-    this.#bindings.read ??= this.#server.list('RoleBinding', { readOnly: true }).then((list) => list.items);
+    this.#bindings.read ??= this.#server.list('RoleBinding', { readOnly: true });
     return this.#bindings.read;
+  }
+
+  async #allBindings(): Promise<Bindings> {
+    return (await this.#bindingList()).items;
   }
 
   /** Namespaces where some RoleBinding names the caller. */
   namespaces(): Promise<ReadonlySet<string>> {
-    this.#namespaces ??= this.#allBindings().then((bindings) => namespacesNaming(bindings, this.#identity));
+    this.#namespaces ??= this.#bindingList().then((bindings) => this.#memo.namespacesNaming(bindings, this.#identity));
     return this.#namespaces;
   }
 

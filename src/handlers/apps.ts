@@ -26,7 +26,7 @@ const listApps: OperationHandler<'listApps'> = async ({ query }, scope) => {
 };
 
 const getApp: OperationHandler<'getApp'> = async ({ path }, scope) => {
-  const app = await getAppIn(requestContext(scope), path.guid);
+  const app = await getAppIn(requestContext(scope), path.guid, { readOnly: true });
   return { status: 200, body: presentApp(app, scope.runtime.config.externalUrl) };
 };
 

@@ -17,8 +17,27 @@ export function presentMetadata(object: StoredObject): Metadata {
   return { labels: userOwned(object.metadata.labels), annotations: userOwned(object.metadata.annotations) };
 }
 
+type Timestamps = { readonly created_at: string; readonly updated_at: string };
+
+/**
+ * The timestamps of objects the store shares (deep-frozen, so they cannot change), by their metadata:
+ * lists sort and present the same ones again and again.
+ */
+const sharedTimestamps = new WeakMap<object, Timestamps>();
+
 /** `created_at` is the object's creation; `updated_at` its newest recorded write (both RFC 3339, seconds, UTC). */
-export function presentTimestamps(object: StoredObject): { created_at: string; updated_at: string } {
+export function presentTimestamps(object: StoredObject): Timestamps {
+  const { metadata } = object;
+  if (!Object.isFrozen(metadata)) return timestampsOf(object);
+  let timestamps = sharedTimestamps.get(metadata);
+  if (timestamps === undefined) {
+    timestamps = Object.freeze(timestampsOf(object));
+    sharedTimestamps.set(metadata, timestamps);
+  }
+  return timestamps;
+}
+
+function timestampsOf(object: StoredObject): Timestamps {
   const created = object.metadata.creationTimestamp ?? '';
   const writes = (object.metadata.managedFields ?? []).map((entry) => entry.time ?? '').filter((time) => time !== '');
   const updated = writes.reduce((newest, time) => (Date.parse(time) > Date.parse(newest) ? time : newest), created);

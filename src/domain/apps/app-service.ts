@@ -11,7 +11,7 @@ import { createClaimed, type NameClaim } from '../names/name-claims.ts';
 import type { RequestContext } from '../request-context.ts';
 import { asCfError, mayI, referenced } from '../store-failures.ts';
 import { invalidSpace } from '../tenancy/reference-errors.ts';
-import { getVisibleByGuid, listInVisibleSpaces } from '../space-scoped.ts';
+import { getVisibleByGuid, getVisibleByGuidReadOnly, listInVisibleSpaces } from '../space-scoped.ts';
 import { getSpace } from '../tenancy/space-service.ts';
 import { storedLifecycle, type LifecycleRequest } from './app-lifecycle.ts';
 
@@ -67,9 +67,12 @@ function matchesAppFilters(app: App, filters: AppFilters): boolean {
   return !filters.labelSelector || matchesLabelSelector(filters.labelSelector, app.metadata.labels ?? {});
 }
 
-/** The app, read as the caller; 404 when it does not exist or they may not read it. */
-export function getApp(context: RequestContext, guid: string): Promise<App> {
-  return getVisibleByGuid(context, 'CFApp', guid, appResourceType);
+/**
+ * The app, read as the caller; 404 when it does not exist or they may not read it. With `readOnly` it
+ * may be the store's shared, frozen object (for callers that only present it).
+ */
+export function getApp(context: RequestContext, guid: string, options: { readOnly?: boolean } = {}): Promise<App> {
+  return (options.readOnly === true ? getVisibleByGuidReadOnly : getVisibleByGuid)(context, 'CFApp', guid, appResourceType);
 }
 
 /** The app with this GUID, wherever it is (read as the server, for its deletion job). */
