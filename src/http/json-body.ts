@@ -1,5 +1,7 @@
 import type { Context } from 'koa';
 
+const jsonContentType = 'application/json; charset=utf-8';
+
 /**
  * Sets a response body, writing a plain object or array as JSON text here with the headers Koa gives a
  * JSON body (`application/json; charset=utf-8` unless a JSON type is set, and its length): Koa's body
@@ -12,7 +14,8 @@ export function setBody(ctx: Context, body: unknown): void {
     ctx.body = body;
     return;
   }
-  if (!/\bjson\b/i.test(ctx.type)) ctx.type = 'json';
+  // What `ctx.type = 'json'` sets, without its lookup of the MIME type.
+  if (!/\bjson\b/i.test(ctx.type)) ctx.set('Content-Type', jsonContentType);
   ctx.body = JSON.stringify(body);
 }
 

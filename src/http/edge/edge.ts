@@ -22,6 +22,8 @@ export function edge(options: { logger: Logger; route: (ctx: Context) => Promise
     } catch (thrown) {
       respondWithError(ctx, thrown, requestLogger(state));
     }
+    // Nothing to build when request lines are not logged (a level above info).
+    if (!logger.isLevelEnabled('info')) return;
     const line = {
       correlationId: state.correlationId,
       method: ctx.method,
