@@ -162,7 +162,8 @@ export class KindCache<K extends KindName> {
     if (!had) bucket.sorted = undefined;
     else if (bucket.sorted !== undefined) {
       const index = bucket.sorted.findIndex((other) => other.metadata.name === object.metadata.name);
-      bucket.sorted[index] = object;
+      if (index >= 0) bucket.sorted[index] = object;
+      else bucket.sorted = undefined;
     }
   }
 
