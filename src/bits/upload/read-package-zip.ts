@@ -6,6 +6,8 @@ import yauzl from 'yauzl';
 import { InvalidPackageBits } from '../bits-errors.ts';
 import type { PackageZipLimits } from './package-zip-limits.ts';
 import { normalizedMode, pathProblem, symlinkTargetProblem } from './package-paths.ts';
+import type { WorkerFileResult } from './zip-check-worker.ts';
+import { checkFilesInWorkers, WorkerCheckFailure } from './zip-check-workers.ts';
 import { openZipFile } from './zip-file-reader.ts';
 
 /** One entry of an uploaded zip that passed every check of its central directory record. */
@@ -37,6 +39,15 @@ export type CheckedPackageZip = {
    * call (no stream per file), failing as `openFile` does. Larger files throw: read them with `openFile`.
    */
   readFile(entry: CheckedZipEntry & { kind: 'file' }): Promise<Buffer>;
+  /**
+   * Checks small files (of at most `wholeFileBytes`) as `readFile` reads them, in `workers` worker
+   * threads, without handing their content back: resolves with each file's SHA-1 (hex; empty without
+   * `fingerprints`), in order, or rejects as `readFile` would for the first file that fails.
+   */
+  checkFilesInWorkers(
+    entries: readonly (CheckedZipEntry & { kind: 'file' })[],
+    options: { fingerprints: boolean; workers: number },
+  ): Promise<string[]>;
   /** Where the entry's (compressed) data starts in the zip file, as its local header says. */
   dataStartOf(entry: CheckedZipEntry & { kind: 'file' }): Promise<number>;
   close(): void;
@@ -93,6 +104,7 @@ export async function readPackageZip(file: string, limits: PackageZipLimits): Pr
       openFile: (entry) => openCountedStream(zip, entry.entry, entry.path),
       readFile: (entry) => readWholeFile(zip, direct!, entry),
       dataStartOf: (entry) => dataStartOf(direct!, entry.entry),
+      checkFilesInWorkers: (files, options) => checkInWorkers(file, direct!, files, options),
       localHeadersAgree: () => localHeadersAgree(direct!, rawEntries),
       close: () => {
         zip.close();
@@ -290,6 +302,44 @@ async function readWholeFile(zip: yauzl.ZipFile, direct: DirectReader, checked: 
 async function dataStartOf(direct: DirectReader, entry: yauzl.Entry): Promise<number> {
   if (!direct.dataStarts.has(entry)) await readLocalHeader(direct, entry, false);
   return direct.dataStarts.get(entry)!;
+}
+
+async function checkInWorkers(
+  file: string,
+  direct: DirectReader,
+  files: readonly (CheckedZipEntry & { kind: 'file' })[],
+  { fingerprints, workers }: { fingerprints: boolean; workers: number },
+): Promise<string[]> {
+  for (const { path, declaredBytes, entry } of files) {
+    if (declaredBytes > wholeFileBytes || entry.compressedSize > wholeFileBytes)
+      throw new Error(`checkFilesInWorkers is for files of at most ${wholeFileBytes} bytes: '${path}'`);
+  }
+  let results: WorkerFileResult[];
+  try {
+    const job = {
+      file,
+      fileBytes: direct.fileBytes,
+      fingerprints,
+      files: files.map(({ declaredBytes, entry }) => ({
+        offset: entry.relativeOffsetOfLocalHeader,
+        name: entry.fileNameRaw,
+        compressedSize: entry.compressedSize,
+        declaredBytes,
+        method: entry.compressionMethod,
+      })),
+    };
+    results = await checkFilesInWorkers(job, workers);
+  } catch (error) {
+    if (!(error instanceof WorkerCheckFailure)) throw error;
+    const { index, reason, message } = error.failure;
+    if (reason === 'header') throw new InvalidPackageBits('The uploaded package is not a valid zip file.', { cause: new Error(message) });
+    throw corrupt(files[index]!.path, new Error(message));
+  }
+  return results.map(({ dataStart, namesAgree, sha1 }, index) => {
+    direct.dataStarts.set(files[index]!.entry, dataStart);
+    direct.namesAgree.set(files[index]!.entry, namesAgree);
+    return sha1;
+  });
 }
 
 function corrupt(path: string, cause: unknown): InvalidPackageBits {
