@@ -58,7 +58,8 @@ const appRef = (app: App) => ({ kind: 'CFApp' as const, namespace: spaceGuidOf(a
 /** Apps: CFApps in their space's namespace, read as the caller one visible space at a time. */
 export async function listApps(context: RequestContext, filters: AppFilters): Promise<App[]> {
   const apps = await listInVisibleSpaces(context, 'CFApp', filters, appResourceType);
-  return apps.filter((app) => matchesAppFilters(app, filters));
+  const filtered = filters.names !== undefined || filters.guids !== undefined || filters.labelSelector !== undefined;
+  return filtered ? apps.filter((app) => matchesAppFilters(app, filters)) : apps;
 }
 
 function matchesAppFilters(app: App, filters: AppFilters): boolean {

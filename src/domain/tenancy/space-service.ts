@@ -34,10 +34,11 @@ export const orgGuidOf = (space: Space): string => space.metadata.namespace ?? '
  * Spaces: CFSpaces in their org's namespace, each with a namespace of its own. A caller sees the ready
  * spaces whose namespace and org hold a role of theirs (an org manager's role reaches every space of
  * the org). They live in many org namespaces, so one privileged read serves them all, cut down by the
- * shared visibility rule.
+ * shared visibility rule. The spaces are the store's shared ones (`readOnly`), only to be read.
  */
 export async function listSpaces(context: RequestContext, filters: SpaceFilters): Promise<Space[]> {
-  const visible = await context.visibility.list('CFSpace');
+  // Shared and frozen on the embedded store: callers present the spaces or take their names.
+  const visible = await context.visibility.list('CFSpace', { readOnly: true });
   return visible.filter((space) => isReady(space) && matchesSpaceFilters(space, filters));
 }
 

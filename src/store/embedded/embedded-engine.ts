@@ -1,10 +1,11 @@
+import { LRUCache } from 'lru-cache';
 import { applyMergePatch } from '../merge-patch.ts';
 import { StoreError, storeErrors } from '../errors.ts';
 import type { KindName } from '../kinds.ts';
 import type { NewObject, ObjectMeta } from '../objects.ts';
 import type { MergePatch, Watch, WatchEvent, WatchOptions, WritePreconditions } from '../port.ts';
 import { collectIfOrphaned, deleteRow } from './deletion.ts';
-import { planList, type ListFilter } from './list-plan.ts';
+import { planList, type ListFilter, type ListQuery } from './list-plan.ts';
 import { createObject } from './creation.ts';
 import type { CrdSchemas } from './crd-schemas.ts';
 import { prepareStatusUpdate, prepareUpdate } from './object-preparation.ts';
@@ -47,6 +48,8 @@ export class EmbeddedEngine {
   #closed = false;
 
   readonly #schemas: CrdSchemas;
+  /** Planned list queries without label selectors, by kind, namespace and name. */
+  readonly #plans = new LRUCache<string, ListQuery>({ max: 5_000 });
 
   constructor(db: SqliteDatabase, schemas: CrdSchemas) {
     this.#db = db;
@@ -68,8 +71,20 @@ export class EmbeddedEngine {
   /** With `readOnly`, the items are shared and frozen (see DecodedObjects); otherwise they are the caller's. */
   list(kind: KindName, options: ListFilter & { readOnly?: boolean | undefined }): { items: Resource[]; resourceVersion: string } {
     this.#checkOpen();
-    const items = this.#table.list(planList(kind, scoped(kind, options)), { shared: options.readOnly === true });
+    const items = this.#table.list(this.#planned(kind, scoped(kind, options)), { shared: options.readOnly === true });
     return { items, resourceVersion: String(this.#version) };
+  }
+
+  /** The list's query; made once for lists without a label selector (by kind, namespace and name: most lists). */
+  #planned(kind: KindName, filter: ListFilter): ListQuery {
+    if ((filter.labelSelector ?? []).length > 0) return planList(kind, filter);
+    const key = `${kind}\u0000${filter.namespace === undefined ? '*' : `=${filter.namespace}`}\u0000${filter.name === undefined ? '*' : `=${filter.name}`}`;
+    let query = this.#plans.get(key);
+    if (query === undefined) {
+      query = planList(kind, filter);
+      this.#plans.set(key, query);
+    }
+    return query;
   }
 
   watch(kind: KindName, options: WatchOptions, listener: (event: WatchEvent<KindName>) => void): Watch {

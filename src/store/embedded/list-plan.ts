@@ -3,8 +3,8 @@ import type { Requirement, LabelSelector } from '../../labels/selector.ts';
 import type { KindName } from '../kinds.ts';
 
 export type ListFilter = { namespace?: string | undefined; name?: string | undefined; labelSelector?: LabelSelector | undefined };
-/** A list's SQL (selecting row ids) and its parameters, for objects of `kind`. */
-export type ListQuery = { kind: KindName; sql: string; params: SQLInputValue[] };
+/** A list's SQL (selecting row ids) and its parameters, for objects of `kind`; `key` names the pair. */
+export type ListQuery = { kind: KindName; sql: string; params: SQLInputValue[]; key: string };
 
 /** A requirement that only objects carrying the label can meet, so the labels index can find them. */
 type Positive =
@@ -46,7 +46,8 @@ export function planList(kind: KindName, filter: ListFilter): ListQuery {
   for (const requirement of selector) {
     if (requirement !== driver?.requirement) where.push(requirementCondition(requirement, params));
   }
-  return { kind, sql: `SELECT o.id AS id FROM ${from} WHERE ${where.join(' AND ')} ORDER BY o.namespace, o.name`, params };
+  const sql = `SELECT o.id AS id FROM ${from} WHERE ${where.join(' AND ')} ORDER BY o.namespace, o.name`;
+  return { kind, sql, params, key: `${sql}\u0000${JSON.stringify(params)}` };
 }
 
 /**

@@ -132,7 +132,7 @@ export class ObjectTable {
    * shared too, and frozen: the same array for every reader until an object of the kind is written.
    */
   list(query: ListQuery, mode: ReadMode): Resource[] {
-    const key = `${query.sql}\u0000${JSON.stringify(query.params)}`;
+    const { key } = query;
     const membership = this.#membershipWrites.get(query.kind) ?? 0;
     let listed = this.#listed.get(key);
     if (listed === undefined || listed.membership !== membership) {
