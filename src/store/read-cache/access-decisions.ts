@@ -7,8 +7,8 @@ export type AccessDecisionOptions = {
   ttlMs: number;
   /**
    * The apiserver's authorizer follows RBAC objects through a watch of its own, which may lag behind
-   * ours: after a change, decisions are dropped again this much later, so an answer the authorizer
-   * gave before it saw the change is not kept.
+   * ours: for this long after a change, decisions about its scope are asked every time and not kept,
+   * so that an answer the authorizer gave before it saw the change does not outlive that lag.
    */
   settleMs: number;
   /** At most this many decisions are kept; past it, all are dropped. */
@@ -18,8 +18,9 @@ export type AccessDecisionOptions = {
 /**
  * Users' answers to "may I list this kind here?", per credentials, kind, namespace and name. A
  * change to a Role or RoleBinding drops the decisions about its namespace; a change to a ClusterRole
- * or ClusterRoleBinding, or a new list of any RBAC kind, drops them all. A decision asked for before
- * a change and answered after it is returned to its callers but not kept.
+ * or ClusterRoleBinding, or a new list of any RBAC kind, drops them all; for the settle time after
+ * a change, its scope's decisions are asked every time. A decision asked for before a change and
+ * answered after it is returned to its callers but not kept.
  */
 export class AccessDecisions {
   readonly #options: AccessDecisionOptions;
@@ -29,8 +30,9 @@ export class AccessDecisions {
   #count = 0;
   #epoch = 0;
   readonly #scopeEpochs = new Map<string, number>();
-  readonly #settling = new Set<string | undefined>();
-  #settleTimer: NodeJS.Timeout | undefined;
+  /** When each scope last changed, and when everything did. */
+  readonly #changedAt = new Map<string, number>();
+  #allChangedAt = Number.NEGATIVE_INFINITY;
 
   constructor(options: AccessDecisionOptions) {
     this.#options = options;
@@ -43,8 +45,9 @@ export class AccessDecisions {
   async decide(subject: string, target: AccessTarget, ask: () => Promise<boolean>): Promise<boolean> {
     const scope = target.namespace ?? '';
     const key = `${subject}\n${target.kind}\n${scope}\n${target.name ?? ''}`;
-    const kept = this.#byScope.get(scope)?.get(key);
     const now = Date.now();
+    if (this.#settling(scope, now)) return ask();
+    const kept = this.#byScope.get(scope)?.get(key);
     if (kept !== undefined && kept.expiresAt > now) {
       if (kept.refreshAt <= now && !this.#asking.has(key)) this.#ask(scope, key, ask).catch(() => undefined);
       return kept.allowed;
@@ -56,7 +59,7 @@ export class AccessDecisions {
     const epoch = this.#epochOf(scope);
     const askedAt = Date.now();
     const answer = ask().then((allowed) => {
-      if (this.#epochOf(scope) === epoch) {
+      if (this.#epochOf(scope) === epoch && !this.#settling(scope, Date.now())) {
         const { ttlMs } = this.#options;
         this.#keep(scope, key, { allowed, expiresAt: askedAt + ttlMs, refreshAt: askedAt + ttlMs / 2 });
       }
@@ -70,21 +73,24 @@ export class AccessDecisions {
     }
   }
 
-  /** Drops the decisions about `namespace` (every decision when undefined), now and once more after the settle time. */
+  /** Drops the decisions about `namespace` (every decision when undefined); they are asked every time for the settle time. */
   changed(namespace: string | undefined): void {
     this.#drop(namespace);
-    this.#settling.add(namespace);
-    this.#settleTimer ??= setTimeout(() => {
-      this.#settleTimer = undefined;
-      const scopes = [...this.#settling];
-      this.#settling.clear();
-      for (const scope of scopes) this.#drop(scope);
-    }, this.#options.settleMs).unref();
+    if (namespace === undefined) {
+      this.#allChangedAt = Date.now();
+      this.#changedAt.clear();
+    } else {
+      this.#changedAt.set(namespace, Date.now());
+    }
   }
 
   close(): void {
-    clearTimeout(this.#settleTimer);
     this.#drop(undefined);
+  }
+
+  #settling(scope: string, now: number): boolean {
+    const changedAt = Math.max(this.#allChangedAt, this.#changedAt.get(scope) ?? Number.NEGATIVE_INFINITY);
+    return now - changedAt < this.#options.settleMs;
   }
 
   #drop(namespace: string | undefined): void {

@@ -5,6 +5,7 @@ import type {
   AccessTarget,
   AccessVerb,
   CallOptions,
+  GetOptions,
   ListOptions,
   MergePatch,
   ObjectList,
@@ -51,7 +52,7 @@ export class ReadCacheSession implements StoreSession {
     return { items: cache.list(options), resourceVersion: String(cache.version) };
   }
 
-  get<K extends KindName>(ref: Ref<K>, options?: CallOptions): Promise<StoredObject<K>> {
+  get<K extends KindName>(ref: Ref<K>, options?: GetOptions): Promise<StoredObject<K>> {
     return this.#inner.get(ref, options);
   }
 

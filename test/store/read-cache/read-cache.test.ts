@@ -98,6 +98,7 @@ describe('read cache over the Kubernetes store (real kube-apiserver)', function 
     traffic = { lists: 0, openWatches: 0, accessChecks: 0 };
     cached = withReadCache(countingStore(new KubernetesStore(adminKubeConfig(controlPlane)), traffic), {
       logger: pino({ level: 'silent' }),
+      accessSettleMs: 300,
     });
     newUser = async () => {
       const name = uniqueName('user');
@@ -228,7 +229,9 @@ describe('read cache over the Kubernetes store (real kube-apiserver)', function 
     const granted = await cachedList(session, 'CFApp', { namespace });
     expect(granted.fromStore).to.equal(false);
     expect(granted.items).to.deep.equal((await direct.as(user).list('CFApp', { namespace })).items);
-    // The permission is kept in turn: a second list makes no access check.
+    // Once the authorizer has had time to see the change, the permission is kept in turn: a second list makes no access check.
+    await sleep(350);
+    await session.list('CFApp', { namespace, ...readOnly });
     const checks = traffic.accessChecks;
     await session.list('CFApp', { namespace, ...readOnly });
     expect(traffic.accessChecks).to.equal(checks);
