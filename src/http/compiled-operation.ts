@@ -28,6 +28,7 @@ export class CompiledOperation {
   readonly query: QueryParameters;
   readonly body: BodySpec;
   readonly #pathTypes: Map<string, string | undefined>;
+  readonly #hasIntegerPathParams: boolean;
 
   constructor(operation: DocumentOperation, compiler: SchemaCompiler) {
     if (!operation.operationId) throw new Error(`${operation.method.toUpperCase()} ${operation.path} has no operationId`);
@@ -45,11 +46,14 @@ export class CompiledOperation {
         .filter((parameter) => parameter.in === 'path')
         .map((parameter) => [parameter.name, parameter.schema?.['type'] as string | undefined]),
     );
+    this.#hasIntegerPathParams = [...this.#pathTypes.values()].includes('integer');
     this.body = compileBody(operation.requestBody, compiler);
   }
 
   /** Path parameters typed as declared; an integer parameter that is not one is a 422. */
   typedPathParams(params: Record<string, string>): Record<string, string | number> {
+    // Most operations have only text parameters: nothing to convert.
+    if (!this.#hasIntegerPathParams) return params;
     const typed: Record<string, string | number> = {};
     for (const [name, value] of Object.entries(params)) {
       if (this.#pathTypes.get(name) !== 'integer') {

@@ -106,7 +106,8 @@ function requestUrl(externalUrl: URL, ctx: Context): URL {
 }
 
 function writeResponse(ctx: Context, response: LooseResponse): void {
-  for (const [name, value] of Object.entries(response.headers ?? {})) ctx.set(name, value);
+  const headers = response.headers;
+  if (headers !== undefined) for (const name of Object.keys(headers)) ctx.set(name, headers[name]!);
   if (response.body === undefined) {
     // Koa turns a null body into 204 unless the status is set after it (a 202 has no body either).
     ctx.body = null;

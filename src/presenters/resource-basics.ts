@@ -9,8 +9,12 @@ type Metadata = { labels: Record<string, string>; annotations: Record<string, st
  */
 const platformKey = /^(?:[^/]*\.)?cloudfoundry\.org\//;
 
-const userOwned = (entries: Record<string, string> | undefined): Record<string, string> =>
-  Object.fromEntries(Object.entries(entries ?? {}).filter(([key]) => !platformKey.test(key)));
+function userOwned(entries: Record<string, string> | undefined): Record<string, string> {
+  const owned: Record<string, string> = {};
+  if (entries === undefined) return owned;
+  for (const key of Object.keys(entries)) if (!platformKey.test(key)) owned[key] = entries[key]!;
+  return owned;
+}
 
 /** The user's labels and annotations of a stored object. */
 export function presentMetadata(object: StoredObject): Metadata {

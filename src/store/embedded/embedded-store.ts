@@ -1,4 +1,5 @@
-import type { Store } from '../port.ts';
+import { LRUCache } from 'lru-cache';
+import type { Store, StoreSession } from '../port.ts';
 import { loadCrdSchemas } from './crd-schemas.ts';
 import { EmbeddedEngine } from './embedded-engine.ts';
 import { createSession, userInfo } from './embedded-session.ts';
@@ -29,8 +30,19 @@ export async function openEmbeddedStore(options: EmbeddedStoreOptions): Promise<
   const schemas = await loadCrdSchemas(options.crdDirectory);
   const engine = new EmbeddedEngine(openSqliteDatabase(options.file, options.durability ?? 'process-crash'), schemas);
   const privileged = createSession(engine, undefined);
+  // A session holds nothing but its user (RBAC is read from the engine at each call), so one per user
+  // serves every request of theirs instead of a new set of closures each time.
+  const sessions = new LRUCache<string, StoreSession>({ max: 10_000 });
   return {
-    as: (user) => createSession(engine, userInfo(user.name, user.groups)),
+    as: (user) => {
+      const key = `${user.name}\u0000${user.groups.join('\u0000')}`;
+      let session = sessions.get(key);
+      if (session === undefined) {
+        session = createSession(engine, userInfo(user.name, user.groups));
+        sessions.set(key, session);
+      }
+      return session;
+    },
     privileged: () => privileged,
     close: async () => engine.close(),
     integrityCheck: () => engine.integrityCheck(),
