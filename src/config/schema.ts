@@ -140,7 +140,7 @@ export const configSchema = z
     /** Resource matching: files of uploaded packages kept by SHA-1 (embedded backend) so a new push need not send them. */
     resourceMatching: z
       .object({
-        /** The bound of that cache, in bytes of file content; the least recently used files go first. */
+        /** The bound of that cache, in bytes on disk (a kept zip counts its compressed size); the least recently used go first. */
         cacheBytes: z.number().int().nonnegative().default(gibibyte),
       })
       .strict()
