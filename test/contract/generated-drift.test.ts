@@ -8,10 +8,10 @@ import { promisify } from 'node:util';
 const root = new URL('../../', import.meta.url).pathname;
 const run = promisify(execFile);
 
-/** A copy of the parts of the repository the generator reads, sharing node_modules. */
+/** A copy of the parts of the repository the generator reads (the manifests' loaders are in src/), sharing node_modules. */
 async function copyOfRepository(): Promise<string> {
   const copy = await mkdtemp(join(tmpdir(), 'cf-api-drift-'));
-  for (const entry of ['openapi', 'generated', 'scripts', 'redocly.yaml', 'package.json'])
+  for (const entry of ['openapi', 'deploy', 'src', 'generated', 'scripts', 'redocly.yaml', 'package.json'])
     await cp(join(root, entry), join(copy, entry), { recursive: true });
   await symlink(join(root, 'node_modules'), join(copy, 'node_modules'));
   return copy;
@@ -43,5 +43,19 @@ describe('the generated-code check (npm run generate:check)', function () {
     expect(failure, 'the check should fail').to.not.equal(undefined);
     expect(failure!.code).to.equal(1);
     expect(failure!.stderr).to.contain('generated/openapi.json is out of date').and.to.contain('generated/openapi-types.ts is out of date');
+  });
+
+  it('fails when a CRD changes in deploy/ without regenerating', async () => {
+    const crd = join(copy, 'deploy/crds/cfapps.korifi.cloudfoundry.org.yaml');
+    const original = await readFile(crd, 'utf8');
+    const changed = original.replace(/(displayName:\n(?:.*\n)*?\s+)pattern: .*/, '$1pattern: ^[a-z]+$');
+    expect(changed).to.not.equal(original);
+    await writeFile(crd, changed);
+    const failure = await run('scripts/check-generated.sh', { cwd: copy }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure, 'the check should fail').to.not.equal(undefined);
+    expect(failure!.stderr).to.contain('generated/crd-schemas.json is out of date');
   });
 });
