@@ -1,24 +1,11 @@
 import { isStoreError, StoreError, storeErrors } from '../errors.ts';
+import { ForwardingSession } from '../forwarding-session.ts';
 import { kinds, type KindName } from '../kinds.ts';
 import { jsonEqual } from '../json-equal.ts';
 import { applyMergePatch } from '../merge-patch.ts';
 import { refOf } from '../refs.ts';
 import type { NewObject, StoredObject } from '../objects.ts';
-import type {
-  AccessTarget,
-  AccessVerb,
-  CallOptions,
-  ListOptions,
-  MergePatch,
-  ObjectList,
-  Ref,
-  StoreSession,
-  WaitOptions,
-  Watch,
-  WatchEvent,
-  WatchOptions,
-  WritePreconditions,
-} from '../port.ts';
+import type { CallOptions, MergePatch, Ref, StoreSession, WritePreconditions } from '../port.ts';
 import { isLabelledKind, label, labelsPatch, timestampLabelValue, withDerivedLabels } from './label-rules.ts';
 
 const createdAt = label('created_at');
@@ -30,34 +17,25 @@ const conflictRetries = 5;
  * updated_at and the per-kind index labels), so that lists and filters work on a cluster without
  * Korifi — and on the embedded store — exactly as they would with it. Reads pass straight through.
  */
-export class LabellingSession implements StoreSession {
-  readonly #inner: StoreSession;
+export class LabellingSession extends ForwardingSession {
   readonly #now: () => Date;
 
   constructor(inner: StoreSession, now: () => Date = () => new Date()) {
-    this.#inner = inner;
+    super(inner);
     this.#now = now;
   }
 
-  get<K extends KindName>(ref: Ref<K>, options?: CallOptions): Promise<StoredObject<K>> {
-    return this.#inner.get(ref, options);
+  override create<K extends KindName>(object: NewObject<K>, options?: CallOptions): Promise<StoredObject<K>> {
+    return this.inner.create(this.#labelNew(object), options);
   }
 
-  list<K extends KindName>(kind: K, options?: ListOptions): Promise<ObjectList<K>> {
-    return this.#inner.list(kind, options);
+  override createAll(objects: NewObject[]): Promise<StoredObject[]> {
+    return this.inner.createAll(objects.map((object) => this.#labelNew(object)));
   }
 
-  create<K extends KindName>(object: NewObject<K>, options?: CallOptions): Promise<StoredObject<K>> {
-    return this.#inner.create(this.#labelNew(object), options);
-  }
-
-  createAll(objects: NewObject[]): Promise<StoredObject[]> {
-    return this.#inner.createAll(objects.map((object) => this.#labelNew(object)));
-  }
-
-  update<K extends KindName>(object: StoredObject<K>, options?: CallOptions): Promise<StoredObject<K>> {
-    if (!isLabelledKind(object.kind)) return this.#inner.update(object, options);
-    return this.#inner.update(this.#withLabels(object, { touch: true }), options);
+  override update<K extends KindName>(object: StoredObject<K>, options?: CallOptions): Promise<StoredObject<K>> {
+    if (!isLabelledKind(object.kind)) return this.inner.update(object, options);
+    return this.inner.update(this.#withLabels(object, { touch: true }), options);
   }
 
   /**
@@ -66,11 +44,11 @@ export class LabellingSession implements StoreSession {
    * makes it retry (unless the caller gave a precondition, which then decides). Needs get as well as
    * patch permission, which every CF role that may patch has.
    */
-  async patch<K extends KindName>(ref: Ref<K>, patch: MergePatch, preconditions?: WritePreconditions): Promise<StoredObject<K>> {
-    if (!isLabelledKind(ref.kind)) return this.#inner.patch(ref, patch, preconditions);
+  override async patch<K extends KindName>(ref: Ref<K>, patch: MergePatch, preconditions?: WritePreconditions): Promise<StoredObject<K>> {
+    if (!isLabelledKind(ref.kind)) return this.inner.patch(ref, patch, preconditions);
     const expectedVersion = preconditions?.resourceVersion ?? (asObject(patch['metadata'])['resourceVersion'] as string | undefined);
     for (let attempt = 1; ; attempt++) {
-      const current = await this.#inner.get(ref);
+      const current = await this.inner.get(ref);
       if (expectedVersion !== undefined && expectedVersion !== current.metadata.resourceVersion) {
         throw storeErrors.conflict(kinds[ref.kind].plural, ref.name);
       }
@@ -83,43 +61,23 @@ export class LabellingSession implements StoreSession {
       const labels = labelsPatch(current.metadata.labels, withDerivedLabels(patched, stamps));
       const labelled = { ...patch, metadata: { ...asObject(patch['metadata']), labels } };
       try {
-        return await this.#inner.patch(ref, labelled, { resourceVersion: current.metadata.resourceVersion! });
+        return await this.inner.patch(ref, labelled, { resourceVersion: current.metadata.resourceVersion! });
       } catch (error) {
         if (expectedVersion !== undefined || !isStoreError(error, 'Conflict') || attempt >= conflictRetries) throw error;
       }
     }
   }
 
-  async updateStatus<K extends KindName>(object: StoredObject<K>): Promise<StoredObject<K>> {
-    return this.#relabelAfterStatus(await this.#inner.updateStatus(object));
+  override async updateStatus<K extends KindName>(object: StoredObject<K>): Promise<StoredObject<K>> {
+    return this.#relabelAfterStatus(await this.inner.updateStatus(object));
   }
 
-  async patchStatus<K extends KindName>(ref: Ref<K>, status: MergePatch, preconditions?: WritePreconditions): Promise<StoredObject<K>> {
-    return this.#relabelAfterStatus(await this.#inner.patchStatus(ref, status, preconditions));
-  }
-
-  delete(ref: Ref, preconditions?: WritePreconditions): Promise<void> {
-    return this.#inner.delete(ref, preconditions);
-  }
-
-  watch<K extends KindName>(kind: K, options: WatchOptions, onEvent: (event: WatchEvent<K>) => void): Promise<Watch> {
-    return this.#inner.watch(kind, options, onEvent);
-  }
-
-  waitFor<K extends KindName>(
+  override async patchStatus<K extends KindName>(
     ref: Ref<K>,
-    condition: (object: StoredObject<K>) => boolean,
-    options: WaitOptions,
+    status: MergePatch,
+    preconditions?: WritePreconditions,
   ): Promise<StoredObject<K>> {
-    return this.#inner.waitFor(ref, condition, options);
-  }
-
-  waitForDeletion(ref: Ref, options: WaitOptions): Promise<void> {
-    return this.#inner.waitForDeletion(ref, options);
-  }
-
-  canI(verb: AccessVerb, target: AccessTarget): Promise<boolean> {
-    return this.#inner.canI(verb, target);
+    return this.#relabelAfterStatus(await this.inner.patchStatus(ref, status, preconditions));
   }
 
   /**
@@ -127,7 +85,7 @@ export class LabellingSession implements StoreSession {
    * patch, as the apiserver would: else a reader resending what is there gets a 200.
    */
   async #unchanged<K extends KindName>(ref: Ref<K>, current: StoredObject<K>): Promise<StoredObject<K>> {
-    if (!(await this.#inner.canI('patch', ref)))
+    if (!(await this.inner.canI('patch', ref)))
       throw new StoreError('Forbidden', `${kinds[ref.kind].plural} "${ref.name}" is forbidden: cannot patch`);
     return current;
   }
@@ -151,10 +109,10 @@ export class LabellingSession implements StoreSession {
       const labels = labelsPatch(current.metadata.labels, withDerivedLabels(current));
       if (Object.keys(labels).length === 0) return current;
       try {
-        return await this.#inner.patch(refOf(current), { metadata: { labels } }, { resourceVersion: current.metadata.resourceVersion! });
+        return await this.inner.patch(refOf(current), { metadata: { labels } }, { resourceVersion: current.metadata.resourceVersion! });
       } catch (error) {
         if (!isStoreError(error, 'Conflict') || attempt >= conflictRetries) throw error;
-        current = await this.#inner.get(refOf(current));
+        current = await this.inner.get(refOf(current));
       }
     }
   }

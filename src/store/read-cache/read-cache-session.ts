@@ -1,21 +1,16 @@
 import { StoreError } from '../errors.ts';
+import { ForwardingSession } from '../forwarding-session.ts';
 import { kinds, type KindName } from '../kinds.ts';
 import type { NewObject, StoredObject } from '../objects.ts';
 import type {
   AccessTarget,
-  AccessVerb,
   CallOptions,
-  GetOptions,
   ListOptions,
   MergePatch,
   ObjectList,
   Ref,
   StoreSession,
   StoreUser,
-  WaitOptions,
-  Watch,
-  WatchEvent,
-  WatchOptions,
   WritePreconditions,
 } from '../port.ts';
 import { credentialKey } from './credential-key.ts';
@@ -27,85 +22,64 @@ import { listTarget, type ReadCache } from './read-cache.ts';
  * may list there); every other call goes to the inner session, and every write is noted so that
  * the next cached list shows it.
  */
-export class ReadCacheSession implements StoreSession {
-  readonly #inner: StoreSession;
+export class ReadCacheSession extends ForwardingSession {
   readonly #cache: ReadCache;
   /** Undefined for the server's own session, which may list everything. */
   readonly #user: StoreUser | undefined;
 
   constructor(inner: StoreSession, cache: ReadCache, user: StoreUser | undefined) {
-    this.#inner = inner;
+    super(inner);
     this.#cache = cache;
     this.#user = user;
   }
 
-  async list<K extends KindName>(kind: K, options: ListOptions = {}): Promise<ObjectList<K>> {
-    if (options.readOnly !== true || settledWithoutListing(options)) return this.#inner.list(kind, options);
+  override async list<K extends KindName>(kind: K, options: ListOptions = {}): Promise<ObjectList<K>> {
+    if (options.readOnly !== true || settledWithoutListing(options)) return this.inner.list(kind, options);
     const cache = await this.#cache.ready(kind);
-    if (cache === undefined) return this.#inner.list(kind, options);
+    if (cache === undefined) return this.inner.list(kind, options);
     if (this.#user !== undefined) {
       const target = listTarget(kind, options);
-      if (!(await this.#cache.mayList(this.#inner, credentialKey(this.#user.credentials), target))) {
+      if (!(await this.#cache.mayList(this.inner, credentialKey(this.#user.credentials), target))) {
         throw listForbidden(this.#user.name, target);
       }
     }
     return { items: cache.list(options), resourceVersion: String(cache.version) };
   }
 
-  get<K extends KindName>(ref: Ref<K>, options?: GetOptions): Promise<StoredObject<K>> {
-    return this.#inner.get(ref, options);
+  override async create<K extends KindName>(object: NewObject<K>, options?: CallOptions): Promise<StoredObject<K>> {
+    return this.#noted(await this.inner.create(object, options));
   }
 
-  async create<K extends KindName>(object: NewObject<K>, options?: CallOptions): Promise<StoredObject<K>> {
-    return this.#noted(await this.#inner.create(object, options));
-  }
-
-  async createAll(objects: NewObject[]): Promise<StoredObject[]> {
-    const created = await this.#inner.createAll(objects);
+  override async createAll(objects: NewObject[]): Promise<StoredObject[]> {
+    const created = await this.inner.createAll(objects);
     for (const object of created) this.#cache.noteWrite(object);
     return created;
   }
 
-  async update<K extends KindName>(object: StoredObject<K>, options?: CallOptions): Promise<StoredObject<K>> {
-    return this.#noted(await this.#inner.update(object, options));
+  override async update<K extends KindName>(object: StoredObject<K>, options?: CallOptions): Promise<StoredObject<K>> {
+    return this.#noted(await this.inner.update(object, options));
   }
 
-  async patch<K extends KindName>(ref: Ref<K>, patch: MergePatch, preconditions?: WritePreconditions): Promise<StoredObject<K>> {
-    return this.#noted(await this.#inner.patch(ref, patch, preconditions));
+  override async patch<K extends KindName>(ref: Ref<K>, patch: MergePatch, preconditions?: WritePreconditions): Promise<StoredObject<K>> {
+    return this.#noted(await this.inner.patch(ref, patch, preconditions));
   }
 
-  async updateStatus<K extends KindName>(object: StoredObject<K>): Promise<StoredObject<K>> {
-    return this.#noted(await this.#inner.updateStatus(object));
+  override async updateStatus<K extends KindName>(object: StoredObject<K>): Promise<StoredObject<K>> {
+    return this.#noted(await this.inner.updateStatus(object));
   }
 
-  async patchStatus<K extends KindName>(ref: Ref<K>, status: MergePatch, preconditions?: WritePreconditions): Promise<StoredObject<K>> {
-    return this.#noted(await this.#inner.patchStatus(ref, status, preconditions));
-  }
-
-  async delete(ref: Ref, preconditions?: WritePreconditions): Promise<void> {
-    const cached = this.#cache.cached(ref);
-    await this.#inner.delete(ref, preconditions);
-    this.#cache.noteDelete(ref, cached);
-  }
-
-  watch<K extends KindName>(kind: K, options: WatchOptions, onEvent: (event: WatchEvent<K>) => void): Promise<Watch> {
-    return this.#inner.watch(kind, options, onEvent);
-  }
-
-  waitFor<K extends KindName>(
+  override async patchStatus<K extends KindName>(
     ref: Ref<K>,
-    condition: (object: StoredObject<K>) => boolean,
-    options: WaitOptions,
+    status: MergePatch,
+    preconditions?: WritePreconditions,
   ): Promise<StoredObject<K>> {
-    return this.#inner.waitFor(ref, condition, options);
+    return this.#noted(await this.inner.patchStatus(ref, status, preconditions));
   }
 
-  waitForDeletion(ref: Ref, options: WaitOptions): Promise<void> {
-    return this.#inner.waitForDeletion(ref, options);
-  }
-
-  canI(verb: AccessVerb, target: AccessTarget): Promise<boolean> {
-    return this.#inner.canI(verb, target);
+  override async delete(ref: Ref, preconditions?: WritePreconditions): Promise<void> {
+    const cached = this.#cache.cached(ref);
+    await this.inner.delete(ref, preconditions);
+    this.#cache.noteDelete(ref, cached);
   }
 
   #noted<K extends KindName>(object: StoredObject<K>): StoredObject<K> {
