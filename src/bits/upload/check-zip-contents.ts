@@ -75,15 +75,18 @@ async function checkLarge(zip: CheckedPackageZip, entry: FileEntry, { fingerprin
   if (hash) await locate(entry, hash.digest('hex'));
 }
 
+/** What checking the small files does with each: hash it (or not), count its bytes, note where it lies. */
+type SmallFileChecks = {
+  fingerprints: boolean;
+  count: (bytes: number) => void;
+  locate: (entry: FileEntry, sha1: string) => Promise<void>;
+};
+
 /** The small files in worker threads: each holds exactly its declared size (the workers check it), which is counted. */
 async function checkInWorkers(
   zip: CheckedPackageZip,
   small: readonly FileEntry[],
-  {
-    fingerprints,
-    count,
-    locate,
-  }: { fingerprints: boolean; count: (bytes: number) => void; locate: (entry: FileEntry, sha1: string) => Promise<void> },
+  { fingerprints, count, locate }: SmallFileChecks,
 ): Promise<void> {
   const sha1s = await zip.checkFilesInWorkers(small, { fingerprints, workers: workerCount });
   for (const [index, entry] of small.entries()) {
@@ -96,11 +99,7 @@ async function checkInWorkers(
 async function checkHere(
   zip: CheckedPackageZip,
   small: readonly FileEntry[],
-  {
-    fingerprints,
-    count,
-    locate,
-  }: { fingerprints: boolean; count: (bytes: number) => void; locate: (entry: FileEntry, sha1: string) => Promise<void> },
+  { fingerprints, count, locate }: SmallFileChecks,
 ): Promise<void> {
   let next = 0;
   const readSmall = async (): Promise<void> => {
