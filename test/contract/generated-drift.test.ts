@@ -17,6 +17,14 @@ async function copyOfRepository(): Promise<string> {
   return copy;
 }
 
+/** How the check failed in that copy, or undefined when it passed. */
+function checkFailure(copy: string): Promise<{ code: number; stderr: string } | undefined> {
+  return run('scripts/check-generated.sh', { cwd: copy }).then(
+    () => undefined,
+    (error: { code: number; stderr: string }) => error,
+  );
+}
+
 describe('the generated-code check (npm run generate:check)', function () {
   this.timeout(60_000);
   let copy: string;
@@ -36,10 +44,7 @@ describe('the generated-code check (npm run generate:check)', function () {
     const changed = original.replace(/vm_uptime:\n(\s+)type: string/, 'vm_uptime:\n$1type: [string, integer]');
     expect(changed).to.not.equal(original);
     await writeFile(schema, changed);
-    const failure = await run('scripts/check-generated.sh', { cwd: copy }).then(
-      () => undefined,
-      (error: { code: number; stderr: string }) => error,
-    );
+    const failure = await checkFailure(copy);
     expect(failure, 'the check should fail').to.not.equal(undefined);
     expect(failure!.code).to.equal(1);
     expect(failure!.stderr).to.contain('generated/openapi.json is out of date').and.to.contain('generated/openapi-types.ts is out of date');
@@ -51,10 +56,7 @@ describe('the generated-code check (npm run generate:check)', function () {
     const changed = original.replace(/(displayName:\n(?:.*\n)*?\s+)pattern: .*/, '$1pattern: ^[a-z]+$');
     expect(changed).to.not.equal(original);
     await writeFile(crd, changed);
-    const failure = await run('scripts/check-generated.sh', { cwd: copy }).then(
-      () => undefined,
-      (error: { code: number; stderr: string }) => error,
-    );
+    const failure = await checkFailure(copy);
     expect(failure, 'the check should fail').to.not.equal(undefined);
     expect(failure!.stderr).to.contain('generated/crd-schemas.json is out of date');
   });
