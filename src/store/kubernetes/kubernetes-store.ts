@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { LRUCache } from 'lru-cache';
 import type { Credentials } from '../../auth/identity.ts';
+import { credentialKey } from '../credential-key.ts';
 import type { Store, StoreSession, StoreUser } from '../port.ts';
 import { KubernetesSession } from './kubernetes-session.ts';
 import { RestClient } from './rest-client.ts';
@@ -70,10 +70,4 @@ export function userConfig(base: KubeConfig, credentials: Credentials): KubeConf
         };
   config.loadFromClusterAndUser(cluster, user);
   return config;
-}
-
-function credentialKey(credentials: Credentials): string {
-  const material =
-    credentials.scheme === 'bearer' ? `b:${credentials.token}` : `c:${credentials.certificatePem}\n${credentials.privateKeyPem}`;
-  return createHash('sha256').update(material).digest('base64url');
 }

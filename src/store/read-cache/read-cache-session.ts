@@ -13,7 +13,7 @@ import type {
   StoreUser,
   WritePreconditions,
 } from '../port.ts';
-import { credentialKey } from './credential-key.ts';
+import { credentialKey } from '../credential-key.ts';
 import { settledWithoutListing } from './list-filter.ts';
 import { listTarget, type ReadCache } from './read-cache.ts';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Credentials } from '../../auth/identity.ts';
+import type { Credentials } from '../auth/identity.ts';
 
 const keys = new WeakMap<Credentials, string>();
 
