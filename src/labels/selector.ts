@@ -25,6 +25,23 @@ const valuePattern = /^(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 export const isLabelKey = (key: string): boolean => keyPattern.test(key) && key.length <= 317;
 export const isLabelValue = (value: string): boolean => valuePattern.test(value);
 
+/**
+ * Whether a requirement can match no labels at all: `exists` or `=` of a key no label can have, `=` to
+ * a value no label can hold, `in` with no possible value. (Its negations match everything instead.)
+ */
+export function canNeverMatch(requirement: Requirement): boolean {
+  switch (requirement.operator) {
+    case 'exists':
+      return !isLabelKey(requirement.key);
+    case 'equals':
+      return !isLabelKey(requirement.key) || !isLabelValue(requirement.value);
+    case 'in':
+      return !isLabelKey(requirement.key) || !requirement.values.some((value) => isLabelValue(value));
+    default:
+      return false;
+  }
+}
+
 /** Parses a selector string; an empty string selects everything. */
 export function parseLabelSelector(input: string): LabelSelector {
   const parts = splitRequirements(input);

@@ -7,3 +7,12 @@ export function refOf<K extends KindName>(object: StoredObject<K> | NewObject<K>
   const { name, namespace } = object.metadata;
   return namespace === undefined ? { kind: object.kind, name } : { kind: object.kind, name, namespace };
 }
+
+/**
+ * Whether a name can be a path segment as it is. URL resolution collapses `.` and `..` (so a get of
+ * `.` would read the whole collection, a delete of `..` the namespace), and the apiserver refuses
+ * `/` and `%` in names anyway: no object can have such a name.
+ */
+export function isAddressableName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !/[/%]/.test(name);
+}

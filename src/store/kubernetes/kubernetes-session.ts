@@ -17,11 +17,11 @@ import type {
   WatchOptions,
   WritePreconditions,
 } from '../port.ts';
-import { refOf } from '../refs.ts';
+import { isAddressableName, refOf } from '../refs.ts';
 import { waitForAbsence, waitForCondition } from '../waiting.ts';
 import { translateKubernetesError } from './error-translation.ts';
 import { startWatch } from './kubernetes-watch.ts';
-import { isAddressableName, resourcePath } from './paths.ts';
+import { resourcePath } from './paths.ts';
 import type { RestClient, RestRequest } from './rest-client.ts';
 import { fieldSelectorValue, labelSelectorQuery } from './selector-syntax.ts';
 

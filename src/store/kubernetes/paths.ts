@@ -1,14 +1,6 @@
 import { StoreError } from '../errors.ts';
 import type { KindDescriptor } from '../kinds.ts';
-
-/**
- * Whether a name can be a path segment as it is. URL resolution collapses `.` and `..` (so a get of
- * `.` would read the whole collection, a delete of `..` the namespace), and the apiserver refuses
- * `/` and `%` in names anyway: no object can have such a name.
- */
-export function isAddressableName(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !/[/%]/.test(name);
-}
+import { isAddressableName } from '../refs.ts';
 
 type Target = { namespace?: string | undefined; name?: string; subresource?: 'status' };
 

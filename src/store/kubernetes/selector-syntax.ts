@@ -1,4 +1,4 @@
-import { isLabelKey, isLabelValue, type LabelSelector, type Requirement } from '../../labels/selector.ts';
+import { canNeverMatch, isLabelKey, isLabelValue, type LabelSelector, type Requirement } from '../../labels/selector.ts';
 
 /**
  * A selector in the apiserver's `labelSelector` syntax, or `null` when it can match nothing. Keys
@@ -20,17 +20,14 @@ export function labelSelectorQuery(selector: LabelSelector | undefined): string 
 
 /** The requirement limited to possible keys and values; null = matches nothing, undefined = matches everything. */
 function resolve(requirement: Requirement): Requirement | null | undefined {
-  const positive = ['exists', 'equals', 'in'].includes(requirement.operator);
-  if (!isLabelKey(requirement.key)) return positive ? null : undefined;
+  if (canNeverMatch(requirement)) return null;
+  // What is left with a key no label can have is a negation, which every object meets.
+  if (!isLabelKey(requirement.key)) return undefined;
   switch (requirement.operator) {
-    case 'equals':
-      return isLabelValue(requirement.value) ? requirement : null;
     case 'notEquals':
       return isLabelValue(requirement.value) ? requirement : undefined;
-    case 'in': {
-      const values = requirement.values.filter((value) => isLabelValue(value));
-      return values.length === 0 ? null : { ...requirement, values };
-    }
+    case 'in':
+      return { ...requirement, values: requirement.values.filter((value) => isLabelValue(value)) };
     case 'notIn': {
       const values = requirement.values.filter((value) => isLabelValue(value));
       return values.length === 0 ? undefined : { ...requirement, values };

@@ -1,6 +1,7 @@
-import { isLabelKey, isLabelValue, matchesLabelSelector, type LabelSelector, type Requirement } from '../../labels/selector.ts';
+import { canNeverMatch, matchesLabelSelector, type LabelSelector } from '../../labels/selector.ts';
 import type { StoredObject } from '../objects.ts';
 import type { ListOptions } from '../port.ts';
+import { isAddressableName } from '../refs.ts';
 
 /**
  * Whether a list can match nothing for reasons the apiserver settles without listing: a label
@@ -10,30 +11,13 @@ import type { ListOptions } from '../port.ts';
  * leaves them to it, so that such a list is authorized exactly as there.
  */
 export function settledWithoutListing(options: ListOptions): boolean {
-  if (options.name !== undefined && !isAddressable(options.name)) return true;
-  if (options.namespace !== undefined && !isAddressable(options.namespace)) return true;
-  return (options.labelSelector ?? []).some(impossible);
+  if (options.name !== undefined && !isAddressableName(options.name)) return true;
+  if (options.namespace !== undefined && !isAddressableName(options.namespace)) return true;
+  return (options.labelSelector ?? []).some(canNeverMatch);
 }
 
 /** Keeps the objects whose labels meet the selector (the apiserver's `labelSelector`). */
 export function withLabels<T extends StoredObject>(objects: T[], selector: LabelSelector | undefined): T[] {
   if (selector === undefined || selector.length === 0) return objects;
   return objects.filter((object) => matchesLabelSelector(selector, object.metadata.labels ?? {}));
-}
-
-function isAddressable(name: string): boolean {
-  return name !== '' && name !== '.' && name !== '..' && !/[/%]/.test(name);
-}
-
-function impossible(requirement: Requirement): boolean {
-  switch (requirement.operator) {
-    case 'exists':
-      return !isLabelKey(requirement.key);
-    case 'equals':
-      return !isLabelKey(requirement.key) || !isLabelValue(requirement.value);
-    case 'in':
-      return !isLabelKey(requirement.key) || !requirement.values.some((value) => isLabelValue(value));
-    default:
-      return false;
-  }
 }
