@@ -1,3 +1,4 @@
+import type { BigIntStats } from 'node:fs';
 import { link, mkdir, open, readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -5,20 +6,33 @@ import { PackageBitsNotFound } from '../bits-errors.ts';
 import type { PackageBitsRef, PackageBitsStore, StoredPackageBits } from '../bits-store.ts';
 import { adoptTemporaryFile, writeTemporaryFile, type WrittenTemporaryFile } from './temporary-file.ts';
 
+export type PackageBlobStoreOptions = {
+  /**
+   * Paths outside the store that may hold a hard link to the blob of digest `<hex>` (the resource
+   * cache's `zips/<hex>.zip`, linked to the upload's spool before the spool became the blob). Such a
+   * link is not a package: the blob goes when no package links it, whoever else still does.
+   */
+  readonly otherLinksOf?: (digest: string) => readonly string[];
+};
+
 /**
  * Package zips on disk, content-addressed: each distinct zip is one blob `sha256/<hex>`, and a package
  * holds it through a hard link `packages/<packageGuid>/<hex>`. A blob's link count is then one plus
- * the packages using it, so the last package to go removes it. One server process owns the data
- * directory; per-digest locks order a put and a delete of the same content within it.
+ * the packages using it, plus the links named by `otherLinksOf` that share its inode, so the last
+ * package to go removes the blob's name; content another link (the resource cache's kept zip) still
+ * holds stays readable there, and goes with that link. One server process owns the data directory;
+ * per-digest locks order a put and a delete of the same content within it.
  */
 export class PackageBlobStore implements PackageBitsStore {
   readonly #blobs: string;
   readonly #packages: string;
+  readonly #otherLinksOf: (digest: string) => readonly string[];
   readonly #locks = new Map<string, Promise<unknown>>();
 
-  constructor(root: string) {
+  constructor(root: string, options: PackageBlobStoreOptions = {}) {
     this.#blobs = join(root, 'sha256');
     this.#packages = join(root, 'packages');
+    this.#otherLinksOf = options.otherLinksOf ?? (() => []);
   }
 
   /** Creates the directories (0700). */
@@ -39,16 +53,18 @@ export class PackageBlobStore implements PackageBitsStore {
 
   /** Makes a complete temporary file the package's blob (or drops it when that content is already kept). */
   async #keep(packageDir: string, written: WrittenTemporaryFile): Promise<StoredPackageBits> {
-    await this.#withDigestLock(written.digest, async () => {
+    const previous = await this.#withDigestLock(written.digest, async () => {
       const blob = join(this.#blobs, written.digest);
       if (await exists(blob)) await written.discard();
       else await written.moveTo(blob);
-      const previous = await this.#linkedDigest(packageDir);
-      if (previous === written.digest) return;
+      const linked = await this.#linkedDigest(packageDir);
+      if (linked === written.digest) return undefined;
       await mkdir(packageDir, { recursive: true, mode: 0o700 });
       await link(blob, join(packageDir, written.digest));
-      if (previous !== undefined) await this.#unlinkPackageBlob(packageDir, previous);
+      return linked;
     });
+    // The earlier content goes under its own digest's lock, so that it never races a put of it.
+    if (previous !== undefined) await this.#withDigestLock(previous, () => this.#unlinkPackageBlob(packageDir, previous));
     return { digest: `sha256:${written.digest}`, sizeBytes: written.sizeBytes };
   }
 
@@ -71,12 +87,32 @@ export class PackageBlobStore implements PackageBitsStore {
     await rm(packageDir, { recursive: true, force: true });
   }
 
-  /** Removes the package's link to the blob, and the blob when no other package links it. */
+  /**
+   * Removes the package's link to the blob, and the blob when no other package links it: when its
+   * link count is at most one (its own name) plus the other links (`otherLinksOf`) found on its inode.
+   *
+   * Those other links are never counted against a package, whatever runs meanwhile. They only go
+   * away while this runs (the cache evicts, or replaces its zip with another inode): the cache links
+   * an upload's spool before the spool becomes the blob, under this digest's lock, so no new link to
+   * the blob's inode appears while the lock is held. The other links are therefore looked at before
+   * and after the blob's count, and again until both looks agree: the count then holds exactly the
+   * links seen. A blob no package links is thus always removed (no orphan `sha256/` file; the inode
+   * goes with the cache's last link), and a blob a package links is never removed by this rule.
+   */
   async #unlinkPackageBlob(packageDir: string, digest: string): Promise<void> {
     await unlink(join(packageDir, digest)).catch(ignoreMissing);
     const blob = join(this.#blobs, digest);
-    const blobStat = await stat(blob).catch(ignoreMissing);
-    if (blobStat && blobStat.nlink <= 1) await unlink(blob).catch(ignoreMissing);
+    const others = this.#otherLinksOf(digest);
+    for (;;) {
+      const before = await inodesOf(others);
+      const blobStat = await stat(blob, { bigint: true }).catch(ignoreMissing);
+      if (blobStat === undefined) return;
+      const after = await inodesOf(others);
+      if (after.some((inode, index) => inode !== before[index])) continue;
+      const otherLinks = after.filter((inode) => inode === inodeOf(blobStat)).length;
+      if (blobStat.nlink <= BigInt(1 + otherLinks)) await unlink(blob).catch(ignoreMissing);
+      return;
+    }
   }
 
   async #linkedDigest(packageDir: string): Promise<string | undefined> {
@@ -101,6 +137,20 @@ export class PackageBlobStore implements PackageBitsStore {
       if (this.#locks.get(digest) === settled) this.#locks.delete(digest);
     }
   }
+}
+
+/** Each path's device and inode (`<dev>:<ino>`, in full: 64-bit inode numbers), or undefined where there is no file. */
+async function inodesOf(paths: readonly string[]): Promise<(string | undefined)[]> {
+  return Promise.all(
+    paths.map(async (path) => {
+      const found = await stat(path, { bigint: true }).catch(ignoreMissing);
+      return found === undefined ? undefined : inodeOf(found);
+    }),
+  );
+}
+
+function inodeOf(found: BigIntStats): string {
+  return `${found.dev}:${found.ino}`;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { link, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
@@ -7,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { PackageBitsNotFound } from '../../../src/bits/bits-errors.ts';
 import type { BitsStore } from '../../../src/bits/bits-store.ts';
 import { openEmbeddedBitsStore } from '../../../src/bits/embedded/embedded-bits-store.ts';
+import { PackageBlobStore } from '../../../src/bits/embedded/package-blob-store.ts';
 import { temporaryDirectory } from './zip-fixtures.ts';
 
 const first = { appGuid: 'app-1', packageGuid: 'package-1' };
@@ -126,6 +128,96 @@ describe('the embedded package bits store', () => {
       expect((await blobs()).filter((name) => name.startsWith('.tmp-'))).to.deep.equal([]);
     } finally {
       await rm(elsewhere, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the package blob store with links elsewhere (otherLinksOf: the resource cache keeps zips so)', () => {
+  let root: string;
+  let others: string;
+  let store: PackageBlobStore;
+  beforeEach(async () => {
+    root = await temporaryDirectory();
+    others = join(root, 'others');
+    await mkdir(others);
+    await mkdir(join(root, 'uploads'));
+    store = new PackageBlobStore(root, { otherLinksOf: (digest) => [join(others, `${digest}.zip`)] });
+    await store.prepare();
+  });
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const blobs = (): Promise<string[]> => readdir(join(root, 'sha256'));
+  const hexOf = (content: string): string => createHash('sha256').update(content).digest('hex');
+
+  /** Spools `content`, links the spool where `otherLinksOf` looks (as the cache does), then stores it for the package. */
+  async function putLinked(packageGuid: string, content: string): Promise<string> {
+    const spool = join(root, 'uploads', `${packageGuid}.zip`);
+    await writeFile(spool, content, { mode: 0o600 });
+    const other = join(others, `${hexOf(content)}.zip`);
+    await link(spool, other);
+    await store.putPackageFile({ appGuid: 'a', packageGuid }, spool);
+    return other;
+  }
+
+  it('removes the blob with the last package although the other link holds its inode, which keeps the content', async () => {
+    const other = await putLinked('p1', 'linked bits');
+    await store.putPackageBits({ appGuid: 'a', packageGuid: 'p2' }, Readable.from([Buffer.from('linked bits')]));
+    expect((await stat(other)).nlink).to.equal(4);
+    await store.deletePackageBits({ appGuid: 'a', packageGuid: 'p1' });
+    expect(await blobs()).to.deep.equal([hexOf('linked bits')]);
+    await store.deletePackageBits({ appGuid: 'a', packageGuid: 'p2' });
+    expect(await blobs()).to.deep.equal([]);
+    expect(await readdir(join(root, 'packages'))).to.deep.equal([]);
+    expect((await stat(other)).nlink).to.equal(1);
+    expect(await readFile(other, 'utf8')).to.equal('linked bits');
+  });
+
+  it('does not count a file of the same name that is another inode (a copy)', async () => {
+    await store.putPackageBits({ appGuid: 'a', packageGuid: 'p1' }, Readable.from([Buffer.from('copied bits')]));
+    await writeFile(join(others, `${hexOf('copied bits')}.zip`), 'copied bits');
+    await store.putPackageBits({ appGuid: 'a', packageGuid: 'p2' }, Readable.from([Buffer.from('copied bits')]));
+    await store.deletePackageBits({ appGuid: 'a', packageGuid: 'p1' });
+    expect(await blobs()).to.deep.equal([hexOf('copied bits')]);
+    await store.deletePackageBits({ appGuid: 'a', packageGuid: 'p2' });
+    expect(await blobs()).to.deep.equal([]);
+    expect(await readdir(others)).to.deep.equal([`${hexOf('copied bits')}.zip`]);
+  });
+
+  it('leaves no blob and no package link whenever the other link goes while the last package is deleted', async () => {
+    // Each round removes the other link after a different number of event-loop turns: before, during
+    // and after the delete's looks at the blob and the other link.
+    for (let turns = 0; turns < 40; turns += 1) {
+      const other = await putLinked(`p${turns}`, `bits of round ${turns}`);
+      await Promise.all([
+        store.deletePackageBits({ appGuid: 'a', packageGuid: `p${turns}` }),
+        (async () => {
+          for (let turn = 0; turn < turns; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+          rmSync(other);
+        })(),
+      ]);
+      expect(await blobs(), `removed after ${turns} turns`).to.deep.equal([]);
+      expect(await readdir(join(root, 'packages'))).to.deep.equal([]);
+      expect(await readdir(others)).to.deep.equal([]);
+    }
+  });
+
+  it('never removes the blob a package still links whenever the other link goes', async () => {
+    for (let turns = 0; turns < 40; turns += 1) {
+      const content = `shared bits of round ${turns}`;
+      const other = await putLinked(`p${turns}`, content);
+      await store.putPackageBits({ appGuid: 'a', packageGuid: `q${turns}` }, Readable.from([Buffer.from(content)]));
+      await Promise.all([
+        store.deletePackageBits({ appGuid: 'a', packageGuid: `p${turns}` }),
+        (async () => {
+          for (let turn = 0; turn < turns; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+          rmSync(other);
+        })(),
+      ]);
+      expect(await blobs(), `removed after ${turns} turns`).to.deep.equal([hexOf(content)]);
+      await store.deletePackageBits({ appGuid: 'a', packageGuid: `q${turns}` });
+      expect(await blobs()).to.deep.equal([]);
     }
   });
 });
