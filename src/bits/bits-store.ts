@@ -63,9 +63,11 @@ export interface ResourceCache {
   /** Keeps a file whose whole content is at hand, as `keep` does; content already held is not written again. */
   keepContent(content: Buffer): Promise<FileFingerprint | undefined>;
   /**
-   * Keeps the files of a checked zip where they are: the cache may keep a copy of the zip and read
-   * each file out of it later, rather than writing every file on its own. `zip.sha256` (hex) names the
-   * zip's content; every location was read and hashed by the caller while it checked the zip.
+   * Keeps the files of a checked zip where they are: the cache may keep the zip (a hard link to the
+   * file, or a copy) and read each file out of it later, rather than writing every file on its own.
+   * `zip.sha256` (hex) names the zip's content; every location was read and hashed by the caller while
+   * it checked the zip. The file must not change afterwards, and is handed on (`putPackageFile`) only
+   * once this resolved.
    */
   keepZipFiles(zip: { readonly path: string; readonly sha256: string }, files: readonly ZipFileLocation[]): Promise<void>;
 }

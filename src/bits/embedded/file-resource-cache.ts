@@ -9,7 +9,7 @@ import {
   rmSync,
   writeFile as writeFileWithCallback,
 } from 'node:fs';
-import { chmod, copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -44,13 +44,17 @@ type IndexRecord = [string, number, number, number, 0 | 8];
 /**
  * The resource-match cache of the embedded adapter, bounded by `maxBytes` of disk, least recently used
  * first. A file lives in one of two ways. The files of an uploaded zip stored as it was (the first
- * push) are kept by keeping a copy of the zip itself, `zips/<sha256>.zip`, with an index of where each
- * file lies in it (`zips/<sha256>.index`): one file copied instead of thousands written, and each file
- * is read out of the zip (inflated when it was deflated) when a later push names it. A zip counts
- * its size against the bound and goes as a whole. Other files (those of a rebuilt package) are kept
- * one 0600 file per content, `<sha1>`. Evicting forgets and removes at once (synchronously, so that
- * a file kept again under the same name right after is never the one removed); an open reader keeps
- * its descriptor, so content being read stays readable.
+ * push) are kept by keeping the zip itself, `zips/<sha256>.zip`, with an index of where each file
+ * lies in it (`zips/<sha256>.index`): one hard link made instead of thousands of files written, and
+ * each file is read out of the zip (inflated when it was deflated) when a later push names it. The
+ * link shares the upload's inode, which then becomes the package's blob (`sha256/<hex>`): no byte is
+ * copied, and the package blob store counts this link as no package (`keptZipPath`), so the content
+ * lives as long as a package or the cache holds it. Where the zip cannot be linked (another
+ * filesystem, one without hard links) it is copied. A zip counts its size against the bound (bytes
+ * on disk, whether or not a package shares them) and goes as a whole. Other files (those of a
+ * rebuilt package) are kept one 0600 file per content, `<sha1>`. Evicting forgets and removes at once
+ * (synchronously, so that a file kept again under the same name right after is never the one
+ * removed); an open reader keeps its descriptor, so content being read stays readable.
  */
 export class FileResourceCache implements ResourceCache {
   readonly #directory: string;
@@ -214,8 +218,13 @@ export class FileResourceCache implements ResourceCache {
     try {
       await writeFile(temporaryIndex, JSON.stringify(records), { flag: 'wx', mode: 0o600 });
       await rename(temporaryIndex, this.#zipIndexPathOf(zip.sha256));
-      // A copy, not a link: the package's blob has a life of its own (its link count says who uses it).
-      await copyFile(zip.path, temporaryZip, fsConstants.COPYFILE_FICLONE | fsConstants.COPYFILE_EXCL);
+      // A link to the caller's file, which the caller hands over unchanged (as the upload's spool, to
+      // the package blob store) only once this resolved: so a link to a package's blob is never made
+      // under a name the blob store does not know (see PackageBlobStore's otherLinksOf). The same
+      // content may still end up in two inodes (the spool was dropped for a blob already kept, two
+      // uploads of one zip raced, the link fell back to a copy): more disk for a while, nothing lost.
+      await linkOrCopy(zip.path, temporaryZip);
+      // Private either way: a link shares the mode of the caller's file (an upload spool is 0600 already).
       await chmod(temporaryZip, 0o600);
       await rename(temporaryZip, this.#zipPathOf(zip.sha256));
     } catch (error) {
@@ -336,10 +345,35 @@ export class FileResourceCache implements ResourceCache {
   }
 
   #zipPathOf(zip: string): string {
-    return join(this.#zips, `${zip}.zip`);
+    return keptZipPath(this.#directory, zip);
   }
 
   #zipIndexPathOf(zip: string): string {
     return join(this.#zips, `${zip}.index`);
+  }
+}
+
+/**
+ * Where a cache in `directory` keeps the zip of sha256 `<hex>`: a path that may share its inode with
+ * the package blob of the same digest (the package blob store counts it as no package).
+ */
+export function keptZipPath(directory: string, sha256: string): string {
+  return join(directory, 'zips', `${sha256}.zip`);
+}
+
+/** Why `link` can fail on a file that exists and a free name: this filesystem (or pair) can't hard-link it. */
+const cannotLink = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+
+/**
+ * Makes `target` (a new name) hold the content of `source`: a hard link, no byte copied, or a copy
+ * (a clone where the filesystem has reflinks) where a link cannot be made: across filesystems, on a
+ * filesystem without hard links, or an inode at its link limit.
+ */
+async function linkOrCopy(source: string, target: string): Promise<void> {
+  try {
+    await link(source, target);
+  } catch (error) {
+    if (!cannotLink.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    await copyFile(source, target, fsConstants.COPYFILE_FICLONE | fsConstants.COPYFILE_EXCL);
   }
 }

@@ -50,7 +50,7 @@ describe('the resource-match cache (embedded): files kept inside their checked z
   const largeText = Buffer.from('a line of text that deflates well, as source code does\n'.repeat(40_000)); // 2.2 MB
   const largeRandom = randomBytes(1_300_000);
 
-  it('keeps one private copy of the zip and reads each file out of it: deflated and stored, small and streamed', async () => {
+  it('keeps the zip privately, a hard link to it, and reads each file out of it: deflated and stored, small and streamed', async () => {
     const cache = await cacheOf(64 * 1024 * 1024);
     const zip = await checkAndKeep(cache, [
       { directory: 'lib' },
@@ -60,6 +60,8 @@ describe('the resource-match cache (embedded): files kept inside their checked z
       { path: 'large.bin', content: largeRandom, compress: false },
       { path: 'empty', content: '' },
     ]);
+    const { ino } = await stat(join(root, 'upload.zip'));
+    expect((await stat(join(directory, 'zips', `${sha256(zip)}.zip`))).ino).to.equal(ino);
     await rm(join(root, 'upload.zip'));
     const files = [small, smallStored, largeText, largeRandom];
     expect(await cache.held([...files.map(fingerprint), { sha1: sha1(small), sizeBytes: 1 }])).to.deep.equal(files.map(fingerprint));
