@@ -4,6 +4,7 @@ import { InvalidPackageBits } from '../bits-errors.ts';
 import type { ZipFileLocation } from '../bits-store.ts';
 import type { PackageZipLimits } from './package-zip-limits.ts';
 import { wholeFileBytes, type CheckedPackageZip, type CheckedZipEntry } from './read-package-zip.ts';
+import type { StreamedZipEntries } from './zip-stream-check.ts';
 
 /** How many small files are read and inflated at once on this thread: the inflating (on zlib's threads) runs beside the hashing. */
 const filesAtOnce = 4;
@@ -23,7 +24,8 @@ type FileEntry = CheckedZipEntry & { kind: 'file' };
  * what the files really hold against the limit (each file must also hold exactly its declared size),
  * and with `fingerprints` hashes it (SHA-1) for the resource cache. Small files are read whole (with
  * their local header): in worker threads when they are many (`workerThresholdBytes` compressed), else
- * a few at a time here; larger ones are streamed. Throws `InvalidPackageBits` for a
+ * a few at a time here; larger ones are streamed. A file `streamed` already read while the zip arrived
+ * is not read again when what was read agrees with its directory record. Throws `InvalidPackageBits` for a
  * zip bomb or a corrupt entry, so the zip is refused before anything is stored or kept. Resolves with
  * where each file lies in the zip and its fingerprint (none without `fingerprints`), for
  * `ResourceCache.keepZipFiles`.
@@ -31,19 +33,18 @@ type FileEntry = CheckedZipEntry & { kind: 'file' };
 export async function checkZipContents(
   zip: CheckedPackageZip,
   limits: PackageZipLimits,
-  { fingerprints, workerThresholdBytes = defaultWorkerThresholdBytes }: { fingerprints: boolean; workerThresholdBytes?: number },
+  {
+    fingerprints,
+    workerThresholdBytes = defaultWorkerThresholdBytes,
+    streamed,
+  }: { fingerprints: boolean; workerThresholdBytes?: number; streamed?: StreamedZipEntries | undefined },
 ): Promise<ZipFileLocation[]> {
   const counter = { bytes: 0, limit: limits.maxUncompressedBytes };
   const count = (bytes: number): void => {
     counter.bytes += bytes;
     if (counter.bytes > counter.limit) throw new InvalidPackageBits(`The package unpacks to more than ${counter.limit} bytes.`);
   };
-  const small: FileEntry[] = [];
-  const large: FileEntry[] = [];
-  for (const entry of zip.entries) {
-    if (entry.kind !== 'file') continue;
-    (entry.declaredBytes <= wholeFileBytes && entry.entry.compressedSize <= wholeFileBytes ? small : large).push(entry);
-  }
+  const { confirmed, small, large } = filesToCheck(zip, streamed, fingerprints);
   const locations: ZipFileLocation[] = [];
   const locate = async (entry: FileEntry, sha1: string): Promise<void> => {
     if (!fingerprints) return;
@@ -56,11 +57,34 @@ export async function checkZipContents(
       method: compressionMethod === 0 ? 0 : 8,
     });
   };
+  // Read while the zip arrived, and holding exactly what the directory declares.
+  for (const { entry, sha1 } of confirmed) {
+    count(entry.declaredBytes);
+    await locate(entry, sha1);
+  }
   const smallCompressedBytes = small.reduce((total, entry) => total + entry.entry.compressedSize, 0);
   const checkSmall = small.length > 0 && smallCompressedBytes >= workerThresholdBytes ? checkInWorkers : checkHere;
   await checkSmall(zip, small, { fingerprints, count, locate });
   for (const entry of large) await checkLarge(zip, entry, { fingerprints, count, locate });
   return locations;
+}
+
+/** The files read while the zip arrived that agree with the directory (with their SHA-1), and the rest to read now, small and large. */
+function filesToCheck(
+  zip: CheckedPackageZip,
+  streamed: StreamedZipEntries | undefined,
+  fingerprints: boolean,
+): { confirmed: { entry: FileEntry; sha1: string }[]; small: FileEntry[]; large: FileEntry[] } {
+  const confirmed: { entry: FileEntry; sha1: string }[] = [];
+  const small: FileEntry[] = [];
+  const large: FileEntry[] = [];
+  for (const entry of zip.entries) {
+    if (entry.kind !== 'file') continue;
+    const noted = streamed?.get(entry.entry.relativeOffsetOfLocalHeader);
+    if (noted && (!fingerprints || noted.sha1 !== '') && zip.confirmStreamed(entry, noted)) confirmed.push({ entry, sha1: noted.sha1 });
+    else (entry.declaredBytes <= wholeFileBytes && entry.entry.compressedSize <= wholeFileBytes ? small : large).push(entry);
+  }
+  return { confirmed, small, large };
 }
 
 type Checking = { fingerprints: boolean; count: (bytes: number) => void; locate: (entry: FileEntry, sha1: string) => Promise<void> };

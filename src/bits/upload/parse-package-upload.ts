@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import { InvalidPackageBits, UnparseableUpload } from '../bits-errors.ts';
 import { parseMatchedResources, type MatchedResource } from './uploaded-resources.ts';
+import { ZipStreamCheck, type StreamedZipEntries } from './zip-stream-check.ts';
 
 /**
  * The `resources` field lists every matched file (a path, a SHA-1, a size, a mode: about 150 bytes
@@ -20,6 +21,8 @@ export type PackageUploadOptions = {
   spoolDirectory: string;
   /** `packages.maxUploadBytes`: the largest `bits` part accepted. */
   maxUploadBytes: number;
+  /** Read the zip while it arrives (`ZipStreamCheck`), hashing its files (SHA-1) when `fingerprints`; off when absent. */
+  streamCheck?: { fingerprints: boolean; thresholdBytes?: number | undefined };
 };
 
 export type ParsedPackageUpload = {
@@ -27,6 +30,8 @@ export type ParsedPackageUpload = {
   readonly bitsFile: string | undefined;
   /** The spooled file's sha256 (hex), computed while it was written, so that storing it needs no second read. */
   readonly bitsSha256: string | undefined;
+  /** What reading the zip while it arrived found (with `streamCheck`, for zips large enough), for `checkZipContents`. */
+  readonly streamed: StreamedZipEntries | undefined;
   /** The `resources` field: files the client left out because the cache holds them. */
   readonly resources: MatchedResource[];
   /** Removes the spooled file; call it once the package is stored or refused. */
@@ -64,19 +69,24 @@ export async function parsePackageUpload(
     const parts = await readParts(body, parser, options, spool);
     if (parts.bitsFile === undefined && parts.resourcesText === undefined) throw new InvalidPackageBits('Upload must include bits');
     const resources = parts.resourcesText === undefined ? [] : parseMatchedResources(parts.resourcesText);
-    return { bitsFile: parts.bitsFile, bitsSha256: parts.bitsSha256, resources, discard };
+    return { bitsFile: parts.bitsFile, bitsSha256: parts.bitsSha256, streamed: await parts.streamed, resources, discard };
   } catch (error) {
     await discard();
     throw error;
   }
 }
 
-type RawParts = { bitsFile: string | undefined; bitsSha256: string | undefined; resourcesText: string | undefined };
+type RawParts = {
+  bitsFile: string | undefined;
+  bitsSha256: string | undefined;
+  streamed: Promise<StreamedZipEntries | undefined> | undefined;
+  resourcesText: string | undefined;
+};
 type Spool = { files: string[]; writes: Promise<void>[] };
 
 function readParts(body: Readable, parser: busboy.Busboy, options: PackageUploadOptions, spool: Spool): Promise<RawParts> {
   return new Promise<RawParts>((resolve, reject) => {
-    const parts: RawParts = { bitsFile: undefined, bitsSha256: undefined, resourcesText: undefined };
+    const parts: RawParts = { bitsFile: undefined, bitsSha256: undefined, streamed: undefined, resourcesText: undefined };
     const fileStreams: Readable[] = [];
     let failed = false;
     const fail = (error: unknown): void => {
@@ -112,16 +122,25 @@ function readParts(body: Readable, parser: busboy.Busboy, options: PackageUpload
       fileStreams.push(stream);
       stream.on('limit', () => fail(new InvalidPackageBits(`The package is larger than the limit of ${options.maxUploadBytes} bytes.`)));
       const hash = createHash('sha256');
+      const streamCheck = options.streamCheck ? new ZipStreamCheck(options.streamCheck) : undefined;
       const hashing = new Transform({
         transform(chunk: Buffer, _encoding, callback) {
           hash.update(chunk);
-          callback(null, chunk);
+          const behind = streamCheck?.write(chunk);
+          if (behind) void behind.then(() => callback(null, chunk));
+          else callback(null, chunk);
         },
       });
       spool.writes.push(
         pipeline(stream, hashing, createWriteStream(file, { flags: 'wx', mode: 0o600, highWaterMark: 1024 * 1024 })).then(
-          () => void (parts.bitsSha256 = hash.digest('hex')),
-          (error: unknown) => fail(error),
+          () => {
+            parts.bitsSha256 = hash.digest('hex');
+            parts.streamed = streamCheck?.finish();
+          },
+          (error: unknown) => {
+            streamCheck?.abort();
+            fail(error);
+          },
         ),
       );
     });

@@ -7,6 +7,7 @@ import { InvalidPackageBits } from '../bits-errors.ts';
 import type { PackageZipLimits } from './package-zip-limits.ts';
 import { normalizedMode, pathProblem, symlinkTargetProblem } from './package-paths.ts';
 import type { WorkerFileResult } from './zip-check-worker.ts';
+import type { StreamedEntry } from './zip-stream-check-worker.ts';
 import { checkFilesInWorkers, WorkerCheckFailure } from './zip-check-workers.ts';
 import { openZipFile } from './zip-file-reader.ts';
 
@@ -48,6 +49,12 @@ export type CheckedPackageZip = {
     entries: readonly (CheckedZipEntry & { kind: 'file' })[],
     options: { fingerprints: boolean; workers: number },
   ): Promise<string[]>;
+  /**
+   * Whether what was read of the entry while the zip arrived (`ZipStreamCheck`) is this entry: at its
+   * local header's offset, with its method, compressed size and declared size. If so its local header
+   * needs no second read (where its data starts and whether it names the entry the same are noted).
+   */
+  confirmStreamed(entry: CheckedZipEntry & { kind: 'file' }, noted: StreamedEntry): boolean;
   /** Where the entry's (compressed) data starts in the zip file, as its local header says. */
   dataStartOf(entry: CheckedZipEntry & { kind: 'file' }): Promise<number>;
   close(): void;
@@ -104,6 +111,7 @@ export async function readPackageZip(file: string, limits: PackageZipLimits): Pr
       openFile: (entry) => openCountedStream(zip, entry.entry, entry.path),
       readFile: (entry) => readWholeFile(zip, direct!, entry),
       dataStartOf: (entry) => dataStartOf(direct!, entry.entry),
+      confirmStreamed: (entry, noted) => confirmStreamed(direct!, entry, noted),
       checkFilesInWorkers: (files, options) => checkInWorkers(file, direct!, files, options),
       localHeadersAgree: () => localHeadersAgree(direct!, rawEntries),
       close: () => {
@@ -296,6 +304,23 @@ async function readWholeFile(zip: yauzl.ZipFile, direct: DirectReader, checked: 
   if (content.length !== declaredBytes)
     throw corrupt(path, new Error(`too ${content.length > declaredBytes ? 'many' : 'few'} bytes in the stream`));
   return content;
+}
+
+function confirmStreamed(
+  direct: DirectReader,
+  { entry, declaredBytes }: CheckedZipEntry & { kind: 'file' },
+  noted: StreamedEntry,
+): boolean {
+  const agrees =
+    noted.offset === entry.relativeOffsetOfLocalHeader &&
+    noted.method === entry.compressionMethod &&
+    noted.compressedSize === entry.compressedSize &&
+    noted.size === declaredBytes &&
+    noted.dataStart + noted.compressedSize <= direct.fileBytes;
+  if (!agrees) return false;
+  direct.dataStarts.set(entry, noted.dataStart);
+  direct.namesAgree.set(entry, Buffer.from(noted.name.buffer, noted.name.byteOffset, noted.name.byteLength).equals(entry.fileNameRaw));
+  return true;
 }
 
 /** Where the entry's data starts, from its local header (read now when it was not yet), which also checked that the data lies within the file. */

@@ -6,11 +6,14 @@ import { checkZipContents } from './check-zip-contents.ts';
 import type { PackageZipLimits } from './package-zip-limits.ts';
 import { parsePackageUpload } from './parse-package-upload.ts';
 import { readPackageZip, type CheckedPackageZip } from './read-package-zip.ts';
+import type { StreamedZipEntries } from './zip-stream-check.ts';
 
 export type PackageUploadSettings = PackageZipLimits & {
   readonly maxUploadBytes: number;
   /** Where the upload is spooled while it is checked. */
   readonly spoolDirectory: string;
+  /** From how many bytes on a zip is read while it arrives (`ZipStreamCheck`); its default when absent. */
+  readonly streamCheckThresholdBytes?: number | undefined;
 };
 
 /** One upload: which package, and the request's body and headers. */
@@ -30,13 +33,18 @@ export async function storeUploadedPackage(
   settings: PackageUploadSettings,
 ): Promise<StoredPackageBits> {
   const { ref, body, headers } = request;
-  const upload = await parsePackageUpload(body, headers, settings);
+  const streamCheck = { fingerprints: store.resources !== noResourceCache, thresholdBytes: settings.streamCheckThresholdBytes };
+  const upload = await parsePackageUpload(body, headers, { ...settings, streamCheck });
   try {
     const uploaded = upload.bitsFile === undefined ? undefined : await readPackageZip(upload.bitsFile, settings);
     try {
       const asUploaded =
         uploaded?.verbatim && upload.resources.length === 0
-          ? await storeAsUploaded(store, { ref, file: upload.bitsFile!, sha256: upload.bitsSha256, zip: uploaded }, settings)
+          ? await storeAsUploaded(
+              store,
+              { ref, file: upload.bitsFile!, sha256: upload.bitsSha256, zip: uploaded, streamed: upload.streamed },
+              settings,
+            )
           : undefined;
       if (asUploaded) return asUploaded;
       const zip = buildPackageZip({
@@ -55,6 +63,15 @@ export async function storeUploadedPackage(
   }
 }
 
+type AsUploaded = {
+  ref: PackageBitsRef;
+  file: string;
+  sha256: string | undefined;
+  zip: CheckedPackageZip;
+  /** What was read while the zip arrived, confirmed against its directory before it counts. */
+  streamed: StreamedZipEntries | undefined;
+};
+
 /**
  * Nothing to add and nothing to rename: stores the upload itself, once every file has been read and
  * counted and every local header agrees with the directory, and keeps its files in the resource cache
@@ -63,11 +80,11 @@ export async function storeUploadedPackage(
  */
 async function storeAsUploaded(
   store: BitsStore,
-  { ref, file, sha256, zip }: { ref: PackageBitsRef; file: string; sha256: string | undefined; zip: CheckedPackageZip },
+  { ref, file, sha256, zip, streamed }: AsUploaded,
   limits: PackageZipLimits,
 ): Promise<StoredPackageBits | undefined> {
   const keepsFiles = store.resources !== noResourceCache && sha256 !== undefined;
-  const files = await checkZipContents(zip, limits, { fingerprints: keepsFiles });
+  const files = await checkZipContents(zip, limits, { fingerprints: keepsFiles, streamed });
   if (!(await zip.localHeadersAgree())) return undefined;
   // A cache that fails to keep the files is no reason to refuse the package.
   if (keepsFiles) await store.resources.keepZipFiles({ path: file, sha256 }, files).catch(() => undefined);

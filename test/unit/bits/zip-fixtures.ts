@@ -12,13 +12,21 @@ export type ZipItem =
   | { directory: string; mode?: number }
   | { link: string; target: string };
 
-/** Builds a zip in memory with yazl, as the cf CLI's zips look: unix modes, deflated files. */
-export async function makeZip(items: ZipItem[]): Promise<Buffer> {
+/**
+ * Builds a zip in memory with yazl, as the cf CLI's zips look: unix modes, deflated files. With
+ * `dataDescriptors`, each file's sizes and CRC follow its data instead of standing in its local header,
+ * as Go's archive/zip (so the cf CLI) writes every file.
+ */
+export async function makeZip(items: ZipItem[], { dataDescriptors = false }: { dataDescriptors?: boolean } = {}): Promise<Buffer> {
   const zip = new yazl.ZipFile();
+  const addFile = (content: Buffer, path: string, options: { mode: number; compress?: boolean }): void => {
+    if (dataDescriptors) zip.addReadStream(Readable.from([content]), path, options);
+    else zip.addBuffer(content, path, options);
+  };
   for (const item of items) {
     if ('directory' in item) zip.addEmptyDirectory(item.directory, { mode: 0o040000 | (item.mode ?? 0o755) });
-    else if ('link' in item) zip.addBuffer(Buffer.from(item.target), item.link, { mode: 0o120777 });
-    else zip.addBuffer(Buffer.from(item.content), item.path, { mode: 0o100000 | (item.mode ?? 0o644), compress: item.compress ?? true });
+    else if ('link' in item) addFile(Buffer.from(item.target), item.link, { mode: 0o120777 });
+    else addFile(Buffer.from(item.content), item.path, { mode: 0o100000 | (item.mode ?? 0o644), compress: item.compress ?? true });
   }
   zip.end();
   return buffer(zip.outputStream as Readable);
