@@ -19,7 +19,8 @@ import { callApi, rssKbOf, startBenchServer, stopBenchServer, type BenchServer, 
  *
  * - first push: `POST /v3/packages/{guid}/upload` with the `resources` field (empty) then the `bits`
  *   part (`package.zip`, about `--megabytes` MB, default 200): a few thousand files of varied sizes,
- *   half of the bytes text that compresses as source code does, half random; deflated as the CLI does;
+ *   half of the bytes text that compresses as source code does, half random; deflated, each file
+ *   followed by a data descriptor, as the CLI writes them;
  * - second push of the same files right after: `POST /v3/resource_matches`, then an upload whose
  *   `resources` field names the matched files and whose zip holds only the files not matched (none
  *   when the cache already holds them all).
@@ -89,9 +90,10 @@ function appFiles(megabytes: number): AppFile[] {
   return files;
 }
 
+/** The zip as the cf CLI writes it (Go's archive/zip): deflated files, each with a data descriptor after its data. */
 async function writeZip(file: string, files: readonly AppFile[]): Promise<number> {
   const zip = new yazl.ZipFile();
-  for (const appFile of files) zip.addBuffer(appFile.content, appFile.path, { mode: 0o100644, compress: true });
+  for (const appFile of files) zip.addReadStream(Readable.from([appFile.content]), appFile.path, { mode: 0o100644, compress: true });
   zip.end();
   await pipeline(zip.outputStream, createWriteStream(file));
   return (await stat(file)).size;
