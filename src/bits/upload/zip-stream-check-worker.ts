@@ -71,7 +71,7 @@ export function workerMain(): void {
   let ended = false;
 
   /** The bytes that arrived and are not read yet: `window[start, end)` holds the zip from offset `base`. */
-  let window = Buffer.allocUnsafe(4 * 1024 * 1024);
+  let window = Buffer.allocUnsafe(2 * 1024 * 1024);
   let start = 0;
   let end = 0;
   let base = 0;

@@ -13,7 +13,7 @@ export type StreamedZipEntries = ReadonlyMap<number, StreamedEntry>;
 /** One slot of the ring the zip passes through to the worker: one message per slot filled. */
 const slotBytes = 1024 * 1024;
 /** Slots in the ring: the bytes handed over and not yet taken by the worker; when all are, the upload waits for it. */
-const slotCount = 8;
+const slotCount = 4;
 /** Below this (at most the ring's size), the check after the upload is quicker than starting a worker. */
 export const defaultStreamCheckThresholdBytes = slotCount * slotBytes;
 
