@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { freePort } from '../test/support/server-process.ts';
+import { freePort, npmStartNodeArgs } from '../test/support/server-process.ts';
 import { median } from './rounds.ts';
 
 /** What the benchmarks that drive the API over HTTP share: a server process of its own, and calls to it. */
@@ -35,15 +35,15 @@ export async function serverIdle(pid: number, timeoutMs = 5 * 60_000): Promise<n
 }
 
 /**
- * Starts `node src/start.js` (npm start's entry) on a free port with this data directory and polls
- * `/v3/info` until it answers: the time from spawn to that answer is its cold start, and its RSS then
- * is taken too. `nodeArgs` go before the script (e.g. `--cpu-prof`).
+ * Starts the server as `npm start` does (`node [its options] src/start.js`) on a free port with this
+ * data directory and polls `/v3/info` until it answers: the time from spawn to that answer is its cold
+ * start, and its RSS then is taken too. `nodeArgs` go after npm start's options (e.g. `--cpu-prof`).
  */
 export async function startBenchServer(dataDir: string, options: { nodeArgs?: string[]; showStderr?: boolean } = {}): Promise<BenchServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const begin = performance.now();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), 'src/start.js'], {
+  const child = spawn(process.execPath, [...npmStartNodeArgs(), ...(options.nodeArgs ?? []), 'src/start.js'], {
     cwd: root,
     env: { ...process.env, CFAPI_DATA_DIR: dataDir, CFAPI_LISTEN_PORT: String(port), CFAPI_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', options.showStderr ? 'inherit' : 'pipe'],

@@ -8,7 +8,7 @@ import { CertificateAuthority } from '../src/auth/certificate-authority.ts';
 import { localIdentityPaths } from '../src/auth/embedded/local-identity.ts';
 import { readKubeconfigUser } from '../test/support/test-server.ts';
 import { median, roundCount } from './rounds.ts';
-import { freePort } from '../test/support/server-process.ts';
+import { freePort, npmStartNodeArgs } from '../test/support/server-process.ts';
 import {
   callApi,
   clientCertHeader,
@@ -96,9 +96,10 @@ async function requestsPerSecond(url: string, headers: Headers): Promise<number>
   return result.requests.average;
 }
 
+/** The yardstick, under the same Node options as the server (`npm start`'s), so that the ratio measures our code rather than V8's settings. */
 async function startBareKoa(body: unknown): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['bench/bare-koa.ts'], {
+  const child = spawn(process.execPath, [...npmStartNodeArgs(), 'bench/bare-koa.ts'], {
     cwd: root,
     env: { ...process.env, BARE_PORT: String(port), BARE_BODIES: JSON.stringify({ '/app': body }) },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -32,8 +32,9 @@ import { callApi, rssKbOf, startBenchServer, stopBenchServer, type BenchServer, 
  * /proc) over each push, a steadier figure than MB/s on a machine shared with other work. Asserts nothing.
  *
  * Flags: --megabytes (default 200), --rounds (or BENCH_ROUNDS; default 3), --dir (default the OS
- * temporary directory), --cpu-prof DIR (the server writes a V8 CPU profile there on exit); with
- * BENCH_SERVER_STDERR set, the server's stderr is shown.
+ * temporary directory), --cpu-prof DIR (the server writes a V8 CPU profile there on exit), --node-args
+ * '...' (Node options for the server, e.g. '--max-semi-space-size=2'); with BENCH_SERVER_STDERR set, the
+ * server's stderr is shown.
  */
 const { values } = parseArgs({
   options: {
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     rounds: { type: 'string' },
     dir: { type: 'string', default: tmpdir() },
     'cpu-prof': { type: 'string' },
+    'node-args': { type: 'string' },
   },
 });
 const rounds = roundCount(values.rounds, 3);
@@ -202,7 +204,7 @@ try {
   for (let round = 0; round < rounds; round += 1) {
     const dataDir = await mkdtemp(join(workDir, 'data-'));
     const server = await startBenchServer(dataDir, {
-      nodeArgs: profileArgs(round),
+      nodeArgs: [...(values['node-args']?.split(' ').filter(Boolean) ?? []), ...profileArgs(round)],
       showStderr: Boolean(process.env['BENCH_SERVER_STDERR']),
     });
     const pid = server.child.pid!;
