@@ -4349,9 +4349,9 @@ export interface operations {
                 start_time?: string;
                 /** @description The end of the window, exclusive, in Unix nanoseconds, as a decimal string. */
                 end_time?: string;
-                /** @description The envelope types to return; repeat the parameter for several. */
-                envelope_types?: ("LOG" | "GAUGE")[];
-                /** @description The most envelopes to return. */
+                /** @description The envelope types to return; repeat the parameter for several (none, or `ANY`: every type). Log-cache's types are all accepted; apps here have LOG and GAUGE envelopes only, so asking for COUNTER, TIMER or EVENT alone returns none. */
+                envelope_types?: ("ANY" | "LOG" | "COUNTER" | "GAUGE" | "TIMER" | "EVENT")[];
+                /** @description The most envelopes to return (log-cache's default 100 and maximum 1000). */
                 limit?: number;
                 /** @description Return the newest envelopes first. */
                 descending?: boolean;
