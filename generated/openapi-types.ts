@@ -1282,7 +1282,7 @@ export interface paths {
         head?: never;
         /**
          * Update a route
-         * @description Changes the labels, annotations and options of a route; its host, path and domain are fixed.
+         * @description Changes the labels and annotations of a route; its host, path and domain are fixed. `options` may only be empty: routes have no per-route options here (422 otherwise).
          */
         patch: operations["updateRoute"];
         trace?: never;
@@ -1305,7 +1305,7 @@ export interface paths {
         put?: never;
         /**
          * Add destinations to a route
-         * @description Maps the route to more app processes, keeping the existing destinations (`cf map-route`). An app outside the route's space is refused with 422 `Route destination app not found in space`.
+         * @description Maps the route to more app processes, keeping the existing destinations (`cf map-route`). An app outside the route's space is refused with 422 `Route destination app not found in space`, and so is protocol `http2` (Korifi's routes carry `http1` only).
          */
         post: operations["insertRouteDestinations"];
         delete?: never;
@@ -3241,9 +3241,9 @@ export interface components {
         DomainUpdate: {
             metadata?: components["schemas"]["MetadataUpdate"];
         };
-        /** @description A new route. Every domain is shared, and CF requires a host for routes on shared domains: the cf CLI omits `host` when none is given, and the server answers 422 `Missing host. Routes in shared domains must have a host defined.` `port` is accepted for CF compatibility and ignored, since HTTP routes have none. The space and the domain must exist and be visible (else 422), and `host`, domain and `path` together must be unique (else 422 `Route already exists ...`, which the cf CLI recognises). */
+        /** @description A new route. Every domain is shared, and CF requires a host for routes on shared domains: the cf CLI omits `host` when none is given, and the server answers 422 `Missing host. Routes in shared domains must have a host defined.` `port` is accepted for CF compatibility and ignored, since HTTP routes have none. The space and the domain must exist and be visible (else 422), and `host`, domain and `path` together must be unique across the platform, the host in any letter case (else 422 `Route already exists ...`, which the cf CLI recognises). Host and path are checked as Korifi checks them, with its texts (422). `options` may only be empty: routes have no per-route options here. */
         RouteCreate: {
-            /** @description A DNS label (letters, digits and `-`, at most 63 characters) or `*` for a wildcard route. */
+            /** @description One DNS label: at most 63 characters, starting with a letter, of letters, digits and `-`, and `host.domain` at most 253 characters (Korifi's checks; like Korifi, no wildcard `*`). */
             host?: string;
             /** @description Empty, or `/` followed by at least one character; no `?`, at most 128 characters. */
             path?: string;

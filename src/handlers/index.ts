@@ -18,6 +18,7 @@ import { resourceMatchHandlers } from './resource-matches.ts';
 import { roleHandlers } from './roles.ts';
 import { rootHandlers } from './root.ts';
 import { routeReadHandlers } from './route-reads.ts';
+import { routeWriteHandlers } from './route-writes.ts';
 import { spaceHandlers } from './spaces.ts';
 import { taskHandlers } from './tasks.ts';
 import { unsupportedFeatureHandlers } from './unsupported-features.ts';
@@ -47,6 +48,7 @@ export const builtHandlers = {
   ...deploymentHandlers,
   ...taskHandlers,
   ...routeReadHandlers,
+  ...routeWriteHandlers,
 } satisfies Partial<HandlerMap>;
 
 /**
@@ -56,13 +58,6 @@ export const builtHandlers = {
 export const notYetBuilt = [
   // Log Cache (issue 11)
   'readLogCacheEnvelopes',
-  // Routes, writes (issue 11)
-  'createRoute',
-  'updateRoute',
-  'deleteRoute',
-  'insertRouteDestinations',
-  'deleteRouteDestination',
-  'deleteSpaceUnmappedRoutes',
   // Service instances and credential bindings (issue 11)
   'listServiceInstances',
   'createServiceInstance',

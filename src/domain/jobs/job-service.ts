@@ -4,6 +4,7 @@ import type { StoredObject } from '../../store/objects.ts';
 import type { RequestContext } from '../request-context.ts';
 import { propagatedFromLabel, roleGuidLabel } from '../roles/role-binding-marks.ts';
 import { findApp } from '../apps/app-service.ts';
+import { findRoute, findUnmappedRouteBeingDeleted } from '../routes/route-writes.ts';
 import { findSpace } from '../tenancy/space-service.ts';
 import { deletedByAnnotation } from './deletion.ts';
 
@@ -49,6 +50,17 @@ const deletions: Record<string, Deletion> = {
     find: (context, guid) => findApp(context.server, guid),
     // Seen through the space's namespace, which an app's deletion leaves in place.
     visibleThrough: (context, app) => ({ own: app.metadata.namespace ?? '', ancestors: [context.config.rootNamespace] }),
+  },
+  'route.delete': {
+    resourceType: 'Route',
+    find: (context, guid) => findRoute(context.server, guid),
+    visibleThrough: (context, route) => ({ own: route.metadata.namespace ?? '', ancestors: [context.config.rootNamespace] }),
+  },
+  // Deleting a space's unmapped routes goes on while one of them is still being deleted.
+  'space.delete_unmapped_routes': {
+    resourceType: 'Route',
+    find: (context, spaceGuid) => findUnmappedRouteBeingDeleted(context.server, spaceGuid),
+    visibleThrough: (context, route) => ({ own: route.metadata.namespace ?? '', ancestors: [context.config.rootNamespace] }),
   },
   'role.delete': {
     resourceType: 'Role',

@@ -5,6 +5,7 @@ import { buildController, builderInfoController } from './build-controller.ts';
 import { KindController, type KindControllerDefinition, type WorkloadContext } from './kind-controller.ts';
 import { packageController } from './package-controller.ts';
 import { processController } from './process-controller.ts';
+import { routeController } from './route-controller.ts';
 import { taskController } from './task-controller.ts';
 
 /** Korifi's app-workload controllers, as this server runs them where Korifi is absent. */
@@ -15,6 +16,7 @@ const workloadControllers: KindControllerDefinition<KindName>[] = [
   appController,
   processController,
   taskController,
+  routeController,
 ];
 
 const concurrentReconciles = 4;
