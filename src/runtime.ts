@@ -1,5 +1,6 @@
 import type { BitsStore } from './bits/bits-store.ts';
 import type { Config } from './config/schema.ts';
+import type { LogSource } from './log-cache/log-source.ts';
 import { RoleWarnings } from './domain/role-warnings.ts';
 import type { Store } from './store/port.ts';
 
@@ -13,15 +14,18 @@ export type Runtime = {
   roleWarnings: RoleWarnings;
   /** Where package bits are kept, opened at start for the backend. */
   bits: BitsStore;
+  /** Where apps' log lines and usage come from, for the log-cache API. */
+  logSource: LogSource;
 };
 
 /** The runtime of a server on this backend, as it starts now. */
-export function runtimeOf(config: Config, backend: { store: Store; bits: BitsStore }): Runtime {
+export function runtimeOf(config: Config, backend: { store: Store; bits: BitsStore; logSource: LogSource }): Runtime {
   return {
     config,
     startedAt: new Date(),
     store: backend.store,
     roleWarnings: new RoleWarnings(backend.store, config.rootNamespace),
     bits: backend.bits,
+    logSource: backend.logSource,
   };
 }

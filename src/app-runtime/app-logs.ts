@@ -11,33 +11,57 @@ export type AppLogLine = {
   timestamp: Date;
 };
 
+/** A kept line with its place in time: nanoseconds since the epoch, unique and increasing per app. */
+export type KeptLogLine = AppLogLine & { timestampNs: bigint };
+
 /** Where a runtime sends the lines apps write. */
 export type AppLogSink = { write(line: AppLogLine): void };
 
+/** Loggregator cuts longer lines; a line kept here is cut to this many characters. */
+const maxLineLength = 61_440;
+
 /**
- * The most recent lines of each app, in memory and bounded per app, for the log-cache API. Lines of
- * one app stay in the order they were written.
+ * The most recent lines of each app, in memory, for the log-cache API: at most `linesPerApp` per app
+ * and `apps` apps (the app written to least recently goes first, so a deleted app's lines go in time).
+ * Lines of one app stay in the order they were written, each with a timestamp in nanoseconds unique
+ * to the app (lines written in the same millisecond are a nanosecond apart), so a reader that walks
+ * forward from the last timestamp it saw, as the cf CLI does, neither misses nor repeats a line.
  */
 export class RecentAppLogs implements AppLogSink {
   readonly #perApp: number;
-  readonly #lines = new Map<string, AppLogLine[]>();
+  readonly #apps: number;
+  /** In order of the last write (a Map iterates in insertion order; a write re-inserts its app). */
+  readonly #lines = new Map<string, { lines: KeptLogLine[]; lastNs: bigint }>();
 
-  constructor(options: { linesPerApp: number }) {
+  constructor(options: { linesPerApp: number; apps?: number }) {
     this.#perApp = options.linesPerApp;
+    this.#apps = options.apps ?? 10_000;
   }
 
   write(line: AppLogLine): void {
-    let lines = this.#lines.get(line.appGuid);
-    if (lines === undefined) this.#lines.set(line.appGuid, (lines = []));
-    lines.push(line);
+    let kept = this.#lines.get(line.appGuid);
+    if (kept === undefined) kept = { lines: [], lastNs: 0n };
+    else this.#lines.delete(line.appGuid);
+    this.#lines.set(line.appGuid, kept);
+    if (this.#lines.size > this.#apps) this.#lines.delete(this.#lines.keys().next().value!);
+    const ms = BigInt(line.timestamp.getTime()) * 1_000_000n;
+    kept.lastNs = ms > kept.lastNs ? ms : kept.lastNs + 1n;
+    const text = line.text.length > maxLineLength ? line.text.slice(0, maxLineLength) : line.text;
+    kept.lines.push({ ...line, text, timestampNs: kept.lastNs });
     // Dropped in halves rather than one by one, so a busy app costs one copy per half-buffer of lines.
-    if (lines.length > this.#perApp) lines.splice(0, lines.length - Math.floor(this.#perApp / 2));
+    if (kept.lines.length > this.#perApp) kept.lines.splice(0, kept.lines.length - Math.floor(this.#perApp / 2));
   }
 
   /** The app's lines written at or after `since`, oldest first. */
-  read(appGuid: string, since?: Date): readonly AppLogLine[] {
-    const lines = this.#lines.get(appGuid) ?? [];
+  read(appGuid: string, since?: Date): readonly KeptLogLine[] {
+    const lines = this.#lines.get(appGuid)?.lines ?? [];
     return since === undefined ? [...lines] : lines.filter((line) => line.timestamp >= since);
+  }
+
+  /** The app's lines with `startNs` ≤ timestamp < `endNs`, oldest first. */
+  readWindow(appGuid: string, startNs: bigint, endNs: bigint): readonly KeptLogLine[] {
+    const lines = this.#lines.get(appGuid)?.lines ?? [];
+    return lines.filter((line) => line.timestampNs >= startNs && line.timestampNs < endNs);
   }
 
   forget(appGuid: string): void {

@@ -6,6 +6,7 @@ import { checkCluster } from '../store/kubernetes/cluster-check.ts';
 import { KubernetesAuthenticator } from '../store/kubernetes/kubernetes-authenticator.ts';
 import { KubernetesStore } from '../store/kubernetes/kubernetes-store.ts';
 import { loadServerKubeConfig } from '../store/kubernetes/server-kubeconfig.ts';
+import { PodLogSource } from '../store/kubernetes/pod-log-source.ts';
 import type { Store } from '../store/port.ts';
 import { withReadCache } from '../store/read-cache/read-cache-store.ts';
 import type { Backend } from './open-backend.ts';
@@ -26,14 +27,17 @@ export async function openKubernetesBackend(config: Config, logger: Logger): Pro
   const store: Store = config.kubernetes.readCache ? withReadCache(kubernetesStore, { logger }) : kubernetesStore;
   const authenticator = new KubernetesAuthenticator(kubeConfig);
   const server = kubeConfig.getCurrentCluster()?.server ?? '';
+  const logSource = new PodLogSource(kubeConfig);
   return {
     store: withKorifiLabels(store),
     authenticator,
+    logSource,
     describe: () =>
       `Kubernetes cluster ${server} (context ${kubeConfig.getCurrentContext()})\n` +
       `Log in with a kubeconfig user of that cluster: cf api ${config.externalUrl} && cf auth <user>\n`,
     close: async () => {
       authenticator.close();
+      logSource.close();
       await store.close();
     },
   };

@@ -10,6 +10,8 @@ import type { AppRuntime } from '../app-runtime/app-runtime.ts';
 import { openAppRuntime } from '../app-runtime/open-app-runtime.ts';
 import type { BitsStore } from '../bits/bits-store.ts';
 import { openBitsStore } from './open-bits-store.ts';
+import { combinedLogSources, type LogSource } from '../log-cache/log-source.ts';
+import { RuntimeLogSource } from '../log-cache/runtime-log-source.ts';
 
 /** A storage backend with the authenticator that belongs to it, and a line that tells people how to log in. */
 export type Backend = {
@@ -18,6 +20,8 @@ export type Backend = {
   authenticator: Authenticator;
   /** What to print at start: where the store is and how to log in. */
   describe: () => string;
+  /** The cluster's log source (its pods' logs and metrics); none on the embedded backend. */
+  logSource?: LogSource;
   close(): Promise<void>;
 };
 
@@ -25,6 +29,11 @@ export type Backend = {
 export type OpenBackend = Backend & {
   /** The recent lines apps, stagings and tasks wrote (empty where Korifi's controllers run them). */
   appLogs: RecentAppLogs;
+  /**
+   * What the log-cache API reads: the lines and usage of the runtime this process runs, and on a
+   * cluster its pods' logs and metrics too.
+   */
+  logSource: LogSource;
   /** Where package bits are kept (files under the data directory, or the container registry). */
   bits: BitsStore;
   /**
@@ -64,6 +73,7 @@ export async function openBackend(config: Config, logger: Logger, options: { rec
     bits = packageBits;
     const appLogs = new RecentAppLogs({ linesPerApp: recentLinesPerApp });
     const runtime = (config.reconcilers ?? embedded) ? openAppRuntime(config.appRuntime, appLogs) : undefined;
+    const logSource = logSourceOf(backend.logSource, new RuntimeLogSource(appLogs, runtime), runtime !== undefined);
     let reconcilers: RunningReconcilers | undefined;
     let starting: Promise<void> | undefined;
     const start = (): Promise<void> =>
@@ -81,6 +91,7 @@ export async function openBackend(config: Config, logger: Logger, options: { rec
     return {
       ...backend,
       appLogs,
+      logSource,
       bits: packageBits,
       describe: () => `${backend.describe()}${platform}`,
       startReconcilers: start,
@@ -97,6 +108,12 @@ export async function openBackend(config: Config, logger: Logger, options: { rec
     await backend.close();
     throw error;
   }
+}
+
+/** The cluster's log source and the runtime's, where there are. */
+function logSourceOf(cluster: LogSource | undefined, runtimeLogs: LogSource, runtimeRuns: boolean): LogSource {
+  if (cluster === undefined) return runtimeLogs;
+  return runtimeRuns ? combinedLogSources([cluster, runtimeLogs]) : cluster;
 }
 
 /** The kinds whose every object the workload reconcilers' informers list when they start. */
