@@ -33,6 +33,8 @@ function responseOf(lines: string[]): { status: number; headers: Headers; body: 
     headers.append(line.slice(0, colon), line.slice(colon + 2));
   }
   const text = lines.slice(index).join('\n').trim();
+  // A 204 has no body (HTTP allows none); the CLI's trace still prints `{}` after one.
+  if (status === 204) return { status, headers, body: undefined };
   return { status, headers, body: text === '' ? undefined : parseBody(text) };
 }
 
