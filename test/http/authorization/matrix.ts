@@ -35,6 +35,7 @@
  *   apps and processes), but create no package, build or task; space auditors read apps only, so an app's
  *   packages, droplets, processes, tasks and routes are empty lists to them and each of those objects is
  *   404; deployments and the current droplet relationship are read from the app, so auditors see them;
+ * - an app's logs (log-cache's read) are read by whoever sees the app, 404 otherwise (log-cache and Korifi);
  * - a write naming an object the caller cannot see in its body (an app for a package or a deployment, a
  *   package for a build) is 422, in its path 404; one they see but may not change is 403;
  * - buildpacks and stacks are seen by every caller with a CF role (the builder lives in the root namespace);
@@ -262,6 +263,7 @@ export const matrix = {
   'get route in A1':                                 [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
   'list routes of app A1':                           [404, 404, 404, 404, 404, ['A1'], ['A1'], [],   ['A1'], ['A1']],
   'list destinations of route in A1':                [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+  'read recent logs of app A1':                      [404, 404, 404, 404, 404, 200, 200, 200, 200, 200],
 
   // The lifecycle objects of B1 (only admins see them).
   'get package in B1':                               [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
@@ -310,6 +312,7 @@ export const matrix = {
   'get route in B1':                                 [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
   'list routes of app B1':                           [404, 404, 404, 404, 404, 404, 404, 404, 404, ['B1']],
   'list destinations of route in B1':                [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'read recent logs of app B1':                      [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
 
   'get job of a deletion of an unknown guid':        [C,     C,     C,     C,     C,     C,     C,     C,     C,     C],
   'get job of org A (not being deleted)':            [C,     404,   404,   404,   404,   404,   404,   404,   404,   404],

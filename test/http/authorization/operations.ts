@@ -227,6 +227,8 @@ const lifecycleOperations = <S extends LifecycleSpace>(space: S) => {
     'get route in': get((world) => `/v3/routes/${of(world).route}`),
     'list routes of app': listAt((world) => `${app(world)}/routes`, routeSpace),
     'list destinations of route in': get((world) => `/v3/routes/${of(world).route}/destinations`),
+
+    'read recent logs of app': get((world) => `/api/v1/read/${of(world).app}?descending=true&envelope_types=LOG&limit=1000`),
   } satisfies Record<string, Run>;
   return Object.fromEntries(Object.entries(cells).map(([what, run]) => [`${what} ${space}`, run])) as {
     [K in keyof typeof cells as `${K} ${S}`]: Run;
