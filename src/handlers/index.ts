@@ -17,6 +17,8 @@ import { processHandlers } from './processes.ts';
 import { resourceMatchHandlers } from './resource-matches.ts';
 import { roleHandlers } from './roles.ts';
 import { rootHandlers } from './root.ts';
+import { serviceCredentialBindingHandlers } from './service-credential-bindings.ts';
+import { serviceInstanceHandlers } from './service-instances.ts';
 import { routeReadHandlers } from './route-reads.ts';
 import { routeWriteHandlers } from './route-writes.ts';
 import { spaceHandlers } from './spaces.ts';
@@ -49,6 +51,8 @@ export const builtHandlers = {
   ...taskHandlers,
   ...routeReadHandlers,
   ...routeWriteHandlers,
+  ...serviceInstanceHandlers,
+  ...serviceCredentialBindingHandlers,
 } satisfies Partial<HandlerMap>;
 
 /**
@@ -56,19 +60,6 @@ export const builtHandlers = {
  * explicitly so the gap stays visible; a test checks that none of them is also built.
  */
 export const notYetBuilt = [
-  // Service instances and credential bindings (issue 11)
-  'listServiceInstances',
-  'createServiceInstance',
-  'getServiceInstance',
-  'updateServiceInstance',
-  'deleteServiceInstance',
-  'getServiceInstanceCredentials',
-  'listServiceCredentialBindings',
-  'createServiceCredentialBinding',
-  'getServiceCredentialBinding',
-  'updateServiceCredentialBinding',
-  'deleteServiceCredentialBinding',
-  'getServiceCredentialBindingDetails',
   // Manifests (issue 11)
   'applySpaceManifest',
   'createSpaceManifestDiff',

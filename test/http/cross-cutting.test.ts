@@ -77,22 +77,20 @@ describe('cross-cutting request handling', () => {
 
   describe('operations not built yet', () => {
     it('answer 501 in the CF error shape, naming the operation', async () => {
-      const response = await server.request('/v3/service_credential_bindings', { headers: authHeaders.bearer(server.admin) });
+      const response = await server.request('/v3/apps/some-app/manifest', { headers: authHeaders.bearer(server.admin) });
       expect(response.status).to.equal(501);
       expect(response.body).to.deep.equal({
-        errors: [
-          { code: 10050, title: 'CF-NotImplemented', detail: "The operation 'listServiceCredentialBindings' is not implemented yet." },
-        ],
+        errors: [{ code: 10050, title: 'CF-NotImplemented', detail: "The operation 'getAppManifest' is not implemented yet." }],
       });
     });
 
     it('are logged as a warning, not as an unexpected error', async () => {
-      await server.request('/v3/service_credential_bindings', {
+      await server.request('/v3/apps/some-app/manifest', {
         headers: { ...authHeaders.bearer(server.admin), 'X-Correlation-ID': 'not-built' },
       });
       const lines = server.logs.filter((entry) => entry['correlationId'] === 'not-built' && entry['msg'] !== 'request');
       expect(lines.map((entry) => entry['level'])).to.deep.equal([40]);
-      expect(lines[0]).to.include({ operationId: 'listServiceCredentialBindings', code: 10050 });
+      expect(lines[0]).to.include({ operationId: 'getAppManifest', code: 10050 });
     });
 
     it('still authenticate first', async () => {

@@ -21,7 +21,7 @@ describe('query strings as the cf CLI sends them', () => {
     ['/v3/spaces?include=organization&names=dev&organization_guids=o', 200],
     [
       '/v3/service_instances?fields%5Bservice_plan%5D=guid,name,relationships.service_offering&order_by=name&per_page=5000&space_guids=s',
-      501,
+      200,
     ],
     ['/v3/deployments?app_guids=a&order_by=-created_at&page=1&per_page=1&status_values=ACTIVE', 200],
     ['/v3/roles?organization_guids=o&page=1&per_page=1&types=organization_manager&user_guids=u', 200],
