@@ -8,8 +8,10 @@ import { readDocumentBody } from './request-body.ts';
 import type { RequestAuthenticator } from './request-authenticator.ts';
 import { requestLogger, type RequestLogState } from './edge/request-logger.ts';
 import { setBody } from './json-body.ts';
+import { stringify as stringifyYaml } from 'yaml';
 
 const noQuery = new URLSearchParams();
+const yamlContentType = 'application/x-yaml';
 
 type LooseRequest = { path: Record<string, unknown>; query: Record<string, unknown>; body: unknown };
 type LooseResponse = { status: number; body?: unknown; headers?: Record<string, string>; contentType?: string };
@@ -115,6 +117,12 @@ function writeResponse(ctx: Context, response: LooseResponse): void {
     return;
   }
   ctx.status = response.status;
+  if (response.contentType === yamlContentType) {
+    // A YAML body (an app's manifest) is written as YAML text, as Cloud Controller does.
+    ctx.set('Content-Type', yamlContentType);
+    ctx.body = stringifyYaml(response.body);
+    return;
+  }
   if (response.contentType) ctx.type = response.contentType;
   setBody(ctx, response.body);
 }
