@@ -1,7 +1,7 @@
 /**
  * The authorization matrix: what each kind of CF user (one row per role) gets from each operation on
  * the org/space/domain/role/user/job endpoints and on every app-lifecycle endpoint (packages, builds,
- * droplets, processes, app actions, tasks, deployments, the read side of routes, buildpacks and stacks),
+ * droplets, processes, app actions, tasks, deployments, routes and their destinations, buildpacks and stacks),
  * as data. The runner in `authorization-matrix.test.ts` executes every cell on both backends.
  *
  * The world the operations act on (built by `world.ts`): org A with spaces A1 and A2, org B with space
@@ -263,6 +263,13 @@ export const matrix = {
   'get route in A1':                                 [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
   'list routes of app A1':                           [404, 404, 404, 404, 404, ['A1'], ['A1'], [],   ['A1'], ['A1']],
   'list destinations of route in A1':                [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+  // Routes are written by space developers (and admins) only; org managers see the space but not its routes.
+  'create route in space A1':                        [422, 422, 403, 422, 422, 201, 403, 403, 403, 201],
+  'update route in A1':                              [404, 404, 404, 404, 404, 200, 403, 404, 403, 200],
+  'map app to route in A1':                          [404, 404, 404, 404, 404, 200, 403, 404, 403, 200],
+  'unmap an unknown destination of route in A1':     [404, 404, 404, 404, 404, 422, 403, 404, 403, 422],
+  'delete a mapped route in A1':                     [404, 404, 404, 404, 404, 202, 403, 404, 403, 202],
+  'delete unmapped routes of space A1':              [404, 404, 403, 404, 404, 202, 403, 403, 403, 202],
   'read recent logs of app A1':                      [404, 404, 404, 404, 404, 200, 200, 200, 200, 200],
 
   // The lifecycle objects of B1 (only admins see them).
@@ -312,6 +319,12 @@ export const matrix = {
   'get route in B1':                                 [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
   'list routes of app B1':                           [404, 404, 404, 404, 404, 404, 404, 404, 404, ['B1']],
   'list destinations of route in B1':                [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'create route in space B1':                        [422, 422, 422, 422, 422, 422, 422, 422, 422, 201],
+  'update route in B1':                              [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'map app to route in B1':                          [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'unmap an unknown destination of route in B1':     [404, 404, 404, 404, 404, 404, 404, 404, 404, 422],
+  'delete a mapped route in B1':                     [404, 404, 404, 404, 404, 404, 404, 404, 404, 202],
+  'delete unmapped routes of space B1':              [404, 404, 404, 404, 404, 404, 404, 404, 404, 202],
   'read recent logs of app B1':                      [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
 
   'get job of a deletion of an unknown guid':        [C,     C,     C,     C,     C,     C,     C,     C,     C,     C],

@@ -127,6 +127,28 @@ const upload =
     return { response };
   };
 
+/** A route create request body, as the cf CLI sends it. */
+const routeBody = (host: string, spaceGuid: string, domainGuid: string) => ({
+  host,
+  relationships: { space: { data: { guid: spaceGuid } }, domain: { data: { guid: domainGuid } } },
+});
+
+/** A route of the cell's own in the space, mapped to the lifecycle app (so no unmapped-route deletion takes it), written as the server. */
+async function mappedRoute(world: World, space: LifecycleSpace): Promise<string> {
+  const guid = randomUUID();
+  await world.server.store.privileged().create({
+    kind: 'CFRoute',
+    metadata: { name: guid, namespace: world.space[space] },
+    spec: {
+      host: `authz-${guid.slice(0, 8)}`,
+      protocol: 'http',
+      domainRef: { name: world.defaultDomain, namespace: world.server.config.rootNamespace },
+      destinations: [{ guid: randomUUID(), appRef: { name: world.lifecycle[space].app }, processType: 'web' }],
+    },
+  });
+  return guid;
+}
+
 /** The lifecycle operations on the objects of one space, each named `<what> <space>`: the same cells for A1 and for B1. */
 const lifecycleOperations = <S extends LifecycleSpace>(space: S) => {
   const of = life(space);
@@ -227,6 +249,21 @@ const lifecycleOperations = <S extends LifecycleSpace>(space: S) => {
     'get route in': get((world) => `/v3/routes/${of(world).route}`),
     'list routes of app': listAt((world) => `${app(world)}/routes`, routeSpace),
     'list destinations of route in': get((world) => `/v3/routes/${of(world).route}/destinations`),
+    'create route in space': post(
+      () => '/v3/routes',
+      (world) => routeBody(`authz-${randomUUID().slice(0, 8)}`, world.space[space], world.defaultDomain),
+    ),
+    'update route in': patch((world) => `/v3/routes/${of(world).route}`, touch),
+    'map app to route in': post(
+      (world) => `/v3/routes/${of(world).route}/destinations`,
+      (world) => ({ destinations: [{ app: { guid: of(world).app } }] }),
+    ),
+    'unmap an unknown destination of route in': remove((world) => `/v3/routes/${of(world).route}/destinations/${randomUUID()}`),
+    'delete a mapped route in': async (cell) => {
+      const guid = await mappedRoute(cell.world, space);
+      return as(cell, { method: 'DELETE', path: `/v3/routes/${guid}` });
+    },
+    'delete unmapped routes of space': remove((world) => `/v3/spaces/${world.space[space]}/routes?unmapped=true`),
 
     'read recent logs of app': get((world) => `/api/v1/read/${of(world).app}?descending=true&envelope_types=LOG&limit=1000`),
   } satisfies Record<string, Run>;
