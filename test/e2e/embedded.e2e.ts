@@ -7,6 +7,7 @@ import { projectRoot } from '../support/server-process.ts';
 import { startApiServer, type ApiServer } from './support/api-server.ts';
 import type { E2eWorld } from './support/world.ts';
 import { defineAppsSession } from './apps-session.ts';
+import { defineLogsSession } from './logs-session.ts';
 import { defineRoutesSession } from './routes-session.ts';
 import { defineTenancySession } from './tenancy-session.ts';
 import { readFile } from 'node:fs/promises';
@@ -57,5 +58,6 @@ describe('the cf CLI against the embedded backend', function () {
 
   defineTenancySession(() => world);
   defineAppsSession(() => world);
+  defineLogsSession(() => world);
   defineRoutesSession(() => world);
 });

@@ -11,6 +11,7 @@ import { adminKubeConfig, sharedControlPlane } from '../support/control-plane.ts
 import { startApiServer, type ApiServer } from './support/api-server.ts';
 import type { E2eUser, E2eWorld } from './support/world.ts';
 import { defineAppsSession } from './apps-session.ts';
+import { defineLogsSession } from './logs-session.ts';
 import { defineRoutesSession } from './routes-session.ts';
 import { defineTenancySession } from './tenancy-session.ts';
 
@@ -106,5 +107,6 @@ describe('the cf CLI against the kubernetes backend', function () {
 
   defineTenancySession(() => world);
   defineAppsSession(() => world);
+  defineLogsSession(() => world);
   defineRoutesSession(() => world);
 });
