@@ -9,6 +9,7 @@ import type { E2eWorld } from './support/world.ts';
 import { defineAppsSession } from './apps-session.ts';
 import { defineLogsSession } from './logs-session.ts';
 import { defineRoutesSession } from './routes-session.ts';
+import { defineServicesSession } from './services-session.ts';
 import { defineTenancySession } from './tenancy-session.ts';
 import { readFile } from 'node:fs/promises';
 
@@ -60,4 +61,5 @@ describe('the cf CLI against the embedded backend', function () {
   defineAppsSession(() => world);
   defineLogsSession(() => world);
   defineRoutesSession(() => world);
+  defineServicesSession(() => world);
 });

@@ -13,6 +13,7 @@ import type { E2eUser, E2eWorld } from './support/world.ts';
 import { defineAppsSession } from './apps-session.ts';
 import { defineLogsSession } from './logs-session.ts';
 import { defineRoutesSession } from './routes-session.ts';
+import { defineServicesSession } from './services-session.ts';
 import { defineTenancySession } from './tenancy-session.ts';
 
 type KubeconfigUser = { name: string; user: Record<string, string> };
@@ -109,4 +110,5 @@ describe('the cf CLI against the kubernetes backend', function () {
   defineAppsSession(() => world);
   defineLogsSession(() => world);
   defineRoutesSession(() => world);
+  defineServicesSession(() => world);
 });
