@@ -30,9 +30,10 @@ const int64Max = 2n ** 63n - 1n;
 /**
  * The envelopes of an app the caller can see (404 `App` otherwise, as Korifi; log-cache answers 404
  * too), with log-cache's semantics: `start_time` inclusive (default: the oldest kept), `end_time`
- * exclusive (default: now), `envelope_types` (none or `ANY`: all), the oldest `limit` (default 100,
- * at most 1000) in ascending order or the newest first with `descending`. Not Korifi's: its `limit`
- * keeps all but `limit` envelopes, and it answers 404 for an app without a build.
+ * exclusive (default: no end, so a line written in this very millisecond is there too),
+ * `envelope_types` (none or `ANY`: all), the oldest `limit` (default 100, at most 1000) in ascending
+ * order or the newest first with `descending`. Not Korifi's: its `limit` keeps all but `limit`
+ * envelopes, and it answers 404 for an app without a build.
  */
 export async function readAppEnvelopes(
   context: RequestContext,
@@ -42,7 +43,7 @@ export async function readAppEnvelopes(
 ): Promise<Envelope[]> {
   const nowNs = nanosecondsOf(new Date());
   const startNs = query.start_time === undefined ? int64Min : int64Of(query.start_time, 'start_time');
-  const endNs = query.end_time === undefined ? nowNs + 1n : int64Of(query.end_time, 'end_time');
+  const endNs = query.end_time === undefined ? int64Max : int64Of(query.end_time, 'end_time');
   const limit = query.limit ?? defaultEnvelopeLimit;
   if (!Number.isInteger(limit) || limit < 1 || limit > maxEnvelopeLimit)
     throw unprocessableEntity(`The limit must be an integer from 1 to ${maxEnvelopeLimit}.`);
