@@ -38,6 +38,9 @@
  * - an app's logs (log-cache's read) are read by whoever sees the app, 404 otherwise (log-cache and Korifi);
  * - a write naming an object the caller cannot see in its body (an app for a package or a deployment, a
  *   package for a build) is 422, in its path 404; one they see but may not change is 403;
+ * - user-provided service instances and their bindings are read as the caller like the other space
+ *   objects: space developers (and admins) create, change, bind, unbind and delete them; space managers
+ *   and supporters see them but not their credentials (a Secret); auditors and org roles see none;
  * - buildpacks and stacks are seen by every caller with a CF role (the builder lives in the root namespace);
  * - a job for a resource the caller cannot see tells as much as a job for a GUID that never existed
  *   (COMPLETE, as Korifi's user-credential read reports it).
@@ -211,6 +214,8 @@ export const matrix = {
   'list tasks':                                      [[],   [],   [],   [],   [],   ['A1'], ['A1'], [],   ['A1'], ['A1', 'B1']],
   'list deployments':                                [[],   [],   [],   [],   [],   ['A1'], ['A1'], ['A1'], ['A1'], ['A1', 'B1']],
   'list routes':                                     [[],   [],   [],   [],   [],   ['A1'], ['A1'], [],   ['A1'], ['A1', 'B1']],
+  'list service instances':                          [[],   [],   [],   [],   [],   ['A1'], ['A1'], [],   ['A1'], ['A1', 'B1']],
+  'list service credential bindings':                [[],   [],   [],   [],   [],   ['A1'], ['A1'], [],   ['A1'], ['A1', 'B1']],
   'list routes, include=domain,space,space.organization': [[], [], [], [], [], ['A', 'A1', 'default'], ['A', 'A1', 'default'], [], ['A', 'A1', 'default'], ['A', 'A1', 'B', 'B1', 'default']],
   'list buildpacks':                                 [[],   ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder']],
   'list stacks':                                     [[],   ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder'], ['builder']],
@@ -270,6 +275,18 @@ export const matrix = {
   'unmap an unknown destination of route in A1':     [404, 404, 404, 404, 404, 422, 403, 404, 403, 422],
   'delete a mapped route in A1':                     [404, 404, 404, 404, 404, 202, 403, 404, 403, 202],
   'delete unmapped routes of space A1':              [404, 404, 403, 404, 404, 202, 403, 403, 403, 202],
+  // User-provided services: space developers (and admins) write; managers and supporters read all but the
+  // credentials (a Secret); auditors and org roles see none (org managers, who see the space, get 403 creating).
+  'get service instance in A1':                      [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+  'get credentials of service instance in A1':       [404, 404, 404, 404, 404, 200, 403, 404, 403, 200],
+  'create service instance in space A1':             [422, 422, 403, 422, 422, 201, 403, 403, 403, 201],
+  'update service instance in A1':                   [404, 404, 404, 404, 404, 200, 403, 404, 403, 200],
+  'delete own service instance in A1':               [404, 404, 404, 404, 404, 204, 403, 404, 403, 204],
+  'get service credential binding in A1':            [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
+  'get details of service credential binding in A1': [404, 404, 404, 404, 404, 200, 403, 404, 403, 200],
+  'bind own service instance to app A1':             [404, 404, 404, 404, 404, 201, 403, 404, 403, 201],
+  'update service credential binding in A1':         [404, 404, 404, 404, 404, 200, 403, 404, 403, 200],
+  'delete own service credential binding in A1':     [404, 404, 404, 404, 404, 204, 403, 404, 403, 204],
   'read recent logs of app A1':                      [404, 404, 404, 404, 404, 200, 200, 200, 200, 200],
 
   // The lifecycle objects of B1 (only admins see them).
@@ -325,6 +342,16 @@ export const matrix = {
   'unmap an unknown destination of route in B1':     [404, 404, 404, 404, 404, 404, 404, 404, 404, 422],
   'delete a mapped route in B1':                     [404, 404, 404, 404, 404, 404, 404, 404, 404, 202],
   'delete unmapped routes of space B1':              [404, 404, 404, 404, 404, 404, 404, 404, 404, 202],
+  'get service instance in B1':                      [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'get credentials of service instance in B1':       [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'create service instance in space B1':             [422, 422, 422, 422, 422, 422, 422, 422, 422, 201],
+  'update service instance in B1':                   [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'delete own service instance in B1':               [404, 404, 404, 404, 404, 404, 404, 404, 404, 204],
+  'get service credential binding in B1':            [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'get details of service credential binding in B1': [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'bind own service instance to app B1':             [404, 404, 404, 404, 404, 404, 404, 404, 404, 201],
+  'update service credential binding in B1':         [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
+  'delete own service credential binding in B1':     [404, 404, 404, 404, 404, 404, 404, 404, 404, 204],
   'read recent logs of app B1':                      [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
 
   'get job of a deletion of an unknown guid':        [C,     C,     C,     C,     C,     C,     C,     C,     C,     C],

@@ -265,6 +265,39 @@ const lifecycleOperations = <S extends LifecycleSpace>(space: S) => {
     },
     'delete unmapped routes of space': remove((world) => `/v3/spaces/${world.space[space]}/routes?unmapped=true`),
 
+    'get service instance in': get((world) => `/v3/service_instances/${of(world).serviceInstance}`),
+    'get credentials of service instance in': get((world) => `/v3/service_instances/${of(world).serviceInstance}/credentials`),
+    'create service instance in space': (cell) =>
+      as(cell, {
+        method: 'POST',
+        path: '/v3/service_instances',
+        body: {
+          type: 'user-provided',
+          name: unique(cell.row, 'service'),
+          relationships: { space: { data: { guid: cell.world.space[space] } } },
+        },
+      }),
+    'update service instance in': patch((world) => `/v3/service_instances/${of(world).serviceInstance}`, touch),
+    'delete own service instance in': remove((_world, row) => `/v3/service_instances/${own(space)(row).services.instance}`),
+    'get service credential binding in': get((world) => `/v3/service_credential_bindings/${of(world).binding}`),
+    'get details of service credential binding in': get((world) => `/v3/service_credential_bindings/${of(world).binding}/details`),
+    'bind own service instance to app': (cell) =>
+      as(cell, {
+        method: 'POST',
+        path: '/v3/service_credential_bindings',
+        body: {
+          type: 'app',
+          relationships: {
+            service_instance: { data: { guid: own(space)(cell.row).services.bindable } },
+            app: { data: { guid: of(cell.world).app } },
+          },
+        },
+      }),
+    'update service credential binding in': patch((world) => `/v3/service_credential_bindings/${of(world).binding}`, touch),
+    'delete own service credential binding in': remove(
+      (_world, row) => `/v3/service_credential_bindings/${own(space)(row).services.binding}`,
+    ),
+
     'read recent logs of app': get((world) => `/api/v1/read/${of(world).app}?descending=true&envelope_types=LOG&limit=1000`),
   } satisfies Record<string, Run>;
   return Object.fromEntries(Object.entries(cells).map(([what, run]) => [`${what} ${space}`, run])) as {
@@ -386,6 +419,8 @@ export const operations: Record<OperationName, Run> = {
   'list tasks': list('/v3/tasks', byApp),
   'list deployments': list('/v3/deployments', byApp),
   'list routes': list('/v3/routes', routeSpace),
+  'list service instances': list('/v3/service_instances', routeSpace),
+  'list service credential bindings': list('/v3/service_credential_bindings', byApp),
   'list routes, include=domain,space,space.organization': included(
     () => '/v3/routes?include=domain,space,space.organization&per_page=5000',
   ),

@@ -35,15 +35,34 @@ export type RowWorld = {
   lifecycle: { A1: RowLifecycle; B1: RowLifecycle };
 };
 
-/** A bits package awaiting its upload, and two running tasks (one per cancel path), in one space. */
-export type RowLifecycle = { uploadPackage: string; tasks: { cancel: string; cancelDeprecated: string } };
+/**
+ * A bits package awaiting its upload, and two running tasks (one per cancel path), in one space; a
+ * user-provided service instance and a binding of another to the docker app (for the delete cells), and
+ * an instance not bound yet (for the create-binding cell).
+ */
+export type RowLifecycle = {
+  uploadPackage: string;
+  tasks: { cancel: string; cancelDeprecated: string };
+  services: { instance: string; binding: string; bindable: string };
+};
 
 /**
  * What runs in one space (A1 or B1), made by the harness admin through the API: a docker app with a
  * package, a STAGED build (its droplet, the app's current one), the web process, a running task and a
  * route to the app; and a buildpack app whose bits packages the rows upload to.
  */
-export type Lifecycle = { app: string; bitsApp: string; package: string; droplet: string; process: string; task: string; route: string };
+export type Lifecycle = {
+  app: string;
+  bitsApp: string;
+  package: string;
+  droplet: string;
+  process: string;
+  task: string;
+  route: string;
+  /** A user-provided service instance with credentials, and its binding to the docker app. */
+  serviceInstance: string;
+  binding: string;
+};
 
 export type LifecycleSpace = 'A1' | 'B1';
 
@@ -201,11 +220,29 @@ class LifecycleSetup {
     await this.poll(`/v3/builds/${droplet}`, (build) => build['state'] === 'STAGED', 'STAGED build');
     await setup.send({ method: 'PATCH', path: `/v3/apps/${app}/relationships/current_droplet`, body: { data: { guid: droplet } } }, 200);
     const web = await this.poll(`/v3/apps/${app}/processes/web`, () => true, 'web process');
-    const [task, route] = await Promise.all([
+    const [task, route, serviceInstance] = await Promise.all([
       setup.create(`/v3/apps/${app}/tasks`, taskBody),
       this.route(spaceGuid, name, domainGuid, app),
+      this.serviceInstance(spaceGuid, `${name}-service`),
     ]);
-    return { app, bitsApp, package: packageGuid, droplet, process: web['guid'] as string, task, route };
+    const binding = await this.bind(serviceInstance, app);
+    return { app, bitsApp, package: packageGuid, droplet, process: web['guid'] as string, task, route, serviceInstance, binding };
+  }
+
+  serviceInstance(spaceGuid: string, name: string): Promise<string> {
+    return this.#setup.create('/v3/service_instances', {
+      type: 'user-provided',
+      name,
+      relationships: { space: { data: { guid: spaceGuid } } },
+      credentials: { password: 'authz-matrix' },
+    });
+  }
+
+  bind(instanceGuid: string, appGuid: string): Promise<string> {
+    return this.#setup.create('/v3/service_credential_bindings', {
+      type: 'app',
+      relationships: { service_instance: { data: { guid: instanceGuid } }, app: { data: { guid: appGuid } } },
+    });
   }
 
   /** A route to the app (route writes are not built yet: written as the server, as Korifi stores one). */
@@ -224,14 +261,18 @@ class LifecycleSetup {
     return guid;
   }
 
-  async row(lifecycle: Lifecycle): Promise<RowLifecycle> {
+  async row(lifecycle: Lifecycle, spaceGuid: string): Promise<RowLifecycle> {
     const setup = this.#setup;
-    const [uploadPackage, cancel, cancelDeprecated] = await Promise.all([
+    const [uploadPackage, cancel, cancelDeprecated, instance, bound, bindable] = await Promise.all([
       setup.create('/v3/packages', { type: 'bits', relationships: { app: { data: { guid: lifecycle.bitsApp } } } }),
       setup.create(`/v3/apps/${lifecycle.app}/tasks`, taskBody),
       setup.create(`/v3/apps/${lifecycle.app}/tasks`, taskBody),
+      this.serviceInstance(spaceGuid, uniqueName('authz-own-service')),
+      this.serviceInstance(spaceGuid, uniqueName('authz-bound-service')),
+      this.serviceInstance(spaceGuid, uniqueName('authz-bindable-service')),
     ]);
-    return { uploadPackage, tasks: { cancel, cancelDeprecated } };
+    const binding = await this.bind(bound, lifecycle.app);
+    return { uploadPackage, tasks: { cancel, cancelDeprecated }, services: { instance, binding, bindable } };
   }
 }
 
@@ -267,7 +308,7 @@ export async function buildWorld(server: TestServer): Promise<World> {
     setup.bystander({ type: 'organization_user', guid: B }, { type: 'space_developer', guid: B1 }),
     Promise.all(
       rowsWithoutLifecycle.map(async (world): Promise<RowWorld> => {
-        const [ownA1, ownB1] = await Promise.all([lifecycleSetup.row(lifecycle.A1), lifecycleSetup.row(lifecycle.B1)]);
+        const [ownA1, ownB1] = await Promise.all([lifecycleSetup.row(lifecycle.A1, A1), lifecycleSetup.row(lifecycle.B1, B1)]);
         return { ...world, lifecycle: { A1: ownA1, B1: ownB1 } };
       }),
     ),
