@@ -129,7 +129,8 @@ export async function deleteRoute(context: RequestContext, guid: string): Promis
   await releaseRouteClaim(context.server, routeClaimOf(context, route));
 }
 
-const maxDestinationAttempts = 4;
+/** Writers of one route's destinations (and the route controller's status writes) take turns; each turn reads again. */
+const maxDestinationAttempts = 10;
 
 /** Korifi's answer to a destination whose app is not in the route's space. */
 const destinationNotInSpace = (): ApiError => unprocessableEntity('Route destination app not found in space');
@@ -201,6 +202,8 @@ async function changingDestinations(
       return { route: updated, domain };
     } catch (error) {
       if (!isStoreError(error, 'Conflict') || attempt >= maxDestinationAttempts) throw apiErrorOf(error, routeResourceType);
+      // Writers that keep meeting spread out.
+      if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
     }
   }
 }
@@ -217,16 +220,30 @@ export async function deleteUnmappedRoutes(context: RequestContext, spaceGuid: s
   if (!(await mayI(context, 'delete', { kind: 'CFRoute', namespace }, routeResourceType))) throw notAuthorized();
   const routes = await asCfError(context.user.list('CFRoute', { namespace }), routeResourceType);
   for (const route of routes.items) {
-    if ((route.spec.destinations ?? []).length > 0 || route.metadata.deletionTimestamp !== undefined) continue;
+    if (await deleteIfStillUnmapped(context, route)) await releaseRouteClaim(context.server, routeClaimOf(context, route));
+  }
+}
+
+const isUnmapped = (route: Route): boolean =>
+  (route.spec.destinations ?? []).length === 0 && route.metadata.deletionTimestamp === undefined;
+
+/**
+ * Deletes the route as the caller if it has no destinations, guarded by the version read: a route mapped
+ * meanwhile stays. Another change (the route controller's status) only means reading it again.
+ */
+async function deleteIfStillUnmapped(context: RequestContext, listed: Route): Promise<boolean> {
+  let route: Route | undefined = listed;
+  for (let attempt = 1; route !== undefined && isUnmapped(route); attempt++) {
     try {
       await context.user.delete(routeRef(route), { resourceVersion: route.metadata.resourceVersion ?? '' });
+      return true;
     } catch (error) {
-      // Mapped or deleted meanwhile: no longer an unmapped route of this call.
-      if (isStoreError(error, 'NotFound') || isStoreError(error, 'Conflict')) continue;
-      throw apiErrorOf(error, routeResourceType);
+      if (isStoreError(error, 'NotFound')) return false;
+      if (!isStoreError(error, 'Conflict') || attempt >= maxDestinationAttempts) throw apiErrorOf(error, routeResourceType);
     }
-    await releaseRouteClaim(context.server, routeClaimOf(context, route));
+    route = await asCfError(getIfExists(context.user, routeRef(route)), routeResourceType);
   }
+  return false;
 }
 
 /** An unmapped route of the space still being deleted (read as the server), which keeps its job PROCESSING. */

@@ -273,6 +273,21 @@ forEachBackend('route writes', (cf) => {
       expect((await stored(route)).spec.destinations ?? []).to.deep.equal([]);
     });
 
+    it('keeps every destination of concurrent inserts (each written against the version it read, again on a conflict)', async () => {
+      const route = await createRoute({ host: host() });
+      const apps = await Promise.all([createApp(space.guid), createApp(space.guid), createApp(space.guid)]);
+      const responses = await Promise.all(
+        apps.map((each) => cf.post(`/v3/routes/${route.guid}/destinations`, { destinations: [{ app: { guid: each.guid } }] })),
+      );
+      expect(
+        responses.map((response) => response.status),
+        responses.map((response) => response.text).join('\n'),
+      ).to.deep.equal([200, 200, 200]);
+      const all = await cf.get(`/v3/routes/${route.guid}/destinations`);
+      const mapped = (all.body as Destinations).destinations.map((destination) => destination.app.guid);
+      expect(mapped.sort()).to.deep.equal(apps.map((each) => each.guid).sort());
+    });
+
     it('unmaps one destination; an unknown destination is 422', async () => {
       const route = await createRoute({ host: host() });
       const mapped = await cf.post(`/v3/routes/${route.guid}/destinations`, {
