@@ -1,6 +1,8 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { linesOf } from './support/cf-cli.ts';
+import { eventually } from '../store/fixture.ts';
+import { linesOf, type CfCli } from './support/cf-cli.ts';
 import { loggedIn, type E2eWorld } from './support/world.ts';
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -8,7 +10,9 @@ const unique = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`
 /**
  * `cf logs --recent` with the real CLI (log-cache's info, then a read of the app's envelopes, newest
  * first, which the CLI turns around): nothing for a new app made by `cf create-app`; the staging and
- * instance lines of a docker app `cf start` staged and started on the server's scripted runtime.
+ * instance lines of a docker app `cf start` staged and started on the server's scripted runtime; and
+ * `cf logs` streaming (the CLI polls for the newest envelope, then walks forward from it) prints the
+ * line a task writes while it runs.
  */
 export function defineLogsSession(world: () => E2eWorld): void {
   it('cf logs --recent: empty for a new app, staging and instance lines once it ran', async () => {
@@ -39,4 +43,46 @@ export function defineLogsSession(world: () => E2eWorld): void {
     expect(logLines[1]).to.equal('[STG/0] OUT Staging complete');
     expect(logLines[2]).to.match(/^\[APP\/PROC\/WEB\/0\] OUT Starting instance 0:/);
   });
+
+  it('cf logs (streaming) prints the lines of a task as they come', async () => {
+    const cf = await loggedIn(world(), world().admin);
+    const names = { org: unique('org'), space: unique('space'), app: unique('app') };
+    await cf.ok('create-org', names.org);
+    await cf.ok('create-space', names.space, '-o', names.org);
+    await cf.ok('target', '-o', names.org, '-s', names.space);
+    await cf.ok('create-app', names.app, '--app-type', 'docker');
+    const guid = (await cf.ok('app', names.app, '--guid')).stdout.trim();
+    const packageBody = { type: 'docker', data: { image: 'registry.example/team/app:1' }, relationships: { app: { data: { guid } } } };
+    await cf.ok('curl', '-X', 'POST', '/v3/packages', '-d', JSON.stringify(packageBody));
+    await cf.ok('start', names.app);
+
+    const stream = streamLogs(cf, names.app);
+    try {
+      await eventually(async () => expect(stream.output()).to.contain(`Retrieving logs for app ${names.app}`), 20_000);
+      const marker = unique('streamed');
+      await cf.ok('run-task', names.app, '--command', `echo ${marker}`);
+      await eventually(async () => {
+        const lines = linesOf(stream.output()).filter((line) => line.includes(`OUT Running task: echo ${marker}`));
+        expect(lines, stream.output()).to.have.length(1);
+        expect(lines[0]).to.match(/\[APP\/TASK\/[0-9a-f-]+\] OUT/);
+      }, 30_000);
+    } finally {
+      stream.stop();
+    }
+  });
+}
+
+/** `cf logs APP` running in the background, as the user's CLI (its CF_HOME and kubeconfig). */
+function streamLogs(cf: CfCli, app: string): { output: () => string; stop: () => void } {
+  const inherited = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('CF_') && key !== 'KUBECONFIG' && !/_PROXY$/i.test(key)),
+  );
+  const child = spawn(cf.binary, ['logs', app], {
+    env: { ...inherited, CF_HOME: cf.home, KUBECONFIG: cf.kubeconfig, CF_COLOR: 'false' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { output: () => output, stop: () => child.kill('SIGINT') };
 }
