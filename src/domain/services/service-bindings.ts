@@ -14,7 +14,7 @@ import type { NewObject, StoredObject } from '../../store/objects.ts';
 import type { StoreSession } from '../../store/port.ts';
 import { getApp, type App } from '../apps/app-service.ts';
 import { metadataOfCreate, metadataPatchOf } from '../metadata-writes.ts';
-import { createClaimed, type NameClaim } from '../names/name-claims.ts';
+import { createClaimed, releaseClaim, type NameClaim } from '../names/name-claims.ts';
 import { isReadyAtGeneration, waitUntilReady } from '../readiness.ts';
 import type { RequestContext } from '../request-context.ts';
 import { getVisibleByGuid, getVisibleByGuidReadOnly, listInVisibleSpaces } from '../space-scoped.ts';
@@ -207,6 +207,9 @@ export async function deleteServiceBinding(context: RequestContext, guid: string
     if (!isStoreError(error, 'NotFound')) throw apiErrorOf(error, serviceBindingResourceType);
   }
   const appGuid = binding.spec.appRef.name ?? '';
+  // The claim goes with the binding (it owns it), but a cluster's garbage collector may take a while:
+  // freed now, the app can be bound to the instance again at once.
+  await releaseClaim(context.server, bindingClaim(ref.namespace, guid, appGuid, binding.spec.service.name ?? ''));
   if (binding.spec.type !== 'app' || appGuid === '') return;
   await waitForApp(context.user, appRefOf(ref.namespace, appGuid), {
     timeoutSeconds: context.config.readyTimeoutSeconds,

@@ -338,4 +338,6 @@ export async function deleteServiceInstance(context: RequestContext, guid: strin
   } catch (error) {
     if (!isStoreError(error, 'NotFound')) throw apiErrorOf(error, serviceInstanceResourceType);
   }
+  // Freed now rather than when a cluster's garbage collector gets to the claim the instance owned.
+  await releaseClaim(context.server, serviceInstanceNameClaim(ref.namespace, guid, instance.spec.displayName));
 }

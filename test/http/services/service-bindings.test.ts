@@ -216,4 +216,45 @@ forEachBackend('service credential bindings', (cf) => {
     expect((await cf.delete(`/v3/service_instances/${instance.guid}`)).status).to.equal(204);
     expectCfError(await cf.get(`/v3/service_credential_bindings/${again.guid}`), cfError.notFound('Service Credential Binding'));
   });
+
+  it("goes with its app, and an app's bindings are gone from the lists once the app is deleted", async () => {
+    const app = await createApp(space.guid);
+    const instance = await createInstance(space.guid);
+    const binding = await bound(instance.guid, app.guid);
+    const deleted = await cf.delete(`/v3/apps/${app.guid}`);
+    expect(deleted.status, deleted.text).to.equal(202);
+    const deadline = Date.now() + 60_000;
+    let status = 200;
+    while (status === 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      status = (await cf.get(`/v3/service_credential_bindings/${binding.guid}`)).status;
+    }
+    expect(status).to.equal(404);
+    expect((await cf.get(`/v3/service_instances/${instance.guid}`)).status).to.equal(200);
+  });
+
+  it('refuses a key without a name, and a binding whose credentials are not a JSON object answers 422 for its details', async () => {
+    const instance = await createInstance(space.guid);
+    const key = await cf.post('/v3/service_credential_bindings', {
+      type: 'key',
+      relationships: { service_instance: { data: { guid: instance.guid } } },
+    });
+    expectCfError(key, cfError.unprocessable('name is required'));
+    const app = await createApp(space.guid);
+    const binding = await bound(instance.guid, app.guid);
+    await cf.server.store
+      .privileged()
+      .patch(
+        { kind: 'Secret', namespace: space.guid, name: instance.guid },
+        { data: { credentials: Buffer.from('[1]').toString('base64') } },
+      );
+    expectCfError(
+      await cf.get(`/v3/service_credential_bindings/${binding.guid}/details`),
+      cfError.unprocessable(`failed to decode credentials secret for service instance: ${instance.guid}`),
+    );
+    expectCfError(
+      await cf.get(`/v3/service_instances/${instance.guid}/credentials`),
+      cfError.unprocessable(`failed to decode credentials secret for service instance: ${instance.guid}`),
+    );
+  });
 });
