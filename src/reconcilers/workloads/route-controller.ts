@@ -33,7 +33,7 @@ export const routeController: KindControllerDefinition<'CFRoute'> = {
   kind: 'CFRoute',
   watches: [
     // An app's changes (its deletion, its current droplet) concern the routes that send to it.
-    { kind: 'CFApp', affected: (app, context) => routesSendingTo(context.session, app.metadata.namespace ?? '', app.metadata.name) },
+    { kind: 'CFApp', affected: (app, context) => indexOf(context).routesSendingTo(app.metadata.namespace ?? '', app.metadata.name) },
     // A domain's deletion concerns its routes.
     {
       kind: 'CFDomain',
@@ -44,7 +44,8 @@ export const routeController: KindControllerDefinition<'CFRoute'> = {
       },
     },
   ],
-  async reconcile(context, _ref, route) {
+  async reconcile(context, ref, route) {
+    indexOf(context).note(ref, route);
     if (route === undefined || route.metadata.deletionTimestamp !== undefined) return undefined;
     const domainRef = route.spec.domainRef;
     const domainRead = await readDomain(context.session, domainRef.namespace ?? context.config.rootNamespace, domainRef.name ?? '');
@@ -61,12 +62,52 @@ export const routeController: KindControllerDefinition<'CFRoute'> = {
   },
 };
 
-/** The routes of the namespace with a destination for the app. */
-async function routesSendingTo(session: StoreSession, namespace: string, appGuid: string): Promise<Ref<'CFRoute'>[]> {
-  const routes = await session.list('CFRoute', { namespace, readOnly: true });
-  return routes.items
-    .filter((route) => (route.spec.destinations ?? []).some((destination) => destination.appRef.name === appGuid))
-    .map((route) => refOf(route));
+/**
+ * Which routes send to which app, as this controller last reconciled them (as Korifi indexes routes by
+ * destination app): an app's change then concerns its routes without a list of every route of its space.
+ * Every route is reconciled at start and after each change, and one whose app went before it was noted
+ * drops the destination in its own reconcile, so nothing depends on the index being complete.
+ */
+class DestinationIndex {
+  readonly #routesByApp = new Map<string, Set<string>>();
+  readonly #appsByRoute = new Map<string, string[]>();
+
+  note(ref: Ref<'CFRoute'>, route: Route | undefined): void {
+    const namespace = ref.namespace ?? '';
+    const routeKey = `${namespace}/${ref.name}`;
+    for (const appKey of this.#appsByRoute.get(routeKey) ?? []) {
+      const routes = this.#routesByApp.get(appKey);
+      routes?.delete(ref.name);
+      if (routes?.size === 0) this.#routesByApp.delete(appKey);
+    }
+    const appKeys = [...new Set((route?.spec.destinations ?? []).map((destination) => `${namespace}/${destination.appRef.name}`))];
+    if (appKeys.length === 0) {
+      this.#appsByRoute.delete(routeKey);
+      return;
+    }
+    this.#appsByRoute.set(routeKey, appKeys);
+    for (const appKey of appKeys) {
+      const routes = this.#routesByApp.get(appKey) ?? new Set<string>();
+      routes.add(ref.name);
+      this.#routesByApp.set(appKey, routes);
+    }
+  }
+
+  routesSendingTo(namespace: string, appGuid: string): Ref<'CFRoute'>[] {
+    return [...(this.#routesByApp.get(`${namespace}/${appGuid}`) ?? [])].map((name) => ({ kind: 'CFRoute', namespace, name }));
+  }
+}
+
+/** One index per running controller (its context). */
+const indexes = new WeakMap<WorkloadContext, DestinationIndex>();
+
+function indexOf(context: WorkloadContext): DestinationIndex {
+  let index = indexes.get(context);
+  if (index === undefined) {
+    index = new DestinationIndex();
+    indexes.set(context, index);
+  }
+  return index;
 }
 
 async function readDomain(
