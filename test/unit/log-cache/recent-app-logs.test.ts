@@ -33,6 +33,21 @@ describe('recent app log lines and the log-cache window', () => {
     expect(logs.read('three').map((kept) => kept.text)).to.deep.equal(['y']);
   });
 
+  it('keeps about `bytes` in all: the app written to least recently goes first, one app alone loses its older half', () => {
+    // A line of 100 characters costs 400 bytes (its text and the object around it).
+    const logs = new RecentAppLogs({ linesPerApp: 100, bytes: 1800 });
+    for (const app of ['one', 'two']) for (let index = 0; index < 2; index++) logs.write(line(app, `${app} ${index}`.padEnd(100)));
+    logs.write(line('three', 'x'.padEnd(100)));
+    expect(logs.read('one')).to.deep.equal([]);
+    expect(logs.read('two')).to.have.length(2);
+    expect(logs.read('three')).to.have.length(1);
+    for (let index = 0; index < 6; index++) logs.write(line('three', `three ${index}`.padEnd(100)));
+    expect(logs.read('two')).to.deep.equal([]);
+    const three = logs.read('three').map((kept) => kept.text.trim());
+    expect(three.length).to.be.within(1, 5);
+    expect(three.at(-1)).to.equal('three 5');
+  });
+
   it('cuts a line longer than loggregator carries', () => {
     const logs = new RecentAppLogs({ linesPerApp: 4 });
     logs.write(line('app', 'x'.repeat(70_000)));
