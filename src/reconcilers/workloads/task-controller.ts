@@ -189,9 +189,19 @@ async function buildAndApp(session: StoreSession, task: Task) {
   }
 }
 
-/** The app's user-provided environment variables (its env Secret), as the task runs with them. */
+/**
+ * The app's user-provided environment variables (its env Secret), as the task runs with them, and its
+ * VCAP_SERVICES when the app's status names the Secret that holds them (the app's bound services).
+ */
 async function environmentOf(session: StoreSession, app: StoredObject<'CFApp'>): Promise<Record<string, string>> {
-  const name = app.spec.envSecretName ?? `${app.metadata.name}-env`;
+  const user = await secretData(session, app, app.spec.envSecretName ?? `${app.metadata.name}-env`);
+  const servicesSecret = app.status?.vcapServicesSecretName ?? '';
+  if (servicesSecret === '') return user;
+  const vcapServices = (await secretData(session, app, servicesSecret))['VCAP_SERVICES'];
+  return vcapServices === undefined ? user : { ...user, VCAP_SERVICES: vcapServices };
+}
+
+async function secretData(session: StoreSession, app: StoredObject<'CFApp'>, name: string): Promise<Record<string, string>> {
   try {
     const secret = await session.get({ kind: 'Secret', namespace: app.metadata.namespace ?? '', name });
     return Object.fromEntries(

@@ -140,6 +140,21 @@ describe('task controller (tasks through the runtime port)', () => {
     expect(run?.environment).to.deep.equal({ GREETING: 'hello' });
   });
 
+  it("runs with the app's VCAP_SERVICES when its status names their Secret", async () => {
+    await appWithDroplet('a1', { GREETING: 'hello' });
+    const services = JSON.stringify({ 'user-provided': [{ name: 'db', credentials: { password: 'p' } }] });
+    await session.create({
+      kind: 'Secret',
+      metadata: { name: 'a1-vcap-services', namespace: space },
+      stringData: { VCAP_SERVICES: services },
+    });
+    await session.patchStatus({ kind: 'CFApp', namespace: space, name: 'a1' }, { vcapServicesSecretName: 'a1-vcap-services' });
+    await createTask('t1', 'a1');
+    await start();
+    await until('t1', (task) => expect(conditionsOf(task)['Started']?.[0]).to.equal('True'));
+    expect(runtime.runs.find((spec) => spec.taskGuid === 't1')?.environment).to.deep.equal({ GREETING: 'hello', VCAP_SERVICES: services });
+  });
+
   it('leaves a task uninitialized while its app has no droplet, and takes it up once it has one', async () => {
     await appWithDroplet('a1', {}, { droplet: false });
     await createTask('t1', 'a1');
