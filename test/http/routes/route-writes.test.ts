@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import type { components } from '../../../generated/openapi-types.ts';
 import { uniqueName } from '../../store/fixture.ts';
+import { giveDroplet } from '../lifecycle-fixtures.ts';
 import { forEachBackend } from '../tenancy/backends.ts';
 import type { CfUser } from '../tenancy/cf-client.ts';
 import { cfError, expectCfError } from '../tenancy/cf-errors.ts';
@@ -368,6 +369,35 @@ forEachBackend('route writes', (cf) => {
       );
       expect(settled.status).to.deep.include({ fqdn: `${name}.${domain.name}`, uri: `${name}.${domain.name}/status`, destinations: [] });
       expect(settled.status?.conditions?.find((condition) => condition.type === 'Ready')?.status).to.equal('True');
+    });
+
+    it("fills a destination's port from its app's current droplet once it has one, and presents it", async () => {
+      const staged = await createApp(space.guid);
+      const route = await createRoute({ host: host() });
+      await cf.post(`/v3/routes/${route.guid}/destinations`, {
+        destinations: [{ app: { guid: staged.guid } }, { app: { guid: staged.guid, process: { type: 'worker' } }, port: 7000 }],
+      });
+      const dropletGuid = await giveDroplet(cf, staged);
+      // The droplet says its app listens on 9090.
+      const build = { kind: 'CFBuild' as const, namespace: space.guid, name: dropletGuid };
+      const current = await cf.server.store.privileged().get(build);
+      await cf.server.store.privileged().patchStatus(build, { droplet: { ...current.status?.droplet, ports: [9090] } });
+      // The app changes (a label), which concerns its routes.
+      await cf.patch(`/v3/apps/${staged.guid}`, { metadata: { labels: { touched: 'yes' } } });
+      const settled = await eventually(
+        () => stored(route),
+        (cfRoute) =>
+          cfRoute.status?.destinations?.find((destination) => destination.port === undefined || destination.processType === 'web')?.port ===
+          9090,
+      );
+      expect(
+        settled.status?.destinations?.map((destination) => [destination.processType, destination.port, destination.protocol]),
+      ).to.deep.equal([
+        ['web', 9090, 'http1'],
+        ['worker', 7000, 'http1'],
+      ]);
+      const presented = await cf.get(`/v3/routes/${route.guid}/destinations`);
+      expect((presented.body as Destinations).destinations.map((destination) => destination.port)).to.deep.equal([9090, 7000]);
     });
 
     it('takes a deleted app out of every route it was mapped to', async () => {
