@@ -22,6 +22,7 @@ const bindingsOfInstance = async (session: StoreSession, instance: Instance): Pr
     await session.list('CFServiceBinding', {
       namespace: instance.metadata.namespace ?? '',
       labelSelector: [{ key: label('service-instance-guid'), operator: 'equals', value: instance.metadata.name }],
+      readOnly: true,
     })
   ).items.filter((binding) => binding.spec.service.name === instance.metadata.name);
 
@@ -273,6 +274,8 @@ async function appBindingsOf(session: StoreSession, app: App): Promise<Binding[]
   const { items } = await session.list('CFServiceBinding', {
     namespace: app.metadata.namespace ?? '',
     labelSelector: [{ key: label('app-guid'), operator: 'equals', value: app.metadata.name }],
+    // Read for every app at each resync: the store's shared objects, not copies (nothing here changes them).
+    readOnly: true,
   });
   return items
     .filter(
