@@ -3683,8 +3683,8 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description One app in a manifest. Unknown keys are accepted and ignored: manifests are additive, and the cf CLI adds local keys such as `path`. Settings given at this level (command, instances, memory, disk, health check, timeout) apply to the `web` process. */
-        ManifestApplication: ({
+        /** @description One app in a manifest. Unknown keys are accepted and ignored: manifests are additive, and the cf CLI adds local keys such as `path`. Settings given at this level (command, instances, memory, disk, health check, timeout) apply to the `web` process. Rules between keys (`disk_quota` with `disk-quota`, `default-route` with `random-route`, `docker` with buildpacks) and amounts above 0 MB are checked when the manifest is applied, with Korifi's texts. */
+        ManifestApplication: {
             name: string;
             /** @description A local path on the cf CLI's machine; ignored. */
             path?: string;
@@ -3760,7 +3760,7 @@ export interface components {
             metadata?: components["schemas"]["MetadataUpdate"];
         } & {
             [key: string]: unknown;
-        }) & (unknown & unknown & unknown & unknown);
+        };
         /** @description An app manifest (YAML, without anchors or aliases). Applying it creates or updates each named app in the space; nothing it leaves out is removed, except routes under `no-route`. */
         Manifest: {
             /**

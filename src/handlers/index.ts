@@ -10,6 +10,7 @@ import { identityHandlers } from './identity.ts';
 import { infoHandlers } from './info.ts';
 import { jobHandlers } from './jobs.ts';
 import { logCacheHandlers } from './log-cache.ts';
+import { spaceManifestHandlers } from './manifests.ts';
 import { notImplementedHandlers } from './not-implemented.ts';
 import { organizationHandlers } from './organizations.ts';
 import { packageHandlers } from './packages.ts';
@@ -53,6 +54,7 @@ export const builtHandlers = {
   ...routeWriteHandlers,
   ...serviceInstanceHandlers,
   ...serviceCredentialBindingHandlers,
+  ...spaceManifestHandlers,
 } satisfies Partial<HandlerMap>;
 
 /**
@@ -61,7 +63,6 @@ export const builtHandlers = {
  */
 export const notYetBuilt = [
   // Manifests (issue 11)
-  'applySpaceManifest',
   'createSpaceManifestDiff',
   'getAppManifest',
 ] as const satisfies readonly OperationId[];

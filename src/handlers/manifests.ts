@@ -1,7 +1,10 @@
+import { applyManifest } from '../domain/manifests/apply-manifest.ts';
+import { applyManifestOperation } from '../domain/manifests/apply-job.ts';
 import { readAppManifestSources } from '../domain/manifests/app-manifest.ts';
 import { requestContext } from '../domain/request-context.ts';
 import type { HandlerMap, OperationHandler } from '../http/operation.ts';
 import { presentAppManifest } from '../presenters/app-manifest.ts';
+import { deletionAccepted } from './jobs.ts';
 
 /** `cf create-app-manifest`: the app as a YAML manifest. */
 const getAppManifest: OperationHandler<'getAppManifest'> = async ({ path }, scope) => ({
@@ -10,4 +13,13 @@ const getAppManifest: OperationHandler<'getAppManifest'> = async ({ path }, scop
   body: presentAppManifest(await readAppManifestSources(requestContext(scope), path.guid)),
 });
 
-export const manifestHandlers = { getAppManifest } satisfies Partial<HandlerMap>;
+/** `cf push`: the manifest is applied before the answer; the job in `Location` tells how it ended. */
+const applySpaceManifest: OperationHandler<'applySpaceManifest'> = async ({ path, body }, scope) => {
+  await applyManifest(requestContext(scope), path.guid, body);
+  return deletionAccepted(scope, applyManifestOperation, path.guid);
+};
+
+/** Applying (and diffing) a manifest in a space: wired on their own while the app manifest is wired separately. */
+export const spaceManifestHandlers = { applySpaceManifest } satisfies Partial<HandlerMap>;
+
+export const manifestHandlers = { getAppManifest, ...spaceManifestHandlers } satisfies Partial<HandlerMap>;

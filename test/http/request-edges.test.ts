@@ -71,7 +71,8 @@ describe('unusual requests', () => {
         '    disk_quota: 512M',
         '',
       ].join('\n');
-      expect((await apply(manifest)).status).to.equal(501);
+      // Past the document's checks: the operation answers that the space does not exist.
+      expect((await apply(manifest)).status).to.equal(404);
     });
   });
 });

@@ -7,6 +7,7 @@ import { findApp } from '../apps/app-service.ts';
 import { findRoute, findUnmappedRouteBeingDeleted } from '../routes/route-writes.ts';
 import { findSpace } from '../tenancy/space-service.ts';
 import { deletedByAnnotation } from './deletion.ts';
+import { applyManifestJobState, applyManifestOperation } from '../manifests/apply-job.ts';
 
 export type JobState = 'PROCESSING' | 'COMPLETE' | 'FAILED';
 export type Job = { guid: string; operation: string; resourceGuid: string; state: JobState; failure?: string };
@@ -85,6 +86,8 @@ const deletions: Record<string, Deletion> = {
  */
 export async function getJob(context: RequestContext, guid: string): Promise<Job> {
   const match = jobGuidPattern.exec(guid);
+  if (match?.[1] === applyManifestOperation)
+    return { guid, operation: match[1], resourceGuid: match[2]!, ...(await applyManifestJobState(context, match[2]!)) };
   const deletion = match ? deletions[match[1]!] : undefined;
   if (!match || !deletion) throw resourceNotFound('Job');
   const [, operation = '', resourceGuid = ''] = match;
