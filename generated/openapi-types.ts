@@ -1859,7 +1859,7 @@ export interface paths {
         put?: never;
         /**
          * Apply a manifest to a space
-         * @description Creates or updates the manifest's apps in the space: the app (created stopped), its environment, processes and scale, routes (the default route on the default domain for `default-route`) and service bindings. `cf push` always sends a manifest here, generating one from its flags when there is no file. The body is YAML; a body that does not parse is refused with 400, values that break a rule with 422. The work is done before the answer, so the job in `Location` (`space.apply_manifest~<space guid>`) is already complete.
+         * @description Creates or updates the manifest's apps in the space: the app (created stopped), its environment, processes and scale, routes (the default route on the default domain for `default-route`) and service bindings. `cf push` always sends a manifest here, generating one from its flags when there is no file. The body is YAML; a body that does not parse is refused with 400, values that break a rule with 422; the whole manifest, and the domains, service instances and lifecycle changes it names, are checked before anything is written. The work is done before the answer: the job in `Location` (`space.apply_manifest~<space guid>`) is COMPLETE, or FAILED with the error of a write that failed part way (what was written before it stays).
          */
         post: operations["applySpaceManifest"];
         delete?: never;
@@ -1882,7 +1882,7 @@ export interface paths {
         put?: never;
         /**
          * Diff a manifest against a space
-         * @description Says what applying the manifest would change. `cf push` asks for it before applying a manifest file and aborts on a 400, 401, 403, 404, 422 or 503 answer, so the space must exist and the YAML must parse. Answers 202, as CF does, with the diff in the body.
+         * @description Says what applying the manifest would change. `cf push` asks for it before applying a manifest file and aborts on a 400, 401, 403, 404, 422 or 503 answer, so the space must exist and the YAML must parse, and the manifest is checked as an apply checks it. Answers 202, as CF does, with the diff in the body: one operation per value the apply would add or replace, its path a JSON Pointer into the posted manifest (an app that does not exist yet is all additions; what the manifest leaves out is no change, as applying is additive).
          */
         post: operations["createSpaceManifestDiff"];
         delete?: never;

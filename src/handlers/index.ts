@@ -63,7 +63,6 @@ export const builtHandlers = {
  */
 export const notYetBuilt = [
   // Manifests (issue 11)
-  'createSpaceManifestDiff',
   'getAppManifest',
 ] as const satisfies readonly OperationId[];
 

@@ -1,5 +1,6 @@
 import { applyManifest } from '../domain/manifests/apply-manifest.ts';
 import { applyManifestOperation } from '../domain/manifests/apply-job.ts';
+import { diffManifest } from '../domain/manifests/manifest-diff.ts';
 import { readAppManifestSources } from '../domain/manifests/app-manifest.ts';
 import { requestContext } from '../domain/request-context.ts';
 import type { HandlerMap, OperationHandler } from '../http/operation.ts';
@@ -19,7 +20,13 @@ const applySpaceManifest: OperationHandler<'applySpaceManifest'> = async ({ path
   return deletionAccepted(scope, applyManifestOperation, path.guid);
 };
 
+/** `cf push` with a manifest file: what applying it would change (202, as Cloud Controller answers). */
+const createSpaceManifestDiff: OperationHandler<'createSpaceManifestDiff'> = async ({ path, body }, scope) => ({
+  status: 202,
+  body: { diff: await diffManifest(requestContext(scope), path.guid, body) },
+});
+
 /** Applying (and diffing) a manifest in a space: wired on their own while the app manifest is wired separately. */
-export const spaceManifestHandlers = { applySpaceManifest } satisfies Partial<HandlerMap>;
+export const spaceManifestHandlers = { applySpaceManifest, createSpaceManifestDiff } satisfies Partial<HandlerMap>;
 
 export const manifestHandlers = { getAppManifest, ...spaceManifestHandlers } satisfies Partial<HandlerMap>;

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { stringify } from 'yaml';
 import type { components } from '../../../generated/openapi-types.ts';
 import { uniqueName } from '../../store/fixture.ts';
 import { forEachBackend } from '../tenancy/backends.ts';
-import type { CfClient, CfUser } from '../tenancy/cf-client.ts';
+import type { CfUser } from '../tenancy/cf-client.ts';
+import { postManifest } from './manifest-requests.ts';
 import { cfError, expectCfError } from '../tenancy/cf-errors.ts';
 import type { AuthHeaders, ListOf, Space } from '../tenancy/resources.ts';
 
@@ -11,16 +11,6 @@ type App = components['schemas']['App'];
 type Process = components['schemas']['Process'];
 type Route = components['schemas']['Route'];
 type Job = components['schemas']['Job'];
-
-/** Sends a manifest as the cf CLI does: YAML, to a space's apply_manifest action. */
-export function postManifest(cf: CfClient, spaceGuid: string, manifest: unknown, options: { action?: string; as?: AuthHeaders } = {}) {
-  const { action = 'actions/apply_manifest', as } = options;
-  return cf.server.request(`/v3/spaces/${spaceGuid}/${action}`, {
-    method: 'POST',
-    headers: { ...(as ?? cf.admin), 'Content-Type': 'application/x-yaml' },
-    body: typeof manifest === 'string' ? manifest : stringify(manifest),
-  });
-}
 
 const appName = () => uniqueName('mf').replaceAll('_', '-').toLowerCase();
 

@@ -1,0 +1,13 @@
+import { stringify } from 'yaml';
+import type { CfClient } from '../tenancy/cf-client.ts';
+import type { AuthHeaders } from '../tenancy/resources.ts';
+
+/** Sends a manifest as the cf CLI does: YAML, to a space's apply_manifest action (or its manifest_diff). */
+export function postManifest(cf: CfClient, spaceGuid: string, manifest: unknown, options: { action?: string; as?: AuthHeaders } = {}) {
+  const { action = 'actions/apply_manifest', as } = options;
+  return cf.server.request(`/v3/spaces/${spaceGuid}/${action}`, {
+    method: 'POST',
+    headers: { ...(as ?? cf.admin), 'Content-Type': 'application/x-yaml' },
+    body: typeof manifest === 'string' ? manifest : stringify(manifest),
+  });
+}
