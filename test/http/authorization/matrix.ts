@@ -275,6 +275,11 @@ export const matrix = {
   'unmap an unknown destination of route in A1':     [404, 404, 404, 404, 404, 422, 403, 404, 403, 422],
   'delete a mapped route in A1':                     [404, 404, 404, 404, 404, 202, 403, 404, 403, 202],
   'delete unmapped routes of space A1':              [404, 404, 403, 404, 404, 202, 403, 403, 403, 202],
+  // Manifests: applied and diffed by space developers (and admins), as apps are created; whoever sees the space
+  // but may not create apps in it gets 403. The job answers COMPLETE to anyone (the apply is done before it).
+  'apply a manifest of a new app to space A1':       [404, 404, 403, 404, 404, 202, 403, 403, 403, 202],
+  'diff a manifest of a new app against space A1':   [404, 404, 403, 404, 404, 202, 403, 403, 403, 202],
+  'get the apply_manifest job of space A1':          [C,     C,     C,     C,     C,     C,     C,     C,     C,     C],
   // User-provided services: space developers (and admins) write; managers and supporters read all but the
   // credentials (a Secret); auditors and org roles see none (org managers, who see the space, get 403 creating).
   'get service instance in A1':                      [404, 404, 404, 404, 404, 200, 200, 404, 200, 200],
@@ -342,6 +347,9 @@ export const matrix = {
   'unmap an unknown destination of route in B1':     [404, 404, 404, 404, 404, 404, 404, 404, 404, 422],
   'delete a mapped route in B1':                     [404, 404, 404, 404, 404, 404, 404, 404, 404, 202],
   'delete unmapped routes of space B1':              [404, 404, 404, 404, 404, 404, 404, 404, 404, 202],
+  'apply a manifest of a new app to space B1':       [404, 404, 404, 404, 404, 404, 404, 404, 404, 202],
+  'diff a manifest of a new app against space B1':   [404, 404, 404, 404, 404, 404, 404, 404, 404, 202],
+  'get the apply_manifest job of space B1':          [C,     C,     C,     C,     C,     C,     C,     C,     C,     C],
   'get service instance in B1':                      [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
   'get credentials of service instance in B1':       [404, 404, 404, 404, 404, 404, 404, 404, 404, 200],
   'create service instance in space B1':             [422, 422, 422, 422, 422, 422, 422, 422, 422, 201],

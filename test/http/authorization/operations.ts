@@ -149,6 +149,17 @@ async function mappedRoute(world: World, space: LifecycleSpace): Promise<string>
   return guid;
 }
 
+/** A manifest of one new app of the row's own, sent to the space as YAML, as `cf push` sends it. */
+const manifestRequest =
+  (action: 'actions/apply_manifest' | 'manifest_diff', space: LifecycleSpace): Run =>
+  async (cell) => ({
+    response: await cell.world.server.request(`/v3/spaces/${cell.world.space[space]}/${action}`, {
+      method: 'POST',
+      headers: { ...cell.row.headers, 'Content-Type': 'application/x-yaml' },
+      body: `applications:\n- name: ${unique(cell.row, 'manifest-app')}\n`,
+    }),
+  });
+
 /** The lifecycle operations on the objects of one space, each named `<what> <space>`: the same cells for A1 and for B1. */
 const lifecycleOperations = <S extends LifecycleSpace>(space: S) => {
   const of = life(space);
@@ -264,6 +275,9 @@ const lifecycleOperations = <S extends LifecycleSpace>(space: S) => {
       return as(cell, { method: 'DELETE', path: `/v3/routes/${guid}` });
     },
     'delete unmapped routes of space': remove((world) => `/v3/spaces/${world.space[space]}/routes?unmapped=true`),
+    'apply a manifest of a new app to space': manifestRequest('actions/apply_manifest', space),
+    'diff a manifest of a new app against space': manifestRequest('manifest_diff', space),
+    'get the apply_manifest job of space': get((world) => `/v3/jobs/space.apply_manifest~${world.space[space]}`),
 
     'get service instance in': get((world) => `/v3/service_instances/${of(world).serviceInstance}`),
     'get credentials of service instance in': get((world) => `/v3/service_instances/${of(world).serviceInstance}/credentials`),
