@@ -210,12 +210,34 @@ export async function deleteServiceBinding(context: RequestContext, guid: string
   // The claim goes with the binding (it owns it), but a cluster's garbage collector may take a while:
   // freed now, the app can be bound to the instance again at once.
   await releaseClaim(context.server, bindingClaim(ref.namespace, guid, appGuid, binding.spec.service.name ?? ''));
-  if (binding.spec.type !== 'app' || appGuid === '') return;
+  if (binding.spec.type !== 'app' || appGuid === '') return waitUntilGone(context, ref);
   await waitForApp(context.user, appRefOf(ref.namespace, appGuid), {
     timeoutSeconds: context.config.readyTimeoutSeconds,
     condition: (current) => !(current.status?.serviceBindings ?? []).some((entry) => entry.guid === guid),
     what: 'drop the binding',
   });
+  await waitUntilGone(context, ref);
+}
+
+/**
+ * Waits until a deleted binding is gone (its controller releases it once the app's services no longer
+ * have it), so that a 204 means unbound; running out of time is a 503.
+ */
+export async function waitUntilGone(
+  context: RequestContext,
+  ref: { kind: 'CFServiceBinding'; namespace: string; name: string },
+): Promise<void> {
+  const timeoutSeconds = context.config.readyTimeoutSeconds;
+  try {
+    await context.user.waitForDeletion(ref, { timeoutMs: timeoutSeconds * 1000 });
+  } catch (error) {
+    if (isStoreError(error, 'NotFound')) return;
+    if (!isStoreError(error, 'Timeout')) throw apiErrorOf(error, serviceBindingResourceType);
+    throw serviceUnavailable(
+      `The service binding ${ref.name} was deleted but is still there after ${timeoutSeconds} seconds. ` +
+        'Check that its controller (Korifi, or this server with reconcilers enabled) is running.',
+    );
+  }
 }
 
 /** `GET …/details`: the credentials the binding hands over, once it is ready (Korifi's 404 before). */

@@ -12,6 +12,7 @@ import { getVisibleByGuid, getVisibleByGuidReadOnly, listInVisibleSpaces } from 
 import { apiErrorOf, asCfError, mayI, referenced } from '../store-failures.ts';
 import { invalidSpace } from '../tenancy/reference-errors.ts';
 import { getSpace } from '../tenancy/space-service.ts';
+import { waitUntilGone } from './service-bindings.ts';
 
 export type ServiceInstance = StoredObject<'CFServiceInstance'>;
 export type Credentials = Record<string, unknown>;
@@ -265,8 +266,10 @@ async function updateOnce(context: RequestContext, current: ServiceInstance, req
   if (newName && !(await claimFor(context.server, newName))) throw duplicateServiceInstance(request.name!);
   let updated: ServiceInstance;
   try {
+    const credentialsVersion =
+      request.credentials === undefined ? undefined : await replaceCredentials(context, current, request.credentials);
     updated = await asCfError(
-      context.user.patch(ref, patchOf(request, renamed), { resourceVersion: current.metadata.resourceVersion ?? '' }),
+      context.user.patch(ref, patchOf(request, renamed, credentialsVersion), { resourceVersion: current.metadata.resourceVersion ?? '' }),
       serviceInstanceResourceType,
     );
   } catch (error) {
@@ -277,7 +280,6 @@ async function updateOnce(context: RequestContext, current: ServiceInstance, req
     await bindClaim(context.server, newName, updated);
     await releaseClaim(context.server, serviceInstanceNameClaim(ref.namespace, current.metadata.name, current.spec.displayName));
   }
-  if (request.credentials !== undefined) await replaceCredentials(context, updated, request.credentials);
   return updated;
 }
 
@@ -285,8 +287,14 @@ async function updateOnce(context: RequestContext, current: ServiceInstance, req
 const annotationChange = (key: string, value: string | undefined): Record<string, string | null> =>
   value === undefined ? {} : { [key]: value === '' ? null : value };
 
+/**
+ * Marks an instance whose credentials were replaced with the Secret's new version, so that whoever
+ * keeps bound apps' VCAP_SERVICES (this server's controllers) hears of it through the instance.
+ */
+export const credentialsVersionAnnotation = 'cfapi.cloudfoundry.org/credentials-version';
+
 /** The merge patch of an update (the credentials live in the Secret). */
-function patchOf(request: ServiceInstanceUpdate, renamed: boolean): Record<string, unknown> {
+function patchOf(request: ServiceInstanceUpdate, renamed: boolean, credentialsVersion: string | undefined): Record<string, unknown> {
   const spec: Record<string, unknown> = {};
   if (request.tags !== undefined) spec['tags'] = request.tags ?? [];
   if (renamed) spec['displayName'] = request.name;
@@ -294,20 +302,23 @@ function patchOf(request: ServiceInstanceUpdate, renamed: boolean): Record<strin
   const urls = {
     ...annotationChange(syslogDrainAnnotation, request.syslogDrainUrl),
     ...annotationChange(routeServiceAnnotation, request.routeServiceUrl),
+    ...annotationChange(credentialsVersionAnnotation, credentialsVersion),
   };
   if (Object.keys(urls).length > 0) metadata['annotations'] = { ...(metadata['annotations'] as object | undefined), ...urls };
   return { metadata, ...(Object.keys(spec).length > 0 ? { spec } : {}) };
 }
 
-/** Overwrites the credentials Secret's content (the Secret is kept: the instance's status names it). */
-async function replaceCredentials(context: RequestContext, instance: ServiceInstance, credentials: Credentials | null): Promise<void> {
+/** Overwrites the credentials Secret's content (the Secret is kept: the instance's status names it); answers its new version. */
+async function replaceCredentials(context: RequestContext, instance: ServiceInstance, credentials: Credentials | null): Promise<string> {
   const ref = { kind: 'Secret' as const, namespace: spaceGuidOfInstance(instance), name: instance.spec.secretName };
+  let written: StoredObject<'Secret'>;
   try {
-    await context.user.patch(ref, { data: credentialsData(credentials) });
+    written = await context.user.patch(ref, { data: credentialsData(credentials) });
   } catch (error) {
     if (!isStoreError(error, 'NotFound')) throw apiErrorOf(error, serviceInstanceResourceType);
-    await asCfError(context.user.create(credentialsSecret(instance, credentials ?? undefined)), serviceInstanceResourceType);
+    written = await asCfError(context.user.create(credentialsSecret(instance, credentials ?? undefined)), serviceInstanceResourceType);
   }
+  return written.metadata.resourceVersion ?? '';
 }
 
 /**
@@ -327,11 +338,11 @@ export async function deleteServiceInstance(context: RequestContext, guid: strin
   );
   for (const binding of bindings.items) {
     if ((binding.spec.service.name ?? '') !== guid) continue;
-    await context.user
-      .delete({ kind: 'CFServiceBinding', namespace: ref.namespace, name: binding.metadata.name })
-      .catch((error: unknown) => {
-        if (!isStoreError(error, 'NotFound')) throw apiErrorOf(error, serviceInstanceResourceType);
-      });
+    const bindingRef = { kind: 'CFServiceBinding' as const, namespace: ref.namespace, name: binding.metadata.name };
+    await context.user.delete(bindingRef).catch((error: unknown) => {
+      if (!isStoreError(error, 'NotFound')) throw apiErrorOf(error, serviceInstanceResourceType);
+    });
+    await waitUntilGone(context, bindingRef);
   }
   try {
     await context.user.delete(ref);

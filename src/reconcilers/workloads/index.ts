@@ -7,7 +7,7 @@ import { packageController } from './package-controller.ts';
 import { processController } from './process-controller.ts';
 import { routeController } from './route-controller.ts';
 import { taskController } from './task-controller.ts';
-import { appServicesController, serviceBindingController, serviceInstanceController } from './service-binding-controller.ts';
+import { serviceBindingController, serviceInstanceController } from './service-binding-controller.ts';
 
 /** Korifi's app-workload controllers, as this server runs them where Korifi is absent. */
 const workloadControllers: KindControllerDefinition<KindName>[] = [
@@ -20,7 +20,6 @@ const workloadControllers: KindControllerDefinition<KindName>[] = [
   routeController,
   serviceInstanceController,
   serviceBindingController,
-  appServicesController,
 ];
 
 const concurrentReconciles = 4;

@@ -5,7 +5,7 @@ import { apiVersionOf, kinds } from '../../store/kinds.ts';
 import { label } from '../../store/korifi-labels/label-rules.ts';
 import { getIfExists } from '../../store/lookups.ts';
 import type { StoredObject } from '../../store/objects.ts';
-import type { Ref, StoreSession } from '../../store/port.ts';
+import type { StoreSession } from '../../store/port.ts';
 import { refOf } from '../../store/refs.ts';
 import { withConditions, type WantedCondition } from './conditions.ts';
 import type { KindControllerDefinition } from './kind-controller.ts';
@@ -30,19 +30,12 @@ const bindingsOfInstance = async (session: StoreSession, instance: Instance): Pr
  * What Korifi's user-provided instance controller does: once it has seen an instance, names its
  * credentials Secret in the status, records the Secret's version it has seen
  * (`credentialsObservedVersion`, so a change of credentials is a change of the instance), sets the last
- * operation (create, then update once the spec changed) and Ready.
+ * operation (create, then update once the spec changed) and Ready. Korifi's watches every Secret; this
+ * one watches none (at 10,000 apps their env Secrets alone cost ~30 MB held in an informer): the API
+ * marks the instance (an annotation) when it replaces the credentials, which brings it here.
  */
 export const serviceInstanceController: KindControllerDefinition<'CFServiceInstance'> = {
   kind: 'CFServiceInstance',
-  watches: [
-    {
-      kind: 'Secret',
-      affected: (secret) => {
-        const guid = secret.metadata.labels?.[label('service-instance-guid')];
-        return guid === undefined ? [] : [{ kind: 'CFServiceInstance', namespace: secret.metadata.namespace ?? '', name: guid }];
-      },
-    },
-  ],
   async reconcile(context, _ref, instance) {
     if (instance === undefined || instance.metadata.deletionTimestamp !== undefined || instance.spec.type !== 'user-provided')
       return undefined;
@@ -118,10 +111,19 @@ async function writeInstanceStatus(session: StoreSession, instance: Instance, se
   );
 }
 
+/** The finalizer this controller holds bindings with, so that an unbinding leaves the app's services first. */
+export const serviceBindingFinalizer = 'cfServiceBinding.korifi.cloudfoundry.org';
+
 /**
- * What Korifi's binding controller does for a user-provided instance's app binding: the binding is owned
- * by its app (so it goes with it), hands over the instance's credentials Secret (`envSecretRef`,
- * `mountSecretRef`) and is Ready once that Secret exists.
+ * What Korifi's binding and app controllers do for a user-provided instance's app binding: the binding is
+ * owned by its app (so it goes with it) and held by a finalizer, hands over the instance's credentials
+ * Secret (`envSecretRef`, `mountSecretRef`) and is Ready once that Secret exists; the app's
+ * `status.serviceBindings` lists its bindings (GUID, name, the Secret they hand over) and VCAP_SERVICES,
+ * in CF's shape, is kept in the Secret `<app>-vcap-services` that `status.vcapServicesSecretName` names
+ * (read by `GET /v3/apps/{guid}/env` and given to the app's instances and tasks). A binding going away
+ * leaves the app's services before its finalizer is released. Unlike Korifi, an app that never had a
+ * binding gets no Secret, and apps are not watched: their services change only with their bindings and
+ * the bindings' instances.
  */
 export const serviceBindingController: KindControllerDefinition<'CFServiceBinding'> = {
   kind: 'CFServiceBinding',
@@ -129,17 +131,34 @@ export const serviceBindingController: KindControllerDefinition<'CFServiceBindin
     { kind: 'CFServiceInstance', affected: async (instance, context) => (await bindingsOfInstance(context.session, instance)).map(refOf) },
   ],
   async reconcile(context, _ref, binding) {
-    if (binding === undefined || binding.metadata.deletionTimestamp !== undefined) return undefined;
-    const namespace = binding.metadata.namespace ?? '';
+    if (binding === undefined) return undefined;
     const session = context.session;
+    const namespace = binding.metadata.namespace ?? '';
     const app = await getIfExists(session, { kind: 'CFApp', namespace, name: binding.spec.appRef.name ?? '' });
-    const held = app === undefined ? binding : await ensureOwnedByApp(session, binding, app);
+    if (binding.metadata.deletionTimestamp !== undefined) {
+      if (app !== undefined) await reconcileAppServices(session, app);
+      await releaseFinalizer(session, binding);
+      return undefined;
+    }
+    const held = await ensureHeld(session, binding, app);
     const instance = await getIfExists(session, { kind: 'CFServiceInstance', namespace, name: binding.spec.service.name ?? '' });
     const secret = instance === undefined ? undefined : await credentialsSecretOf(session, instance);
     await writeBindingStatus(session, held, instance, secret);
+    if (app !== undefined && held.spec.type === 'app') await reconcileAppServices(session, app);
     return undefined;
   },
 };
+
+async function releaseFinalizer(session: StoreSession, binding: Binding): Promise<void> {
+  const finalizers = binding.metadata.finalizers ?? [];
+  if (!finalizers.includes(serviceBindingFinalizer)) return;
+  const remaining = finalizers.filter((name) => name !== serviceBindingFinalizer);
+  await session.patch(
+    refOf(binding),
+    { metadata: { finalizers: remaining.length > 0 ? remaining : null } },
+    { resourceVersion: binding.metadata.resourceVersion ?? '' },
+  );
+}
 
 const credentialsSecretOf = (session: StoreSession, instance: Instance): Promise<StoredObject<'Secret'> | undefined> =>
   getIfExists(session, {
@@ -196,13 +215,19 @@ async function writeBindingStatus(
   );
 }
 
-async function ensureOwnedByApp(session: StoreSession, binding: Binding, app: App): Promise<Binding> {
+/** The binding with this controller's finalizer and, once its app exists, owned by the app. */
+async function ensureHeld(session: StoreSession, binding: Binding, app: App | undefined): Promise<Binding> {
   const owners = binding.metadata.ownerReferences ?? [];
-  if (owners.some((owner) => owner.kind === 'CFApp' && owner.uid === app.metadata.uid)) return binding;
-  const owner = { apiVersion: apiVersionOf(kinds.CFApp), kind: 'CFApp', name: app.metadata.name, uid: app.metadata.uid ?? '' };
+  const finalizers = binding.metadata.finalizers ?? [];
+  const owned = app === undefined || owners.some((owner) => owner.kind === 'CFApp' && owner.uid === app.metadata.uid);
+  const finalized = finalizers.includes(serviceBindingFinalizer);
+  if (owned && finalized) return binding;
+  const ownerReferences = owned
+    ? owners
+    : [...owners, { apiVersion: apiVersionOf(kinds.CFApp), kind: 'CFApp', name: app.metadata.name, uid: app.metadata.uid ?? '' }];
   return session.patch(
     refOf(binding),
-    { metadata: { ownerReferences: [...owners, owner] } },
+    { metadata: { ownerReferences, finalizers: finalized ? finalizers : [...finalizers, serviceBindingFinalizer] } },
     { resourceVersion: binding.metadata.resourceVersion ?? '' },
   );
 }
@@ -220,41 +245,16 @@ type VcapServiceEntry = {
   volume_mounts: never[];
 };
 
-/**
- * What Korifi's app controller does with an app's bindings: `status.serviceBindings` lists them (GUID,
- * name, the Secret they hand over) and VCAP_SERVICES, in CF's shape, is kept in the Secret
- * `<app>-vcap-services` that `status.vcapServicesSecretName` names (read by `GET /v3/apps/{guid}/env` and
- * given to the app's instances and tasks). Unlike Korifi, an app that never had a binding gets no Secret.
- */
-export const appServicesController: KindControllerDefinition<'CFApp'> = {
-  kind: 'CFApp',
-  watches: [
-    {
-      kind: 'CFServiceBinding',
-      affected: (binding) =>
-        (binding.spec.appRef.name ?? '') === ''
-          ? []
-          : [{ kind: 'CFApp', namespace: binding.metadata.namespace ?? '', name: binding.spec.appRef.name }],
-    },
-    {
-      kind: 'CFServiceInstance',
-      affected: async (instance, context) =>
-        (await bindingsOfInstance(context.session, instance))
-          .filter((binding) => (binding.spec.appRef.name ?? '') !== '')
-          .map((binding): Ref<'CFApp'> => ({ kind: 'CFApp', namespace: binding.metadata.namespace ?? '', name: binding.spec.appRef.name })),
-    },
-  ],
-  async reconcile(context, _ref, app) {
-    if (app === undefined || app.metadata.deletionTimestamp !== undefined) return undefined;
-    const bindings = await appBindingsOf(context.session, app);
-    if (bindings.length === 0 && !hadServices(app)) return undefined;
-    const { services, listed } = await vcapServicesOf(context.session, bindings);
-    const secretName = vcapServicesSecretNameOf(app.metadata.name);
-    await writeVcapServicesSecret(context.session, app, secretName, JSON.stringify(services));
-    await writeAppStatus(context.session, app, secretName, listed);
-    return undefined;
-  },
-};
+/** Brings the app's VCAP_SERVICES Secret and `status.serviceBindings` in line with its live app bindings. */
+async function reconcileAppServices(session: StoreSession, app: App): Promise<void> {
+  if (app.metadata.deletionTimestamp !== undefined) return;
+  const bindings = await appBindingsOf(session, app);
+  if (bindings.length === 0 && !hadServices(app)) return;
+  const { services, listed } = await vcapServicesOf(session, bindings);
+  const secretName = vcapServicesSecretNameOf(app.metadata.name);
+  await writeVcapServicesSecret(session, app, secretName, JSON.stringify(services));
+  await writeAppStatus(session, app, secretName, listed);
+}
 
 /** Whether the app has services recorded (so losing its last binding still empties them). */
 const hadServices = (app: App): boolean =>
