@@ -257,4 +257,15 @@ forEachBackend('service credential bindings', (cf) => {
       cfError.unprocessable(`failed to decode credentials secret for service instance: ${instance.guid}`),
     );
   });
+
+  it('goes with its space: deleting a space with a bound instance completes', async () => {
+    const doomed = await cf.createSpace(org.guid);
+    const app = await createApp(doomed.guid);
+    const instance = await createInstance(doomed.guid);
+    const binding = await bound(instance.guid, app.guid);
+    const { job } = await cf.deleteAndWait(`/v3/spaces/${doomed.guid}`, 'space.delete', doomed.guid);
+    expect(job.state).to.equal('COMPLETE');
+    expect((await cf.get(`/v3/service_credential_bindings/${binding.guid}`)).status).to.equal(404);
+    expect((await cf.get(`/v3/service_instances/${instance.guid}`)).status).to.equal(404);
+  });
 });
