@@ -12,6 +12,7 @@ import { startApiServer, type ApiServer } from './support/api-server.ts';
 import type { E2eUser, E2eWorld } from './support/world.ts';
 import { defineAppsSession } from './apps-session.ts';
 import { defineLogsSession } from './logs-session.ts';
+import { defineManifestsSession } from './manifests-session.ts';
 import { defineRoutesSession } from './routes-session.ts';
 import { defineServicesSession } from './services-session.ts';
 import { defineTenancySession } from './tenancy-session.ts';
@@ -111,4 +112,5 @@ describe('the cf CLI against the kubernetes backend', function () {
   defineLogsSession(() => world);
   defineRoutesSession(() => world);
   defineServicesSession(() => world);
+  defineManifestsSession(() => world);
 });
