@@ -26,7 +26,5 @@ const createSpaceManifestDiff: OperationHandler<'createSpaceManifestDiff'> = asy
   body: { diff: await diffManifest(requestContext(scope), path.guid, body) },
 });
 
-/** Applying (and diffing) a manifest in a space: wired on their own while the app manifest is wired separately. */
-export const spaceManifestHandlers = { applySpaceManifest, createSpaceManifestDiff } satisfies Partial<HandlerMap>;
-
-export const manifestHandlers = { getAppManifest, ...spaceManifestHandlers } satisfies Partial<HandlerMap>;
+/** An app's manifest, and applying or diffing a manifest in a space. */
+export const manifestHandlers = { getAppManifest, applySpaceManifest, createSpaceManifestDiff } satisfies Partial<HandlerMap>;

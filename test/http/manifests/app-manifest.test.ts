@@ -6,6 +6,7 @@ import { uniqueName } from '../../store/fixture.ts';
 import { forEachBackend } from '../tenancy/backends.ts';
 import { cfError, expectCfError } from '../tenancy/cf-errors.ts';
 import type { ListOf, Space } from '../tenancy/resources.ts';
+import { giveDroplet, processesOf } from '../processes/process-fixtures.ts';
 
 type App = components['schemas']['App'];
 type Domain = components['schemas']['Domain'];
@@ -54,10 +55,11 @@ forEachBackend('app manifest', (cf) => {
     return { response, manifest: response.status === 200 ? (parseYaml(response.text) as Record<string, unknown>) : undefined };
   }
 
-  async function webProcessOf(appGuid: string): Promise<Process> {
-    const response = await cf.get(`/v3/apps/${appGuid}/processes/web`);
-    expect(response.status, response.text).to.equal(200);
-    return response.body as Process;
+  /** The app's web process, made by the app controller from a droplet (a command found by staging: `run-web`). */
+  async function webProcessOf(app: App): Promise<Process> {
+    await giveDroplet(cf, app);
+    const [web] = await processesOf(cf, app.guid, 1);
+    return web!;
   }
 
   it('renders the app with its variables, lifecycle, routes sorted by URL and processes with their settings', async () => {
@@ -65,9 +67,9 @@ forEachBackend('app manifest', (cf) => {
       environment_variables: { GREETING: 'hello' },
       lifecycle: { type: 'buildpack', data: { buildpacks: ['nodejs_buildpack'], stack: 'cflinuxfs4' } },
     });
-    const web = await webProcessOf(app.guid);
+    const web = await webProcessOf(app);
     const scaled = await cf.post(`/v3/processes/${web.guid}/actions/scale`, { instances: 2, memory_in_mb: 256, disk_in_mb: 512 });
-    expect(scaled.status, scaled.text).to.equal(202);
+    expect(scaled.status, scaled.text).to.equal(200);
     const updated = await cf.patch(`/v3/processes/${web.guid}`, {
       command: 'node server.js',
       health_check: { type: 'http', data: { endpoint: '/health', timeout: 30, invocation_timeout: 5 } },
@@ -111,6 +113,7 @@ forEachBackend('app manifest', (cf) => {
 
   it('leaves out what the app does not have: variables, routes, a command staging found', async () => {
     const app = await createApp({});
+    await webProcessOf(app);
     const { manifest } = await manifestOf(app.guid);
     const [application] = (manifest as { applications: Record<string, unknown>[] }).applications;
     expect(application).to.not.have.any.keys('env', 'routes', 'docker');
