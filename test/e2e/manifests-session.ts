@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { linesOf } from './support/cf-cli.ts';
 import { loggedIn, type E2eWorld } from './support/world.ts';
 
@@ -82,5 +82,51 @@ export function defineManifestsSession(world: () => E2eWorld): void {
     await cf.ok('push', '--no-start', '-f', random.manifestPath);
     const routes = linesOf((await cf.ok('app', names.random)).output).find((line) => line.startsWith('routes:'));
     expect(routes).to.match(new RegExp(`${names.random}-[a-z]+-[a-z]+-[a-z]{2}\\.${domain.replaceAll('.', '\\.')}`));
+  });
+
+  it('cf create-app-manifest, pushed again unchanged (no diff) and to another space after the app is deleted', async () => {
+    const cf = await loggedIn(world(), world().admin);
+    const domain = world().defaultDomain;
+    const names = { org: unique('org'), space: unique('space'), other: unique('space'), app: unique('app') };
+    await cf.ok('create-org', names.org);
+    await cf.ok('create-space', names.space, '-o', names.org);
+    await cf.ok('create-space', names.other, '-o', names.org);
+    await cf.ok('target', '-o', names.org, '-s', names.space);
+    const source = await appDirectory({
+      applications: [
+        {
+          name: names.app,
+          docker,
+          env: { GREETING: 'hello' },
+          routes: [{ route: `${names.app}.${domain}` }],
+          processes: [{ type: 'web', instances: 2, memory: '256M', 'health-check-type': 'process' }],
+        },
+      ],
+    });
+    await cf.ok('push', '--no-start', '-f', source.manifestPath);
+
+    const written = join(source.dir, 'written.yml');
+    const created = linesOf((await cf.ok('create-app-manifest', names.app, '-p', written)).output);
+    expect(created).to.include(`Manifest file created successfully at ${written}`);
+    const manifest = parseYaml(await readFile(written, 'utf8')) as { applications: Record<string, unknown>[] };
+    expect(manifest.applications[0]).to.deep.include({
+      name: names.app,
+      env: { GREETING: 'hello' },
+      docker: { image: docker.image },
+      routes: [{ route: `${names.app}.${domain}`, protocol: 'http1' }],
+    });
+
+    // Pushed back as it is, nothing changes: the diff the CLI prints marks no line.
+    // (Unchanged lines are indented; a change starts its line with - or +.)
+    const again = (await cf.ok('push', '--no-start', '-f', written)).output.split('\n');
+    expect(again).to.include('  applications:');
+    expect(again.filter((line) => /^[-+]/.test(line))).to.deep.equal([]);
+
+    await cf.ok('delete', names.app, '-r', '-f');
+    await cf.ok('target', '-s', names.other);
+    await cf.ok('push', '--no-start', '-f', written);
+    const copied = join(source.dir, 'copied.yml');
+    await cf.ok('create-app-manifest', names.app, '-p', copied);
+    expect(parseYaml(await readFile(copied, 'utf8'))).to.deep.equal(manifest);
   });
 }
