@@ -250,7 +250,7 @@ function routesToMap(context: RequestContext, { manifest, currentRoutes }: AppPl
   if (manifest.routes !== undefined) return manifest.routes;
   if (currentRoutes.length > 0) return [];
   const domain = context.config.defaultDomain;
-  if (manifest.defaultRoute) return [{ host: manifest.name.toLowerCase(), domain, path: '' }];
+  if (manifest.defaultRoute) return [{ host: hostOf(manifest.name), domain, path: '' }];
   if (manifest.randomRoute) return [{ host: randomHost(manifest.name), domain, path: '' }];
   return [];
 }
@@ -314,8 +314,11 @@ const letters = 'abcdefghijklmnopqrstuvwxyz';
 export function randomHost(appName: string): string {
   const pick = (words: readonly string[]) => words[randomInt(words.length)]!;
   const suffix = pick([...letters]) + pick([...letters]);
-  return `${appName}-${pick(adjectives)}-${pick(nouns)}-${suffix}`.toLowerCase().replaceAll('_', '-');
+  return hostOf(`${appName}-${pick(adjectives)}-${pick(nouns)}-${suffix}`);
 }
+
+/** A host made of an app name: lower case, underscores (which hosts may not have) as dashes. */
+const hostOf = (appName: string): string => appName.toLowerCase().replaceAll('_', '-');
 
 async function applyServices(context: RequestContext, app: App, plan: AppPlan): Promise<void> {
   if (plan.manifest.services.length === 0) return;

@@ -118,6 +118,13 @@ forEachBackend('apply manifest', (cf) => {
     expect(await routeUrlsOf(app)).to.deep.equal([`${name}.${domainName}`]);
     expect((await processesOf(app)).map((process) => process.type)).to.deep.equal(['web']);
 
+    // An app name may have underscores, which a host may not: the default route has dashes.
+    const underscored = `${appName()}_Svc`;
+    expect((await apply({ applications: [{ name: underscored, 'default-route': true }] })).state).to.equal('COMPLETE');
+    expect(await routeUrlsOf((await appNamed(underscored))!)).to.deep.equal([
+      `${underscored.replaceAll('_', '-').toLowerCase()}.${domainName}`,
+    ]);
+
     const randomName = appName();
     expect((await apply({ applications: [{ name: randomName, 'random-route': true }] })).state).to.equal('COMPLETE');
     const [url] = await routeUrlsOf((await appNamed(randomName))!);
