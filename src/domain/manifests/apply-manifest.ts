@@ -12,6 +12,7 @@ import { listAppProcesses, scaleProcess, updateProcess, processResourceType } fr
 import { newProcessSpec, processGuidOf, type Process } from '../processes/process-spec.ts';
 import type { RequestContext } from '../request-context.ts';
 import { listRoutes, type Route } from '../routes/route-reads.ts';
+import { invalidHostOrDomain, invalidPath } from '../routes/route-validation.ts';
 import { createRoute, deleteRouteDestination, insertRouteDestinations } from '../routes/route-writes.ts';
 import { createServiceBinding, listServiceBindings } from '../services/service-bindings.ts';
 import { listServiceInstances, type ServiceInstance } from '../services/service-instances.ts';
@@ -66,6 +67,9 @@ async function planApp(
   const [app] = await listApps(context, { names: [manifest.name], spaceGuids: [namespace] });
   for (const route of manifest.routes ?? []) {
     if (!domainsByName.has(route.domain)) throw unprocessableEntity(`The route '${route.route}' did not match any existing domains.`);
+    // The route writes' own checks, asked before anything is written.
+    const refusal = invalidHostOrDomain(route.host, route.domain) ?? invalidPath(route.path);
+    if (refusal !== undefined) throw unprocessableEntity(refusal);
   }
   if (app !== undefined && manifest.lifecycle !== undefined && manifest.lifecycle.type !== app.spec.lifecycle.type) {
     throw unprocessableEntity(`Lifecycle type cannot be changed from ${app.spec.lifecycle.type} to ${manifest.lifecycle.type}`);

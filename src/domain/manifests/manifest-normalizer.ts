@@ -88,12 +88,26 @@ function failuresOf(app: ManifestApplication, at: string): string[] {
   if (app.docker !== undefined && hasBuildpacks(app)) failures.push(`${at}.docker must be blank when buildpacks are specified`);
   failures.push(...amountFailures(app, at));
   (app.processes ?? []).forEach((process, index) => failures.push(...amountFailures(process, `${at}.processes[${index}]`)));
+  failures.push(...processTypeFailures(app, at));
   const repeatedType = firstRepeated((app.processes ?? []).map((process) => process.type));
   if (repeatedType !== undefined) failures.push(`${at}.processes has the process type '${repeatedType}' more than once`);
   failures.push(...routeFailures(app, at));
   const repeatedService = firstRepeated((app.services ?? []).map((service) => (typeof service === 'string' ? service : service.name)));
   if (repeatedService !== undefined) failures.push(`${at}.services names '${repeatedService}' more than once`);
   return failures;
+}
+
+/** A process type names the CFProcess in a label value: letters, digits, `-`, `_` and `.`, at most 63, alphanumeric at both ends. */
+const processTypePattern = /^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+function processTypeFailures(app: ManifestApplication, at: string): string[] {
+  return (app.processes ?? []).flatMap((process, index) =>
+    processTypePattern.test(process.type)
+      ? []
+      : [
+          `${at}.processes[${index}].type must be at most 63 letters, digits, dashes, underscores or dots, starting and ending with a letter or digit`,
+        ],
+  );
 }
 
 function routeFailures(app: ManifestApplication, at: string): string[] {

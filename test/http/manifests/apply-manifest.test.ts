@@ -266,6 +266,17 @@ forEachBackend('apply manifest', (cf) => {
       expect(await appNamed(first)).to.equal(undefined);
     });
 
+    it('a host or path the route writes would refuse, a process type that cannot name a process', async () => {
+      await refused(
+        { applications: [{ name: appName(), routes: [{ route: `x.${domainName}/bad path?` }] }] },
+        'Path cannot contain a question mark',
+      );
+      await refused(
+        { applications: [{ name: appName(), processes: [{ type: 'Bad Type!' }] }] },
+        'applications[0].processes[0].type must be at most 63 letters, digits, dashes, underscores or dots, starting and ending with a letter or digit',
+      );
+    });
+
     it('the same app twice', async () => {
       const name = appName();
       await refused({ applications: [{ name }, { name }] }, `Application '${name}' is listed more than once in the manifest.`);
