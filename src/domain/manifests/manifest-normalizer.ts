@@ -110,10 +110,18 @@ function processTypeFailures(app: ManifestApplication, at: string): string[] {
   );
 }
 
+/** Routes as the route writes take them: a valid `host.domain[/path]`, no per-route options, HTTP/1 only. */
 function routeFailures(app: ManifestApplication, at: string): string[] {
-  return (app.routes ?? []).flatMap((route, index) =>
-    routePattern.test(route.route) ? [] : [`${at}.routes[${index}].route is not a valid route`],
-  );
+  return (app.routes ?? []).flatMap((route, index) => {
+    const failures: string[] = [];
+    if (!routePattern.test(route.route)) failures.push(`${at}.routes[${index}].route is not a valid route`);
+    if (route.options !== undefined && Object.keys(route.options).length > 0)
+      failures.push(`${at}.routes[${index}].options are not supported`);
+    if (route.protocol !== undefined && route.protocol !== 'http1') {
+      failures.push(`${at}.routes[${index}].protocol '${route.protocol}' is not supported; only 'http1' is`);
+    }
+    return failures;
+  });
 }
 
 const hasBuildpacks = (app: ManifestApplication): boolean => (app.buildpacks?.length ?? 0) > 0 || app.buildpack !== undefined;

@@ -272,6 +272,14 @@ forEachBackend('apply manifest', (cf) => {
         'Path cannot contain a question mark',
       );
       await refused(
+        {
+          applications: [
+            { name: appName(), routes: [{ route: `x.${domainName}`, protocol: 'http2', options: { loadbalancing: 'least-connection' } }] },
+          ],
+        },
+        "applications[0].routes[0].options are not supported, applications[0].routes[0].protocol 'http2' is not supported; only 'http1' is",
+      );
+      await refused(
         { applications: [{ name: appName(), processes: [{ type: 'Bad Type!' }] }] },
         'applications[0].processes[0].type must be at most 63 letters, digits, dashes, underscores or dots, starting and ending with a letter or digit',
       );
