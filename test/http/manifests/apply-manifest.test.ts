@@ -3,7 +3,7 @@ import type { components } from '../../../generated/openapi-types.ts';
 import { uniqueName } from '../../store/fixture.ts';
 import { forEachBackend } from '../tenancy/backends.ts';
 import type { CfUser } from '../tenancy/cf-client.ts';
-import { postManifest } from './manifest-requests.ts';
+import { manifestWorld, postManifest } from './manifest-requests.ts';
 import { cfError, expectCfError } from '../tenancy/cf-errors.ts';
 import type { AuthHeaders, ListOf, Space } from '../tenancy/resources.ts';
 
@@ -16,7 +16,6 @@ const appName = () => uniqueName('mf').replaceAll('_', '-').toLowerCase();
 
 /** `POST /v3/spaces/{guid}/actions/apply_manifest` (`cf push`): Korifi's normaliser, checks and texts, then the apps' writes. */
 forEachBackend('apply manifest', (cf) => {
-  let orgGuid: string;
   let space: Space;
   let otherSpace: Space;
   let developer: CfUser;
@@ -24,16 +23,7 @@ forEachBackend('apply manifest', (cf) => {
   let domainName: string;
 
   before(async () => {
-    orgGuid = (await cf.createOrg()).guid;
-    space = await cf.createSpace(orgGuid);
-    otherSpace = await cf.createSpace(orgGuid);
-    domainName = cf.server.config.defaultDomain;
-    developer = await cf.newUser('dev');
-    await cf.grant(developer.name, 'organization_user', { organization: orgGuid });
-    await cf.grant(developer.name, 'space_developer', { space: space.guid });
-    manager = await cf.newUser('mgr');
-    await cf.grant(manager.name, 'organization_user', { organization: orgGuid });
-    await cf.grant(manager.name, 'space_manager', { space: space.guid });
+    ({ space, otherSpace, developer, manager, domainName } = await manifestWorld(cf));
   });
 
   async function apply(manifest: unknown, spaceGuid = space.guid, as?: AuthHeaders): Promise<Job> {

@@ -5,7 +5,7 @@ import { forEachBackend } from '../tenancy/backends.ts';
 import type { CfUser } from '../tenancy/cf-client.ts';
 import { cfError, expectCfError } from '../tenancy/cf-errors.ts';
 import type { Space } from '../tenancy/resources.ts';
-import { postManifest } from './manifest-requests.ts';
+import { manifestWorld, postManifest } from './manifest-requests.ts';
 
 type Diff = components['schemas']['ManifestDiff'];
 
@@ -13,7 +13,6 @@ const appName = () => uniqueName('df').replaceAll('_', '-').toLowerCase();
 
 /** `POST /v3/spaces/{guid}/manifest_diff` (`cf push` with a manifest file): a real diff, in Cloud Controller's format. */
 forEachBackend('manifest diff', (cf) => {
-  let orgGuid: string;
   let space: Space;
   let otherSpace: Space;
   let developer: CfUser;
@@ -21,16 +20,7 @@ forEachBackend('manifest diff', (cf) => {
   let domainName: string;
 
   before(async () => {
-    orgGuid = (await cf.createOrg()).guid;
-    space = await cf.createSpace(orgGuid);
-    otherSpace = await cf.createSpace(orgGuid);
-    domainName = cf.server.config.defaultDomain;
-    developer = await cf.newUser('dev');
-    await cf.grant(developer.name, 'organization_user', { organization: orgGuid });
-    await cf.grant(developer.name, 'space_developer', { space: space.guid });
-    manager = await cf.newUser('mgr');
-    await cf.grant(manager.name, 'organization_user', { organization: orgGuid });
-    await cf.grant(manager.name, 'space_manager', { space: space.guid });
+    ({ space, otherSpace, developer, manager, domainName } = await manifestWorld(cf));
   });
 
   async function diffOf(manifest: unknown, as?: CfUser): Promise<Diff['diff']> {
