@@ -3,7 +3,8 @@ import { requestContext, type RequestContext } from '../domain/request-context.t
 import {
   getRoute as getRouteIn,
   listAppRoutes as listAppRoutesIn,
-  listRoutes as listRoutesIn,
+  listRouteObjects,
+  withDomains,
   type RouteWithDomain,
 } from '../domain/routes/route-reads.ts';
 import { listSpaces, orgGuidOf } from '../domain/tenancy/space-service.ts';
@@ -56,11 +57,13 @@ const listRoutes: OperationHandler<'listRoutes'> = async ({ query }, scope) => {
     }),
     ...labelSelectorOf(query),
   };
-  const routes = await listRoutesIn(context, filters);
-  const page = pageOf(scope, routes, query, { sortFields: routeSortFields, present: (entry) => entry });
-  const body = { pagination: page.pagination, resources: page.resources.map((entry) => presentRoute(entry, context.config.externalUrl)) };
+  // Paged first: only the page's routes are joined with their domains.
+  const routes = await listRouteObjects(context, filters);
+  const page = pageOf(scope, routes, query, { sortFields: timestampFields, present: (route) => route });
+  const entries = await withDomains(context, page.resources);
+  const body = { pagination: page.pagination, resources: entries.map((entry) => presentRoute(entry, context.config.externalUrl)) };
   if (!query.include || query.include.length === 0) return { status: 200, body };
-  return { status: 200, body: { ...body, included: await includedFor(context, page.resources, query.include) } };
+  return { status: 200, body: { ...body, included: await includedFor(context, entries, query.include) } };
 };
 
 const getRoute: OperationHandler<'getRoute'> = async ({ path }, scope) => {

@@ -32,10 +32,15 @@ export const destinationAppGuidsOf = (route: Route): string[] =>
 
 /** Routes: CFRoutes in their space's namespace, read as the caller one visible space at a time. */
 export async function listRoutes(context: RequestContext, filters: RouteFilters): Promise<RouteWithDomain[]> {
-  const routes = (await listInVisibleSpaces(context, 'CFRoute', filters, routeResourceType)).filter((route) =>
-    matchesRouteFilters(route, filters),
-  );
-  return withDomains(context, routes);
+  return withDomains(context, await listRouteObjects(context, filters));
+}
+
+/** The routes `listRoutes` finds, without their domains: for a list that pages first and joins domains to its page only. */
+export async function listRouteObjects(context: RequestContext, filters: RouteFilters): Promise<Route[]> {
+  const routes = await listInVisibleSpaces(context, 'CFRoute', filters, routeResourceType);
+  const { guids, appGuids, domainGuids, hosts, paths, ports, labelSelector } = filters;
+  const filtered = [guids, appGuids, domainGuids, hosts, paths, ports, labelSelector].some((filter) => filter !== undefined);
+  return filtered ? routes.filter((route) => matchesRouteFilters(route, filters)) : routes;
 }
 
 function matchesRouteFilters(route: Route, filters: RouteFilters): boolean {
@@ -72,7 +77,8 @@ export async function getRoute(context: RequestContext, guid: string): Promise<R
   return withDomain!;
 }
 
-async function withDomains(context: RequestContext, routes: readonly Route[]): Promise<RouteWithDomain[]> {
+/** Each route with its domain (read once per domain). */
+export async function withDomains(context: RequestContext, routes: readonly Route[]): Promise<RouteWithDomain[]> {
   if (routes.length === 0) return [];
   const guids = [...new Set(routes.map(domainGuidOf))];
   const domains = new Map((await listDomains(context, { guids })).map((domain) => [domain.metadata.name, domain]));
