@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
-import type { CfClient, CfUser } from '../tenancy/cf-client.ts';
-import type { AuthHeaders, Space } from '../tenancy/resources.ts';
+import type { CfClient } from '../tenancy/cf-client.ts';
+import type { AuthHeaders } from '../tenancy/resources.ts';
+import { twoSpacesWorld, type TwoSpacesWorld } from '../two-spaces-world.ts';
 
 /** Sends a manifest as the cf CLI does: YAML, to a space's apply_manifest action (or its manifest_diff). */
 export function postManifest(cf: CfClient, spaceGuid: string, manifest: unknown, options: { action?: string; as?: AuthHeaders } = {}) {
@@ -13,17 +14,8 @@ export function postManifest(cf: CfClient, spaceGuid: string, manifest: unknown,
 }
 
 /** What the manifest suites start from: two spaces of one org, a developer and a manager of the first, the default domain. */
-export type ManifestWorld = { orgGuid: string; space: Space; otherSpace: Space; developer: CfUser; manager: CfUser; domainName: string };
+export type ManifestWorld = Omit<TwoSpacesWorld, 'org'> & { domainName: string };
 
 export async function manifestWorld(cf: CfClient): Promise<ManifestWorld> {
-  const orgGuid = (await cf.createOrg()).guid;
-  const space = await cf.createSpace(orgGuid);
-  const otherSpace = await cf.createSpace(orgGuid);
-  const developer = await cf.newUser('dev');
-  await cf.grant(developer.name, 'organization_user', { organization: orgGuid });
-  await cf.grant(developer.name, 'space_developer', { space: space.guid });
-  const manager = await cf.newUser('mgr');
-  await cf.grant(manager.name, 'organization_user', { organization: orgGuid });
-  await cf.grant(manager.name, 'space_manager', { space: space.guid });
-  return { orgGuid, space, otherSpace, developer, manager, domainName: cf.server.config.defaultDomain };
+  return { ...(await twoSpacesWorld(cf)), domainName: cf.server.config.defaultDomain };
 }

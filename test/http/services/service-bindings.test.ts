@@ -5,6 +5,7 @@ import { forEachBackend } from '../tenancy/backends.ts';
 import type { CfUser } from '../tenancy/cf-client.ts';
 import { cfError, expectCfError } from '../tenancy/cf-errors.ts';
 import type { ListOf, Organization, Space } from '../tenancy/resources.ts';
+import { twoSpacesWorld } from '../two-spaces-world.ts';
 
 type ServiceInstance = components['schemas']['ServiceInstance'];
 type Binding = components['schemas']['ServiceCredentialBinding'];
@@ -55,15 +56,7 @@ forEachBackend('service credential bindings', (cf) => {
   };
 
   before(async () => {
-    org = await cf.createOrg();
-    space = await cf.createSpace(org.guid);
-    otherSpace = await cf.createSpace(org.guid);
-    developer = await cf.newUser('dev');
-    reader = await cf.newUser('manager');
-    await cf.grant(developer.name, 'organization_user', { organization: org.guid });
-    await cf.grant(developer.name, 'space_developer', { space: space.guid });
-    await cf.grant(reader.name, 'organization_user', { organization: org.guid });
-    await cf.grant(reader.name, 'space_manager', { space: space.guid });
+    ({ org, space, otherSpace, developer, manager: reader } = await twoSpacesWorld(cf));
   });
 
   it('binds as cf bind-service does: Ready at once, stored as Korifi stores it, in VCAP_SERVICES in CF shape', async () => {
