@@ -116,7 +116,7 @@ export interface paths {
         };
         /**
          * Read an app's log envelopes
-         * @description Reads the staging and runtime logs (LOG) or metrics (GAUGE) of an app the caller may see.
+         * @description Reads the staging and runtime logs (LOG) or metrics (GAUGE) of an app the caller may see. As log-cache, a query value it cannot take (a `limit` out of range, a time that is no int64, an unknown envelope type) is a 400, never a 422.
          */
         get: operations["readLogCacheEnvelopes"];
         put?: never;
@@ -559,7 +559,7 @@ export interface paths {
         };
         /**
          * Get stats for a process
-         * @description Reports every desired instance of the process with its state and, when metrics are available, its usage. The cf CLI polls it after a start until an instance is RUNNING, and counts RUNNING entries against all entries in `cf apps`.
+         * @description Reports every desired instance of the process with its state and, when metrics are available, its usage (the newest measure, as log-cache has it for the caller; a read of it that fails is a warning, never an error). The cf CLI polls it after a start until an instance is RUNNING, and counts RUNNING entries against all entries in `cf apps`.
          */
         get: operations["getProcessStats"];
         put?: never;
@@ -3896,7 +3896,7 @@ export interface components {
                 "application/json": components["schemas"]["Errors"];
             };
         };
-        /** @description The request is malformed: an unknown query parameter, unparseable JSON, or an unsupported client. */
+        /** @description The request is malformed: an unknown query parameter, unparseable JSON, an unsupported client, or, on an operation that declares no 422 response, a query value it cannot take. */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -4398,7 +4398,6 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
-            422: components["responses"]["UnprocessableEntity"];
             default: components["responses"]["Error"];
         };
     };

@@ -63,6 +63,13 @@ export const badQueryParameter = (validKeys: readonly string[]): ApiError =>
     detail: `The query parameter is invalid: Valid parameters are: ${validKeys.map((key) => `'${key}'`).join(', ')}`,
   });
 
+/**
+ * A query value the operation cannot take, where it answers 400 rather than 422 (log-cache's read, whose
+ * clients know log-cache's 400 for bad arguments).
+ */
+export const badQueryValue = (detail: string): ApiError =>
+  new ApiError({ status: 400, code: 10005, title: 'CF-BadQueryParameter', detail: `The query parameter is invalid: ${detail}` });
+
 /** The body is not parseable JSON or YAML. */
 export const messageParseError = (cause?: unknown): ApiError =>
   new ApiError({

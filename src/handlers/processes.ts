@@ -10,7 +10,9 @@ import {
   scaleProcess as scaleProcessIn,
   updateProcess as updateProcessIn,
 } from '../domain/processes/process-service.ts';
+import { instanceUsage, type InstanceUsage } from '../domain/processes/instance-usage.ts';
 import type { Process } from '../domain/processes/process-spec.ts';
+import type { App } from '../domain/apps/app-service.ts';
 import { requestContext, type RequestContext } from '../domain/request-context.ts';
 import { matchesLabelSelector } from '../labels/selector.ts';
 import type { HandlerMap, OperationHandler, Scope } from '../http/operation.ts';
@@ -70,10 +72,27 @@ const scaleProcess: OperationHandler<'scaleProcess'> = async ({ path, body }, sc
   return { status: 200, body: presentProcess(scaled, scope.runtime.config.externalUrl) };
 };
 
+/**
+ * The process's instances with their usage. Usage is only measured for a started app; a measure that
+ * fails (a metrics server down) leaves it empty with a warning rather than failing `cf app`.
+ */
+async function statsOf(scope: Scope, context: RequestContext, process: Process, app: App | undefined) {
+  let usage: ReadonlyMap<number, InstanceUsage> = new Map();
+  if (app?.spec.desiredState === 'STARTED') {
+    try {
+      usage = await instanceUsage(context, scope.runtime.logSource, app, process);
+    } catch (error) {
+      scope.log.warn({ err: error, process: process.metadata.name }, 'instance usage could not be read');
+      context.warn('Instance usage is unavailable: it could not be read.');
+    }
+  }
+  return presentProcessStats(process, app, new Date(), usage);
+}
+
 const getProcessStats: OperationHandler<'getProcessStats'> = async ({ path }, scope) => {
   const context = requestContext(scope);
   const process = await getProcessIn(context, path.guid);
-  return { status: 200, body: presentProcessStats(process, await appOfProcess(context, process), new Date()) };
+  return { status: 200, body: await statsOf(scope, context, process, await appOfProcess(context, process)) };
 };
 
 const restartInstance: OperationHandler<'restartProcessInstance'> = async ({ path }, scope) => {
@@ -98,8 +117,9 @@ const getAppProcess: OperationHandler<'getAppProcess'> = async ({ path }, scope)
 };
 
 const getAppProcessStats: OperationHandler<'getAppProcessStats'> = async ({ path }, scope) => {
-  const { app, process } = await getAppProcessIn(requestContext(scope), path.guid, path.type);
-  return { status: 200, body: presentProcessStats(process, app, new Date()) };
+  const context = requestContext(scope);
+  const { app, process } = await getAppProcessIn(context, path.guid, path.type);
+  return { status: 200, body: await statsOf(scope, context, process, app) };
 };
 
 const scaleAppProcess: OperationHandler<'scaleAppProcess'> = async ({ path, body }, scope) => {

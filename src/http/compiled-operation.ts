@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { unprocessableEntity } from '../errors/api-error.ts';
+import { badQueryValue, unprocessableEntity } from '../errors/api-error.ts';
 import { QueryParameters, type QueryParameterSpec } from './query-parameters.ts';
 import type { BodyFormat } from './request-body.ts';
 import type { SchemaCompiler } from './schema-compiler.ts';
@@ -13,6 +13,7 @@ export type DocumentOperation = {
   parameters?: unknown[];
   security?: Record<string, unknown>[];
   requestBody?: { required?: boolean; content?: Record<string, { schema?: Record<string, unknown> }> };
+  responses?: Record<string, unknown>;
 };
 
 type Parameter = QueryParameterSpec & { in: string };
@@ -37,9 +38,12 @@ export class CompiledOperation {
     this.path = operation.path;
     this.requiresAuthentication = (operation.security ?? []).length > 0;
     const parameters = (operation.parameters ?? []) as Parameter[];
+    // The document says which error a bad query value gets: 422 where the operation declares one (CF's
+    // operations), else 400 (log-cache's read, as log-cache answers).
     this.query = new QueryParameters(
       parameters.filter((parameter) => parameter.in === 'query'),
       compiler,
+      operation.responses?.['422'] === undefined ? badQueryValue : unprocessableEntity,
     );
     this.#pathTypes = new Map(
       parameters

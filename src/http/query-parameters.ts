@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { badQueryParameter, unprocessableEntity } from '../errors/api-error.ts';
+import { badQueryParameter, type ApiError } from '../errors/api-error.ts';
 import { LabelSelectorError, parseLabelSelector } from '../labels/selector.ts';
 import { describeValidationErrors } from './validation-messages.ts';
 import type { SchemaCompiler } from './schema-compiler.ts';
@@ -14,14 +14,17 @@ type ParameterReader = { name: string; kind: 'list' | 'repeated' | 'single'; ite
  * declare is 400 CF-BadQueryParameter naming the keys it does; only the first value of a key counts
  * (Korifi's rule) unless the parameter is exploded; comma lists (`explode: false`) split on `,` with the
  * cf CLI's double-encoded commas (`%2C` after one decoding) restored inside items; numbers and booleans
- * are read strictly, so `per_page=ten` is a 422 and not a silent default.
+ * are read strictly, so `per_page=ten` is an error and not a silent default: the operation's
+ * `invalidValue` error (422 CF-UnprocessableEntity for CF's operations, 400 for log-cache's).
  */
 export class QueryParameters {
   readonly #readers: ParameterReader[];
   readonly #declared: Set<string>;
   readonly #validate: ValidateFunction;
+  readonly #invalidValue: (detail: string) => ApiError;
 
-  constructor(parameters: readonly QueryParameterSpec[], compiler: SchemaCompiler) {
+  constructor(parameters: readonly QueryParameterSpec[], compiler: SchemaCompiler, invalidValue: (detail: string) => ApiError) {
+    this.#invalidValue = invalidValue;
     this.#readers = parameters.map(readerFor);
     this.#declared = new Set(parameters.map((parameter) => parameter.name));
     this.#validate = compiler.compile({
@@ -40,20 +43,20 @@ export class QueryParameters {
       if (search.has(reader.name)) query[reader.name] = read(reader, search);
     }
     if (!this.#validate(query)) {
-      throw unprocessableEntity(describeValidationErrors(this.#validate.errors ?? []));
+      throw this.#invalidValue(describeValidationErrors(this.#validate.errors ?? []));
     }
-    checkLabelSelector(query['label_selector']);
+    checkLabelSelector(query['label_selector'], this.#invalidValue);
     return query;
   }
 }
 
 /** Every operation reads `label_selector` the same way, so its grammar is checked here, once. */
-function checkLabelSelector(selector: unknown): void {
+function checkLabelSelector(selector: unknown, invalidValue: (detail: string) => ApiError): void {
   if (typeof selector !== 'string') return;
   try {
     parseLabelSelector(selector);
   } catch (error) {
-    if (error instanceof LabelSelectorError) throw unprocessableEntity(`Invalid label_selector value: ${error.message}`);
+    if (error instanceof LabelSelectorError) throw invalidValue(`Invalid label_selector value: ${error.message}`);
     throw error;
   }
 }

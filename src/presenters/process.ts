@@ -1,5 +1,6 @@
 import type { components } from '../../generated/openapi-types.ts';
 import { desiredInstancesOf, effectiveCommand, effectiveHealthCheckType, type Process } from '../domain/processes/process-spec.ts';
+import type { InstanceUsage } from '../domain/processes/instance-usage.ts';
 import type { StoredObject } from '../store/objects.ts';
 import { presentMetadata, presentTimestamps } from './resource-basics.ts';
 
@@ -58,22 +59,24 @@ type InstanceStats = Schemas['ProcessInstanceStats'];
 type ReportedState = 'RUNNING' | 'STARTING' | 'CRASHED';
 
 /**
- * One entry per desired instance, by index, from what the process controller last recorded in
- * `status.instancesStatus`. A stopped app runs nothing, so all its instances are DOWN (the cf CLI counts
- * them as `0/N`), as is any index the runtime does not report. Usage is not measured (no metrics
- * pipeline), so it is an empty object, CF's "unavailable".
+ * One entry per desired instance, by index, from what the process controller (Korifi's, or ours) last
+ * recorded in `status.instancesStatus`. A stopped app runs nothing, so all its instances are DOWN (the
+ * cf CLI counts them as `0/N`), as is any index the runtime does not report. Usage is the instance's
+ * newest measure, or an empty object, CF's "unavailable", where there is none.
  */
-export function presentProcessStats(process: Process, app: StoredObject<'CFApp'> | undefined, now: Date): Schemas['ProcessStats'] {
+export function presentProcessStats(
+  process: Process,
+  app: StoredObject<'CFApp'> | undefined,
+  now: Date,
+  usage: ReadonlyMap<number, InstanceUsage> = new Map(),
+): Schemas['ProcessStats'] {
   const started = app?.spec.desiredState === 'STARTED';
   const reported = started ? (process.status?.instancesStatus ?? {}) : {};
   const resources: InstanceStats[] = [];
   for (let index = 0; index < desiredInstancesOf(process); index++) {
     const instance = reported[String(index)];
     if (instance === undefined || instance.state === 'DOWN') resources.push(downInstance(process, index));
-    else
-      resources.push(
-        upInstance(process, index, { state: instance.state, ...(instance.timestamp ? { timestamp: instance.timestamp } : {}) }, now),
-      );
+    else resources.push(upInstance(process, index, { state: instance.state, timestamp: instance.timestamp, usage: usage.get(index) }, now));
   }
   return { resources };
 }
@@ -82,8 +85,11 @@ function downInstance(process: Process, index: number): InstanceStats {
   return { type: process.spec.processType, index, state: 'DOWN', routable: false, uptime: 0, isolation_segment: null, details: null };
 }
 
-function upInstance(process: Process, index: number, instance: { state: ReportedState; timestamp?: string }, now: Date): InstanceStats {
-  const { state, timestamp } = instance;
+/** An instance that exists, with the state the controller recorded and since when, and its usage if measured. */
+type UpInstance = { state: ReportedState; timestamp: string | undefined; usage: InstanceUsage | undefined };
+
+function upInstance(process: Process, index: number, instance: UpInstance, now: Date): InstanceStats {
+  const { state, timestamp, usage } = instance;
   const started = timestamp === undefined ? Number.NaN : Date.parse(timestamp);
   const uptime = state === 'RUNNING' && !Number.isNaN(started) ? Math.max(0, Math.floor((now.getTime() - started) / 1000)) : null;
   return {
@@ -91,7 +97,7 @@ function upInstance(process: Process, index: number, instance: { state: Reported
     index,
     state,
     routable: state === 'RUNNING',
-    usage: {},
+    usage: usage === undefined ? {} : { time: nanosecondTime(usage.timeNs), cpu: usage.cpu, mem: usage.memoryBytes, disk: usage.diskBytes },
     host: null,
     instance_ports: [],
     uptime,
@@ -102,4 +108,11 @@ function upInstance(process: Process, index: number, instance: { state: Reported
     isolation_segment: null,
     details: null,
   };
+}
+
+/** An RFC 3339 time to the nanosecond, as Cloud Controller writes `usage.time`. */
+function nanosecondTime(ns: bigint): string {
+  const seconds = ns / 1_000_000_000n;
+  const fraction = (ns % 1_000_000_000n).toString().padStart(9, '0');
+  return `${new Date(Number(seconds) * 1000).toISOString().slice(0, 19)}.${fraction}Z`;
 }

@@ -47,10 +47,10 @@ describe('query strings as the cf CLI sends them', () => {
     expect((await detailOf('/v3/service_instances?fields%5Bspace%5D=guid,colour')).status).to.equal(422);
   });
 
-  it('refuses a limit outside log-cache bounds', async () => {
+  it('refuses a limit outside log-cache bounds with a 400, as log-cache does', async () => {
     expect(await detailOf('/api/v1/read/app?limit=1001')).to.deep.equal({
-      status: 422,
-      detail: 'limit must be less than or equal to 1000',
+      status: 400,
+      detail: 'The query parameter is invalid: limit must be less than or equal to 1000',
     });
   });
 });

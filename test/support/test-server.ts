@@ -19,6 +19,7 @@ import { validateConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import { loadDocument } from '../../src/http/openapi-document.ts';
 import type { HandlerMap } from '../../src/http/operation.ts';
+import type { LogSource } from '../../src/log-cache/log-source.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer } from '../../src/server.ts';
 import { ContractChecker } from './contract.ts';
@@ -55,7 +56,14 @@ let checker: Promise<ContractChecker> | undefined;
 
 /** Starts a real server in this process on a free port, with a fresh data directory (and, on Kubernetes, its own root namespace). */
 export async function startTestServer(
-  options: { backend?: 'embedded' | 'kubernetes'; config?: ConfigInput; authenticator?: Authenticator; handlers?: HandlerMap } = {},
+  options: {
+    backend?: 'embedded' | 'kubernetes';
+    config?: ConfigInput;
+    authenticator?: Authenticator;
+    handlers?: HandlerMap;
+    /** Puts something in front of the backend's log source (a source that fails, for one). */
+    wrapLogSource?: (source: LogSource) => LogSource;
+  } = {},
 ): Promise<TestServer> {
   const backendName = options.backend ?? 'embedded';
   const dataDir = await mkdtemp(join(tmpdir(), 'cf-api-test-'));
@@ -87,7 +95,7 @@ export async function startTestServer(
   const users = controlPlane ? kubernetesUsers(controlPlane, backend.store, config.rootNamespace) : await embeddedUsers(dataDir);
   const app = createApp({
     document: await loadDocument(),
-    runtime: runtimeOf(config, backend),
+    runtime: runtimeOf(config, options.wrapLogSource ? { ...backend, logSource: options.wrapLogSource(backend.logSource) } : backend),
     authenticator: options.authenticator ?? backend.authenticator,
     logger,
     ...(options.handlers ? { handlers: options.handlers } : {}),

@@ -1,20 +1,19 @@
 import { expect } from 'chai';
-import { ApiError } from '../../src/errors/api-error.ts';
+import { ApiError, badQueryValue, unprocessableEntity } from '../../src/errors/api-error.ts';
 import { QueryParameters } from '../../src/http/query-parameters.ts';
 import { SchemaCompiler } from '../../src/http/schema-compiler.ts';
 
 const list = { type: 'array', items: { type: 'string' } };
-const parameters = new QueryParameters(
-  [
-    { name: 'names', explode: false, schema: list },
-    { name: 'hosts', explode: false, schema: list },
-    { name: 'envelope_types', explode: true, schema: list },
-    { name: 'page', schema: { type: 'integer', minimum: 1 } },
-    { name: 'descending', schema: { type: 'boolean' } },
-    { name: 'fields[space]', explode: false, schema: list },
-  ],
-  new SchemaCompiler(),
-);
+const specs = [
+  { name: 'names', explode: false, schema: list },
+  { name: 'hosts', explode: false, schema: list },
+  { name: 'envelope_types', explode: true, schema: list },
+  { name: 'page', schema: { type: 'integer', minimum: 1 } },
+  { name: 'descending', schema: { type: 'boolean' } },
+  { name: 'fields[space]', explode: false, schema: list },
+  { name: 'label_selector', schema: { type: 'string' } },
+];
+const parameters = new QueryParameters(specs, new SchemaCompiler(), unprocessableEntity);
 const parse = (query: string) => parameters.parse(new URLSearchParams(query));
 
 describe('QueryParameters', () => {
@@ -49,7 +48,23 @@ describe('QueryParameters', () => {
       .to.throw(ApiError)
       .with.property(
         'detail',
-        "The query parameter is invalid: Valid parameters are: 'names', 'hosts', 'envelope_types', 'page', 'descending', 'fields[space]'",
+        "The query parameter is invalid: Valid parameters are: 'names', 'hosts', 'envelope_types', 'page', 'descending', 'fields[space]', 'label_selector'",
       );
+  });
+
+  it("answers a bad value with the operation's error: 422 by default, 400 where the operation says so", () => {
+    const logCacheLike = new QueryParameters(specs, new SchemaCompiler(), badQueryValue);
+    for (const query of ['page=0', 'descending=yes', 'label_selector=a%20b%20c']) {
+      const status = (reader: QueryParameters) => {
+        try {
+          reader.parse(new URLSearchParams(query));
+        } catch (error) {
+          return error instanceof ApiError ? [error.status, error.title] : error;
+        }
+        return 'parsed';
+      };
+      expect(status(parameters), query).to.deep.equal([422, 'CF-UnprocessableEntity']);
+      expect(status(logCacheLike), query).to.deep.equal([400, 'CF-BadQueryParameter']);
+    }
   });
 });

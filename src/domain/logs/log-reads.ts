@@ -1,10 +1,18 @@
-import { unprocessableEntity } from '../../errors/api-error.ts';
+import { badQueryValue } from '../../errors/api-error.ts';
 import type { LabelSelector } from '../../labels/selector.ts';
-import { nanosecondsOf, selectEnvelopes, type Envelope, type EnvelopeType, type LogSource } from '../../log-cache/log-source.ts';
+import {
+  nanosecondsOf,
+  selectEnvelopes,
+  type Envelope,
+  type EnvelopeType,
+  type LogSource,
+  type LogTarget,
+} from '../../log-cache/log-source.ts';
 import { isStoreError } from '../../store/errors.ts';
 import { label } from '../../store/korifi-labels/label-rules.ts';
-import { spaceGuidOf } from '../apps/app-service.ts';
+import { spaceGuidOf, type App } from '../apps/app-service.ts';
 import { listAppProcesses } from '../processes/process-service.ts';
+import type { Process } from '../processes/process-spec.ts';
 import type { RequestContext } from '../request-context.ts';
 import { apiErrorOf } from '../store-failures.ts';
 
@@ -24,8 +32,8 @@ export type EnvelopeQuery = {
 export const defaultEnvelopeLimit = 100;
 export const maxEnvelopeLimit = 1000;
 
-const int64Min = -(2n ** 63n);
-const int64Max = 2n ** 63n - 1n;
+export const int64Min = -(2n ** 63n);
+export const int64Max = 2n ** 63n - 1n;
 
 /**
  * The envelopes of an app the caller can see (404 `App` otherwise, as Korifi; log-cache answers 404
@@ -46,36 +54,38 @@ export async function readAppEnvelopes(
   const endNs = query.end_time === undefined ? int64Max : int64Of(query.end_time, 'end_time');
   const limit = query.limit ?? defaultEnvelopeLimit;
   if (!Number.isInteger(limit) || limit < 1 || limit > maxEnvelopeLimit)
-    throw unprocessableEntity(`The limit must be an integer from 1 to ${maxEnvelopeLimit}.`);
+    throw badQueryValue(`limit must be an integer from 1 to ${maxEnvelopeLimit}`);
   const types = envelopeTypes(query.envelope_types);
   const { app, processes } = await listAppProcesses(context, appGuid);
   if (types.size === 0 || endNs <= startNs) return [];
-  const spaceGuid = spaceGuidOf(app);
   const window = { startNs, endNs, types, limit, descending: query.descending ?? false, nowNs };
-  const envelopes = await source.envelopes(
-    {
-      appGuid,
-      appName: app.spec.displayName,
-      spaceGuid,
-      revision: app.metadata.annotations?.[label('app-rev')] ?? '0',
-      processes: processes.map((process) => ({
-        guid: process.metadata.name,
-        type: process.spec.processType,
-        memoryMB: process.spec.memoryMB,
-        diskMB: process.spec.diskQuotaMB,
-      })),
-      latestBuildGuid: () => latestBuildGuid(context, spaceGuid, appGuid),
-      credentials: context.auth.credentials,
-    },
-    window,
-  );
+  const envelopes = await source.envelopes(logTargetOf(context, app, processes), window);
   return selectEnvelopes(envelopes, window);
+}
+
+/** What the log source reads of an app: the app, the given processes of it, and the caller's credentials. */
+export function logTargetOf(context: RequestContext, app: App, processes: readonly Process[]): LogTarget {
+  const spaceGuid = spaceGuidOf(app);
+  const appGuid = app.metadata.name;
+  return {
+    appGuid,
+    appName: app.spec.displayName,
+    spaceGuid,
+    revision: app.metadata.annotations?.[label('app-rev')] ?? '0',
+    processes: processes.map((process) => ({
+      guid: process.metadata.name,
+      type: process.spec.processType,
+      memoryMB: process.spec.memoryMB,
+      diskMB: process.spec.diskQuotaMB,
+    })),
+    latestBuildGuid: () => latestBuildGuid(context, spaceGuid, appGuid),
+    credentials: context.auth.credentials,
+  };
 }
 
 function int64Of(text: string, name: string): bigint {
   const value = BigInt(text);
-  if (value < int64Min || value > int64Max)
-    throw unprocessableEntity(`The ${name} must be a 64-bit integer of nanoseconds since the Unix epoch.`);
+  if (value < int64Min || value > int64Max) throw badQueryValue(`${name} must be a 64-bit integer of nanoseconds since the Unix epoch`);
   return value;
 }
 

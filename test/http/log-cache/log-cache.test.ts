@@ -156,25 +156,31 @@ forEachBackend(
       expectCfError(await cf.get(`/api/v1/read/${app.guid}`, {}), cfError.notAuthenticated());
     });
 
-    it('answers bad query values with a CF error naming them', async () => {
-      for (const query of [
-        'limit=0',
-        'limit=1001',
-        'limit=ten',
-        'start_time=yesterday',
-        'start_time=12345678901234567890',
-        'end_time=1.5',
-        'envelope_types=LOGS',
-        'descending=yes',
+    it('answers bad query values as log-cache does, with a 400 (a CF error naming them), never a 422', async () => {
+      for (const [query, detail] of [
+        ['limit=0', 'limit must be greater than or equal to 1'],
+        ['limit=1001', 'limit must be less than or equal to 1000'],
+        ['limit=ten', 'limit must be an integer'],
+        ['start_time=yesterday', 'start_time has an invalid format'],
+        ['start_time=12345678901234567890', 'start_time has an invalid format'],
+        ['end_time=1.5', 'end_time has an invalid format'],
+        ['envelope_types=LOGS', 'envelope_types[0] value must be one of'],
+        ['descending=yes', 'descending must be a boolean'],
       ]) {
         const response = await cf.get(`/api/v1/read/${app.guid}?${query}`);
-        expect(response.status, `${query}: ${response.text}`).to.equal(422);
-        expect((response.body as { errors: { title: string }[] }).errors[0]!.title).to.equal('CF-UnprocessableEntity');
+        expect(response.status, `${query}: ${response.text}`).to.equal(400);
+        const [error] = (response.body as { errors: { code: number; title: string; detail: string }[] }).errors;
+        expect(error, query).to.deep.include({ code: 10005, title: 'CF-BadQueryParameter' });
+        expect(error!.detail, query)
+          .to.match(/^The query parameter is invalid: /)
+          .and.to.contain(detail);
       }
-      expectCfError(
-        await cf.get(`/api/v1/read/${app.guid}?start_time=9223372036854775808`),
-        cfError.unprocessable('The start_time must be a 64-bit integer of nanoseconds since the Unix epoch.'),
-      );
+      expectCfError(await cf.get(`/api/v1/read/${app.guid}?start_time=9223372036854775808`), {
+        status: 400,
+        code: 10005,
+        title: 'CF-BadQueryParameter',
+        detail: 'The query parameter is invalid: start_time must be a 64-bit integer of nanoseconds since the Unix epoch',
+      });
       const unknownKey = await cf.get(`/api/v1/read/${app.guid}?name_filter=cpu`);
       expect(unknownKey.status, unknownKey.text).to.equal(400);
       expect((unknownKey.body as { errors: { title: string }[] }).errors[0]!.title).to.equal('CF-BadQueryParameter');

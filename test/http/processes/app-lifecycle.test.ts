@@ -81,7 +81,6 @@ forEachBackend(
         type: 'web',
         index: 0,
         routable: true,
-        usage: {},
         host: null,
         instance_ports: [],
         mem_quota: 1024 * 1024 * 1024,
@@ -92,6 +91,12 @@ forEachBackend(
         details: null,
       });
       expect(instance!.uptime).to.be.a('number').and.at.least(0);
+      // The scripted runtime's measure of each running instance, through the log source (on kubernetes
+      // with the cluster's, which has no pods or metrics here): CPU as a fraction, memory and disk in bytes.
+      const usage = instance!.state === 'DOWN' ? undefined : instance!.usage;
+      expect(usage).to.deep.include({ cpu: 0.01, mem: 32 * 1024 * 1024, disk: 64 * 1024 * 1024 });
+      expect((usage as { time: string }).time).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+      expect(Math.abs(Date.parse((usage as { time: string }).time) - Date.now())).to.be.below(60_000);
       expect(await stats(cf, worker.guid)).to.deep.equal([]);
       const byType = await cf.get(`/v3/apps/${app.guid}/processes/web/stats`);
       expect(byType.status, byType.text).to.equal(200);

@@ -2,6 +2,10 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { App } from '../../../src/domain/apps/app-service.ts';
+import { instanceUsage } from '../../../src/domain/processes/instance-usage.ts';
+import type { Process } from '../../../src/domain/processes/process-spec.ts';
+import type { RequestContext } from '../../../src/domain/request-context.ts';
 import type { LogTarget, LogWindow } from '../../../src/log-cache/log-source.ts';
 import { PodLogSource, quantity, timestampedLine } from '../../../src/store/kubernetes/pod-log-source.ts';
 
@@ -169,6 +173,26 @@ describe('kubernetes log source (PodLogSource) against a fake apiserver', () => 
       disk_quota: { unit: 'bytes', value: 512 * 1024 * 1024 },
     });
     expect(calls.some((call) => call.path.endsWith('/log'))).to.equal(false);
+  });
+
+  it("gives process stats each instance's usage from the revision's pods, read as the caller", async () => {
+    // Only what the stats read of them: the app's GUID, space, name and revision; the process's GUID, type and quotas.
+    const app = {
+      metadata: { name: 'app-1', namespace: 'space-1', annotations: { [`${korifi}/app-rev`]: '2' } },
+      spec: { displayName: 'my-app' },
+    } as unknown as App;
+    const process = {
+      metadata: { name: 'process-web', namespace: 'space-1' },
+      spec: { processType: 'web', memoryMB: 256, diskQuotaMB: 512 },
+    } as unknown as Process;
+    const caller = { auth: { credentials: { scheme: 'bearer', token: 'user-token' } } } as unknown as RequestContext;
+    const usage = await instanceUsage(caller, source, app, process);
+    expect([...usage.keys()]).to.deep.equal([0]);
+    expect(usage.get(0)).to.deep.include({ cpu: 0.25, memoryBytes: 64 * 1024 * 1024, diskBytes: 0 });
+    expect(new Set(calls.map((call) => call.authorization))).to.deep.equal(new Set(['Bearer user-token']));
+    expect(calls.some((call) => call.path.endsWith('/log'))).to.equal(false);
+    forbidPods = true;
+    expect((await instanceUsage(caller, source, app, process)).size).to.equal(0);
   });
 
   it('gives a caller whose roles may not list the pods nothing from them', async () => {
