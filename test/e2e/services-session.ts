@@ -49,6 +49,9 @@ export function defineServicesSession(world: () => E2eWorld): void {
 
     const bound = await cf.ok('bind-service', names.app, names.service);
     expect(linesOf(bound.output)).to.include('OK');
+    // A second bind succeeds and says so, as on Cloud Foundry.
+    const boundAgain = await cf.ok('bind-service', names.app, names.service);
+    expect(boundAgain.output).to.contain(`App ${names.app} is already bound to service instance ${names.service}.`);
     const withApp = linesOf((await cf.ok('services')).output);
     expect(
       withApp.some((line) => line.startsWith(`${names.service} `) && line.includes(names.app)),

@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  notAuthorized,
-  resourceNotFound,
-  serviceUnavailable,
-  uniquenessError,
-  unprocessableEntity,
-  type ApiError,
-} from '../../errors/api-error.ts';
+import { notAuthorized, resourceNotFound, serviceUnavailable, unprocessableEntity, type ApiError } from '../../errors/api-error.ts';
 import { matchesLabelSelector, type LabelSelector } from '../../labels/selector.ts';
 import { isStoreError } from '../../store/errors.ts';
 import { apiVersionOf, kinds } from '../../store/kinds.ts';
@@ -52,11 +45,12 @@ export type ServiceBindingCreate = {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined;
 };
 
-/** Korifi's answer to binding an app to an instance a second time. */
-const duplicateBinding = (appGuid: string, instanceGuid: string, name: string | undefined): ApiError =>
-  uniquenessError(
-    `Service binding already exists: App: ${appGuid} Service Instance: ${instanceGuid} Service Binding: ${name ?? instanceGuid}`,
-  );
+/**
+ * Cloud Controller's answer to binding an app to an instance a second time: the cf CLI matches this
+ * text to report "already bound" and succeed. Korifi's own text (`Service binding already exists: …`,
+ * a 10016) makes a repeated `cf bind-service` fail.
+ */
+const duplicateBinding = (): ApiError => unprocessableEntity('The app is already bound to the service instance');
 
 /** One binding per app and instance: claimed in the space, atomically, as names are. */
 const bindingClaim = (namespace: string, holder: string, appGuid: string, instanceGuid: string): NameClaim => ({
@@ -143,7 +137,7 @@ export async function createServiceBinding(context: RequestContext, request: Ser
     createClaimed(context.server, claim, () => context.user.create(binding)),
     serviceBindingResourceType,
   );
-  if (created === undefined) throw duplicateBinding(app.metadata.name, instance.metadata.name, request.name);
+  if (created === undefined) throw duplicateBinding();
   const ready = await waitUntilReady(context.user, bindingRef(created), {
     timeoutSeconds: context.config.readyTimeoutSeconds,
     description: 'The service binding',
