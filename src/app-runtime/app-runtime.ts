@@ -135,6 +135,8 @@ export type InstanceStatus = {
 
 export type TaskWorkload = {
   taskGuid: string;
+  /** The task's name: its output is logged as `APP/TASK/<name>`, as CF does. */
+  name: string;
   appGuid: string;
   spaceGuid: string;
   command: string;

@@ -8,6 +8,7 @@ import {
   taskConditions,
   taskDiskAnnotation,
   taskMemoryAnnotation,
+  taskName,
   type Task,
 } from '../../domain/tasks/task-state.ts';
 import { label } from '../../store/korifi-labels/label-rules.ts';
@@ -164,6 +165,7 @@ function workloadOf(
 ): TaskWorkload {
   return {
     taskGuid: task.metadata.name,
+    name: taskName(task),
     appGuid: app.metadata.name,
     spaceGuid: app.metadata.namespace ?? '',
     command: task.spec.command ?? '',

@@ -113,7 +113,15 @@ describe('scripted app runtime', () => {
   });
 
   it('runs tasks to success or failure, once per GUID, and cancels a hanging one', async () => {
-    const task = { appGuid: 'app-1', spaceGuid: 's', command: 'rake db:migrate', droplet: process().droplet, memoryMB: 1, diskMB: 1 };
+    const task = {
+      name: 'migrate',
+      appGuid: 'app-1',
+      spaceGuid: 's',
+      command: 'rake db:migrate',
+      droplet: process().droplet,
+      memoryMB: 1,
+      diskMB: 1,
+    };
     await runtime.runTask({ ...task, taskGuid: 'ok', environment: { SCRIPTED_TASK_MS: '10' } });
     await runtime.runTask({ ...task, taskGuid: 'fails', environment: { SCRIPTED_TASK: 'fail:exit status 3', SCRIPTED_TASK_MS: '10' } });
     await runtime.runTask({ ...task, taskGuid: 'hangs', environment: { SCRIPTED_TASK: 'hang' } });
@@ -127,6 +135,9 @@ describe('scripted app runtime', () => {
     expect(await runtime.taskStatus('hangs')).to.include({ state: 'FAILED', canceled: true });
     await runtime.runTask({ ...task, taskGuid: 'ok', environment: {} });
     expect((await runtime.taskStatus('ok'))?.state).to.equal('SUCCEEDED');
+    // Task output is tagged as CF tags it: APP/TASK/<name>, the instance being the task.
+    const taskLines = logs.read('app-1').filter((line) => line.instance === 'fails');
+    expect(taskLines.map((line) => line.sourceType)).to.deep.equal(['APP/TASK/migrate', 'APP/TASK/migrate']);
     await runtime.removeTask('ok');
     expect(await runtime.taskStatus('ok')).to.equal(undefined);
   });
