@@ -26,6 +26,8 @@ export interface AppRuntime {
    * a staging stopped that way, or by `close`, rejects with an `AbortError` (no fault of the app's).
    */
   stage(request: StagingRequest, signal: AbortSignal): Promise<StagedDroplet>;
+  /** Forgets the droplet a build staged, once the build is gone; unknown builds are not an error. */
+  removeDroplet(buildGuid: string): Promise<void>;
   /**
    * Makes the process run exactly `spec.instances` instances of `spec` (0 stops them all). Instances
    * whose droplet, command, environment or revision differ from `spec` are replaced; the others keep

@@ -22,6 +22,7 @@ export class UnavailableRuntime implements AppRuntime {
   async stage(): Promise<StagedDroplet> {
     throw new StagingFailed(explanation);
   }
+  async removeDroplet(): Promise<void> {}
   async applyProcess(): Promise<void> {}
   async removeProcess(): Promise<void> {}
   async processInstances(): Promise<InstanceStatus[]> {

@@ -81,6 +81,9 @@ export class ScriptedRuntime implements AppRuntime {
     };
   }
 
+  /** Its droplets are names only: nothing to remove. */
+  async removeDroplet(): Promise<void> {}
+
   async applyProcess(spec: ProcessWorkload): Promise<void> {
     const fingerprint = JSON.stringify([spec.droplet, spec.command, spec.environment, spec.revision, spec.memoryMB, spec.diskMB]);
     const running = this.#processes.get(spec.processGuid) ?? { spec, fingerprint, instances: [] };

@@ -54,6 +54,8 @@ export const buildController: KindControllerDefinition<'CFBuild'> = {
     const running = inFlight.get(key);
     if (build === undefined || build.metadata.deletionTimestamp !== undefined) {
       running?.abort.abort();
+      // Gone for good: what the runtime kept of its droplet goes too.
+      if (build === undefined) await context.runtime.removeDroplet(ref.name);
       return undefined;
     }
     if (running !== undefined && running.uid !== build.metadata.uid) running.abort.abort();
