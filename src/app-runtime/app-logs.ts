@@ -4,7 +4,7 @@ export type AppLogLine = {
   appGuid: string;
   /** `STG` for staging, `APP/PROC/<TYPE>` for a process instance, `APP/TASK/<NAME>` for a task. */
   sourceType: string;
-  /** The instance index, or the task's GUID. */
+  /** The instance index (`0` for a staging and for a task, as CF's cells tag them). */
   instance: string;
   text: string;
   stream: 'stdout' | 'stderr';

@@ -64,7 +64,7 @@ export function defineLogsSession(world: () => E2eWorld): void {
       await eventually(async () => {
         const lines = linesOf(stream.output()).filter((line) => line.includes(`OUT Running task: echo ${marker}`));
         expect(lines, stream.output()).to.have.length(1);
-        expect(lines[0]).to.match(/\[APP\/TASK\/[0-9a-f-]+\] OUT/);
+        expect(lines[0]).to.match(/\[APP\/TASK\/[0-9a-f-]+\/0\] OUT/);
       }, 30_000);
     } finally {
       stream.stop();

@@ -134,14 +134,14 @@ export class ScriptedRuntime implements AppRuntime {
     const outcome = scriptedOutcomes(spec.environment).task;
     const task: RunningTask = { status: { state: 'RUNNING', since: new Date() } };
     this.#tasks.set(spec.taskGuid, task);
-    this.#log(spec.appGuid, { sourceType: `APP/TASK/${spec.name}`, instance: spec.taskGuid }, `Running task: ${spec.command}`);
+    this.#log(spec.appGuid, { sourceType: `APP/TASK/${spec.name}`, instance: '0' }, `Running task: ${spec.command}`);
     if (!outcome.hang) {
       task.timer = setTimeout(() => {
         task.status =
           outcome.failWith === undefined
             ? { state: 'SUCCEEDED', since: new Date() }
             : { state: 'FAILED', since: new Date(), reason: outcome.failWith, canceled: false };
-        this.#log(spec.appGuid, { sourceType: `APP/TASK/${spec.name}`, instance: spec.taskGuid }, `Task ended: ${task.status.state}`);
+        this.#log(spec.appGuid, { sourceType: `APP/TASK/${spec.name}`, instance: '0' }, `Task ended: ${task.status.state}`);
         this.#changed({ kind: 'task', guid: spec.taskGuid });
       }, outcome.runMs);
       task.timer.unref();
