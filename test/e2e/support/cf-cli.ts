@@ -49,11 +49,19 @@ export class CfCli {
   readonly binary: string;
   readonly home: string;
   readonly kubeconfig: string;
+  /** The directory commands run in (`cf push` pushes it); the test process's own unless given. */
+  readonly cwd: string | undefined;
 
-  private constructor(binary: string, home: string, kubeconfig: string) {
+  private constructor(binary: string, home: string, kubeconfig: string, cwd?: string) {
     this.binary = binary;
     this.home = home;
     this.kubeconfig = kubeconfig;
+    this.cwd = cwd;
+  }
+
+  /** The same user's CLI (same CF_HOME: target and login), running its commands in `directory`. */
+  in(directory: string): CfCli {
+    return new CfCli(this.binary, this.home, this.kubeconfig, directory);
   }
 
   static async create(kubeconfig: string): Promise<CfCli> {
@@ -77,7 +85,12 @@ export class CfCli {
 
   #execute(args: string[], trace: string): Promise<Omit<CfResult, 'exchanges'>> {
     return new Promise((resolve, reject) => {
-      const options = { env: { ...this.env(), CF_TRACE: trace }, timeout: 5 * 60_000, maxBuffer: 16 * 1024 * 1024 };
+      const options = {
+        env: { ...this.env(), CF_TRACE: trace },
+        timeout: 5 * 60_000,
+        maxBuffer: 16 * 1024 * 1024,
+        ...(this.cwd ? { cwd: this.cwd } : {}),
+      };
       execFile(this.binary, args, options, (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') return reject(new Error(`cf ${args.join(' ')} did not run: ${error.message}`));
         resolve({ code: error ? Number(error.code) : 0, stdout, stderr, output: `${stdout}${stderr}` });
@@ -99,7 +112,8 @@ export class CfCli {
     return result;
   }
 
-  private env(): NodeJS.ProcessEnv {
+  /** The environment of its commands: the test process's, less anything that would change what the CLI does. */
+  env(): NodeJS.ProcessEnv {
     const inherited = Object.fromEntries(
       Object.entries(process.env).filter(([key]) => !key.startsWith('CF_') && key !== 'KUBECONFIG' && !/_PROXY$/i.test(key)),
     );
