@@ -201,11 +201,12 @@ export class ProcessSupervisor {
 
   async close(): Promise<void> {
     this.#closed = true;
+    // A server that stops is no news for the reconcilers: what stops now is not reported.
+    this.#listeners.clear();
     for (const supervised of this.#processes.values()) for (const slot of supervised.slots.values()) void this.#retireSlot(slot);
     this.#processes.clear();
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
     this.#sampler.close();
-    this.#listeners.clear();
   }
 
   // --- instances ---------------------------------------------------------------------------------
@@ -285,7 +286,7 @@ export class ProcessSupervisor {
     const { spec } = instance;
     this.#cell(instance, `Creating container for app ${spec.appGuid}, instance ${run.guid}`);
     const copy = await prepareWorkingCopy(this.#unpackDroplet, spec.droplet.image, run.dir);
-    const port = await freePort(this.#host);
+    const port = await this.#freePort();
     if (run.stopping) return;
     run.port = port;
     this.#cell(instance, `Successfully created container for instance ${run.guid}`);
@@ -417,6 +418,19 @@ export class ProcessSupervisor {
     }
     run.unwatch?.();
     await rm(run.dir, { recursive: true, force: true });
+  }
+
+  /** A free port no other instance was given (one that has not bound its port yet would look free). */
+  async #freePort(): Promise<number> {
+    const given = new Set(
+      [...this.#processes.values()]
+        .flatMap(({ slots }) => [...slots.values()].flatMap((slot) => [slot.current, slot.previous]))
+        .map((instance) => instance?.run?.port),
+    );
+    for (;;) {
+      const port = await freePort(this.#host);
+      if (!given.has(port)) return port;
+    }
   }
 
   // --- helpers -----------------------------------------------------------------------------------

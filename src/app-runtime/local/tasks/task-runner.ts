@@ -44,6 +44,7 @@ export class TaskRunner {
   readonly #root: string;
   readonly #unpackDroplet: (image: string, dir: string) => Promise<void>;
   readonly #logs: AppLogSink;
+  readonly #host: string;
   readonly #timings: TaskRunnerTimings;
   readonly #records: GroupRecords;
   readonly #sampler: UsageSampler;
@@ -55,11 +56,14 @@ export class TaskRunner {
     root: string;
     unpackDroplet: (image: string, dir: string) => Promise<void>;
     logs: AppLogSink;
+    /** CF_INSTANCE_IP of tasks (default 127.0.0.1, as the supervisor's host). */
+    host?: string;
     timings?: Partial<TaskRunnerTimings>;
   }) {
     this.#root = options.root;
     this.#unpackDroplet = options.unpackDroplet;
     this.#logs = options.logs;
+    this.#host = options.host ?? '127.0.0.1';
     this.#timings = { ...defaultTimings, ...options.timings };
     this.#records = new GroupRecords(join(options.root, 'pids'));
     this.#sampler = new UsageSampler({ intervalMs: this.#timings.usageIntervalMs, diskIntervalMs: this.#timings.diskIntervalMs });
@@ -113,12 +117,13 @@ export class TaskRunner {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Stops every running task. They are not reported as cancelled: the server stops, the tasks are not. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#listeners.clear();
     await Promise.all([...this.#tasks.keys()].map((guid) => this.cancel(guid)));
     this.#tasks.clear();
     this.#sampler.close();
-    this.#listeners.clear();
   }
 
   async #boot(task: Task): Promise<void> {
@@ -131,7 +136,7 @@ export class TaskRunner {
       environment: spec.environment,
       copy,
       memoryMB: spec.memoryMB,
-      instance: { index: 0, guid, host: '127.0.0.1' },
+      instance: { index: 0, guid, host: this.#host },
     });
     const sourceType = `APP/TASK/${spec.name}`;
     const group = await ProcessGroup.spawn({

@@ -179,6 +179,25 @@ describe('local runtime: process supervisor', function () {
     );
   });
 
+  it('keeps instances running when the same spec is applied again (apply is idempotent)', async () => {
+    start();
+    await supervisor.apply(workload({ instances: 2, environment: { B: '2', A: '1' } }));
+    await until('2 RUNNING', async () => (await supervisor.instances('process-1')).every((instance) => instance.state === 'RUNNING'));
+    const before = supervisor.endpoints('app-1', 'web');
+    await supervisor.apply(workload({ instances: 2, environment: { A: '1', B: '2' } }));
+    expect((await supervisor.instances('process-1')).map((instance) => instance.state)).to.deep.equal(['RUNNING', 'RUNNING']);
+    expect(supervisor.endpoints('app-1', 'web')).to.deep.equal(before);
+    expect(supervisor.endpoints('app-1', 'worker')).to.deep.equal([]);
+    expect(new Set(before.map((endpoint) => endpoint.port)).size).to.equal(2);
+  });
+
+  it('crashes an instance whose droplet cannot be unpacked', async () => {
+    start({ backoff: noRestart });
+    await supervisor.apply(workload({ droplet: { guid: 'gone', image: 'local-droplet:missing' } }));
+    await untilState('CRASHED', 0, 3_000);
+    expect(logs.texts('CELL')).to.include('Failed to start instance: no droplet local-droplet:missing');
+  });
+
   it("restarts a crashing instance with Diego's backoff and gives up after the last attempt", async () => {
     start({ backoff: { immediateRestarts: 3, minDelayMs: 400, maxDelayMs: 1_600, maxRestarts: 4, resetAfterMs: 60_000 } });
     const states: string[] = [];
