@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { eventually } from '../store/fixture.ts';
-import { linesOf, type CfCli } from './support/cf-cli.ts';
+import { linesOf } from './support/cf-cli.ts';
+import { streamCf } from './support/local-processes.ts';
 import { loggedIn, type E2eWorld } from './support/world.ts';
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
@@ -56,7 +56,7 @@ export function defineLogsSession(world: () => E2eWorld): void {
     await cf.ok('curl', '-X', 'POST', '/v3/packages', '-d', JSON.stringify(packageBody));
     await cf.ok('start', names.app);
 
-    const stream = streamLogs(cf, names.app);
+    const stream = streamCf(cf, 'logs', names.app);
     try {
       await eventually(async () => expect(stream.output()).to.contain(`Retrieving logs for app ${names.app}`), 20_000);
       const marker = unique('streamed');
@@ -70,19 +70,4 @@ export function defineLogsSession(world: () => E2eWorld): void {
       stream.stop();
     }
   });
-}
-
-/** `cf logs APP` running in the background, as the user's CLI (its CF_HOME and kubeconfig). */
-function streamLogs(cf: CfCli, app: string): { output: () => string; stop: () => void } {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('CF_') && key !== 'KUBECONFIG' && !/_PROXY$/i.test(key)),
-  );
-  const child = spawn(cf.binary, ['logs', app], {
-    env: { ...inherited, CF_HOME: cf.home, KUBECONFIG: cf.kubeconfig, CF_COLOR: 'false' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { output: () => output, stop: () => child.kill('SIGINT') };
 }
