@@ -99,7 +99,12 @@ export class UsageSampler {
       const table = await readProcTable();
       if (table === undefined) return;
       const byGroup = new Map<number, ProcEntry[]>();
-      for (const entry of table) if (this.#watched.has(entry.pgid)) byGroup.set(entry.pgid, [...(byGroup.get(entry.pgid) ?? []), entry]);
+      for (const entry of table) {
+        if (!this.#watched.has(entry.pgid)) continue;
+        const members = byGroup.get(entry.pgid);
+        if (members === undefined) byGroup.set(entry.pgid, [entry]);
+        else members.push(entry);
+      }
       const now = Date.now();
       for (const [pgid, watched] of this.#watched) this.#update(watched, byGroup.get(pgid) ?? [], now);
     } finally {
