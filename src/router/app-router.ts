@@ -93,7 +93,9 @@ class AppRouterServer {
     this.#proxy.on('proxyRes', (proxyRes, _req, res) => proxyRes.on('error', () => res.destroy()));
     this.#proxy.on('proxyReqWs', (proxyReq, _req, socket) => this.#upgradeStarted(proxyReq, socket));
     this.#proxy.on('open', (proxySocket) => this.#track(proxySocket));
-    this.#server = createServer((req, res) => this.#request(req, res));
+    // Only WebSocket upgrades take the upgrade path; any other (curl's `Upgrade: h2c`) is an ordinary
+    // request, as gorouter (Go's server) treats it.
+    this.#server = createServer({ shouldUpgradeCallback: isWebSocketUpgrade }, (req, res) => this.#request(req, res));
     this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
   }
 
@@ -122,6 +124,7 @@ class AppRouterServer {
         return;
       }
       addForwardedHeaders(req, receivedAt);
+      if (req.headers.upgrade !== undefined) dropUpgrade(req);
       const exchange: Exchange = { req, res, ...resolved, attempts: 0, body: bodyKind(req), done: false };
       this.#attempt(exchange);
     } catch (error) {
@@ -350,6 +353,16 @@ function bodyKind(req: IncomingMessage): BodyKind {
   if (!hasBody) return 'none';
   // http-proxy-3 announces no proxied request that expects a 100 Continue, so its body cannot wait for the dial.
   return req.headers.expect === undefined ? 'deferred' : 'direct';
+}
+
+function isWebSocketUpgrade(req: IncomingMessage): boolean {
+  return req.headers.upgrade?.toLowerCase() === 'websocket';
+}
+
+/** An upgrade the router does not take is not asked of the instance either (Go's reverse proxy drops these hop-by-hop headers). */
+function dropUpgrade(req: IncomingMessage): void {
+  delete req.headers.upgrade;
+  delete req.headers.connection;
 }
 
 function clientGone(exchange: Exchange): boolean {

@@ -279,6 +279,17 @@ describe('app router', () => {
       await once(socket, 'close');
     });
 
+    it('treats an upgrade to anything but WebSocket (curl’s h2c) as an ordinary request', async () => {
+      const instance = await backend('plain');
+      route('h2c.apps.localhost', '', 'h2c-app');
+      run('h2c-app', instance.port);
+      const { port } = await start();
+      const headers = { connection: 'Upgrade, HTTP2-Settings', upgrade: 'h2c', 'http2-settings': 'AAMAAABkAARAAAAAAAIAAAAA' };
+      const echo = echoOf(await send(port, { host: 'h2c.apps.localhost', headers }));
+      expect(echo.instance).to.equal('plain');
+      expect(echo.headers).not.to.have.property('upgrade');
+    });
+
     it('answers an upgrade to an unknown route with 404 unknown_route', async () => {
       const { port } = await start();
       const socket = new WebSocket(`ws://127.0.0.1:${port}/`, { headers: { host: 'ghost.apps.localhost' } });
