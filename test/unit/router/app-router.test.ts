@@ -15,6 +15,7 @@ import {
   startEchoBackend,
   startResettingBackend,
   startSilentBackend,
+  startDroppingBackend,
   type Backend,
 } from './router-fixtures.ts';
 
@@ -343,6 +344,44 @@ describe('app router', () => {
       uploading.destroy();
 
       expect(echoOf(await send(port, { host: 'fine.apps.localhost' })).instance).to.equal('good');
+    });
+
+    it('cuts the client off when an instance drops the connection in the middle of its answer', async () => {
+      const [dropping, good] = await Promise.all([startDroppingBackend(), backend('good')]);
+      closers.push(() => dropping.close());
+      route('dropping.apps.localhost', '', 'dropping-app');
+      route('fine.apps.localhost', '', 'fine-app');
+      run('dropping-app', dropping.port);
+      run('fine-app', good.port);
+      const { port } = await start();
+      const outcome = await new Promise<string>((resolve) => {
+        const req = request({ host: '127.0.0.1', port, agent: false, headers: { host: 'dropping.apps.localhost' } }, (res) => {
+          res.on('data', () => undefined);
+          res.on('end', () => resolve(`ended ${res.statusCode}`));
+          res.on('error', (error: NodeJS.ErrnoException) => resolve(`cut off after ${res.statusCode}: ${error.code}`));
+        });
+        req.on('error', (error: NodeJS.ErrnoException) => resolve(`failed: ${error.code}`));
+        req.end();
+      });
+      expect(outcome).to.equal('cut off after 200: ECONNRESET');
+      expect(echoOf(await send(port, { host: 'fine.apps.localhost' })).instance).to.equal('good');
+    });
+
+    it('answers 500 instead of crashing when the routing table throws', async () => {
+      const broken: RoutingTable = {
+        lookup: () => {
+          throw new Error('broken table');
+        },
+      };
+      const { port } = await start(broken);
+      const answer = await send(port, { host: 'any.apps.localhost' });
+      expect(answer.status).to.equal(500);
+      expect(answer.headers['x-cf-routererror']).to.equal('router_failure');
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/`, { headers: { host: 'any.apps.localhost' } });
+      const [, response] = (await once(socket, 'unexpected-response')) as [unknown, { statusCode: number }];
+      expect(response.statusCode).to.equal(500);
+      socket.on('error', () => undefined);
+      socket.terminate();
     });
 
     it('close() ends the server, idle keep-alive connections and WebSockets, leaving no handle behind', async () => {

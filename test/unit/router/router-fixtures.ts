@@ -68,6 +68,22 @@ export async function startSilentBackend(): Promise<{ port: number; requests: nu
   return backend;
 }
 
+/** An instance that starts an answer (headers and part of the body) and then drops the connection. */
+export async function startDroppingBackend(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-length': '1000' });
+    res.write('only part of it', () => res.socket?.destroy());
+  });
+  const port = await listen(server);
+  return {
+    port,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
 /** A port nothing listens on (bound, then freed). */
 export async function refusedPort(): Promise<number> {
   const server = createTcpServer();
