@@ -307,7 +307,7 @@ export class ProcessSupervisor {
     this.#records.record(group.pgid, `${spec.processGuid}/${instance.index}`);
     run.unwatch = this.#sampler.watch(group.pgid, {
       dir: run.dir,
-      limitBytes: spec.memoryMB * 1024 * 1024,
+      limitBytes: spec.memoryMB > 0 ? spec.memoryMB * 1024 * 1024 : undefined,
       onOverLimit: () => {
         run.oom = true;
         group.signal('SIGKILL');

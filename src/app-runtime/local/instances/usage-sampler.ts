@@ -59,7 +59,7 @@ export class UsageSampler {
   }
 
   /** Starts measuring a group; returns what stops it. */
-  watch(pgid: number, options: { dir: string; limitBytes?: number; onOverLimit?: (memoryBytes: number) => void }): () => void {
+  watch(pgid: number, options: { dir: string; limitBytes?: number | undefined; onOverLimit?: (memoryBytes: number) => void }): () => void {
     const watched: Watched = {
       dir: options.dir,
       limitBytes: options.limitBytes,

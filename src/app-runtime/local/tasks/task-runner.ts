@@ -149,7 +149,7 @@ export class TaskRunner {
     this.#records.record(group.pgid, `task ${spec.taskGuid}`);
     const unwatch = this.#sampler.watch(group.pgid, {
       dir: task.dir,
-      limitBytes: spec.memoryMB * 1024 * 1024,
+      limitBytes: spec.memoryMB > 0 ? spec.memoryMB * 1024 * 1024 : undefined,
       onOverLimit: () => {
         task.oom = true;
         group.signal('SIGKILL');

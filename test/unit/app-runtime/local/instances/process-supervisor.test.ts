@@ -310,6 +310,16 @@ describe('local runtime: process supervisor', function () {
     await until('no working copy left', () => readdirSync(join(root, 'instances', 'process-1')).length === 0);
   });
 
+  it('kills what a crashed instance left running in its group', async () => {
+    const pids = join(root, 'pids-seen');
+    mkdirSync(pids);
+    start({ backoff: noRestart });
+    await supervisor.apply(workload({ command: `sleep 30 & echo $! > "${pids}/child"; exit 1`, healthCheck: { type: 'process' } }));
+    await untilState('CRASHED');
+    const child = Number(readFileSync(join(pids, 'child'), 'utf8'));
+    await until('the child killed', () => !alive(child), 3_000);
+  });
+
   it('stops a process that ignores SIGTERM with SIGKILL after the grace period, grandchildren too', async () => {
     const pids = join(root, 'pids-seen');
     mkdirSync(pids);
