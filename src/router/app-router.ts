@@ -90,7 +90,7 @@ class AppRouterServer {
     this.#proxy.on('error', (error, _req, resOrSocket) => this.#unhandledProxyError(error, resOrSocket));
     this.#proxy.on('econnreset', () => undefined);
     this.#proxy.on('proxyReq', (...[, , , proxyOptions, socket]) => this.#proxyRequestStarted(proxyOptions, socket));
-    this.#proxy.on('proxyRes', (proxyRes, _req, res) => proxyRes.on('error', () => res.destroy()));
+    this.#proxy.on('proxyRes', (proxyRes, _req, res) => answerStarted(proxyRes, res));
     this.#proxy.on('proxyReqWs', (proxyReq, _req, socket) => this.#upgradeStarted(proxyReq, socket));
     this.#proxy.on('open', (proxySocket) => this.#track(proxySocket));
     // Only WebSocket upgrades take the upgrade path; any other (curl's `Upgrade: h2c`) is an ordinary
@@ -173,7 +173,8 @@ class AppRouterServer {
     const attempt = exchange.attempts;
     const proxyOptions: ServerOptions = {
       target: { protocol: 'http:', host: instance.host, port: instance.port },
-      headers: instanceHeaders(instance),
+      // The connection to the instance is kept for the next request whatever the client asked of its own.
+      headers: { ...instanceHeaders(instance), connection: 'keep-alive' },
       agent: this.#agent,
     };
     const buffer = this.#bodyFor(exchange);
@@ -353,6 +354,18 @@ function bodyKind(req: IncomingMessage): BodyKind {
   if (!hasBody) return 'none';
   // http-proxy-3 announces no proxied request that expects a 100 Continue, so its body cannot wait for the dial.
   return req.headers.expect === undefined ? 'deferred' : 'direct';
+}
+
+/**
+ * An instance's answer is on its way: it goes to the client without the instance's hop-by-hop
+ * `Connection` and `Keep-Alive` headers (as Go's reverse proxy drops them): the client's connection
+ * follows the client's wish and the router's timeouts. A connection the instance drops midway cuts the
+ * client off.
+ */
+function answerStarted(proxyRes: IncomingMessage, res: ServerResponse): void {
+  delete proxyRes.headers['keep-alive'];
+  delete proxyRes.headers.connection;
+  proxyRes.on('error', () => res.destroy());
 }
 
 function isWebSocketUpgrade(req: IncomingMessage): boolean {

@@ -162,6 +162,20 @@ describe('app router', () => {
       expect(echo.headers).to.include({ ...headers, 'x-forwarded-for': '203.0.113.7, 10.0.0.1, 127.0.0.1' });
     });
 
+    it('keeps its own connection to the instance and the client’s connection as the client asks', async () => {
+      const instance = await backend('only');
+      route('conn.apps.localhost', '', 'conn-app');
+      run('conn-app', instance.port);
+      const { port } = await start();
+      const closing = await send(port, { host: 'conn.apps.localhost', headers: { connection: 'close' } });
+      expect(echoOf(closing).headers.connection).to.equal('keep-alive');
+      expect(closing.headers.connection).to.equal('close');
+      const raw = await sendRaw(port, 'GET / HTTP/1.1\r\nHost: conn.apps.localhost\r\n\r\n', { endAfterMs: 200 });
+      // The instance's own hint (7 s, longer than the router keeps an idle client connection) stays behind.
+      expect(raw).to.match(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(raw).not.to.match(/timeout=7/);
+    });
+
     it('sends request bodies through', async () => {
       const instance = await backend('only');
       route('upload.apps.localhost', '', 'upload-app');

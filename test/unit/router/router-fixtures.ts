@@ -27,6 +27,8 @@ export async function startEchoBackend(name: string, options: { webSockets?: boo
       res.end(JSON.stringify(echo));
     });
   });
+  // Longer than the router's 5 s, so that a test can tell whose Keep-Alive hint a client gets.
+  server.keepAliveTimeout = 7_000;
   const sockets = options.webSockets === true ? new WebSocketServer({ server }) : undefined;
   sockets?.on('connection', (socket) =>
     socket.on('message', (data, binary) => socket.send(binary ? data : `${name}: ${(data as Buffer).toString()}`)),
@@ -127,14 +129,16 @@ export function echoOf(answer: Answer): Echo {
   return JSON.parse(answer.body) as Echo;
 }
 
-/** Writes raw bytes to the router and reads until it closes the connection. */
-export async function sendRaw(port: number, text: string): Promise<string> {
+/** Writes raw bytes to the router and reads until it closes the connection (or, with `endAfterMs`, until this side ends it). */
+export async function sendRaw(port: number, text: string, options: { endAfterMs?: number } = {}): Promise<string> {
   const socket = connect(port, '127.0.0.1');
   const chunks: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
   await once(socket, 'connect');
   socket.write(text);
+  const ending = options.endAfterMs === undefined ? undefined : setTimeout(() => socket.end(), options.endAfterMs);
   await once(socket, 'close');
+  clearTimeout(ending);
   return Buffer.concat(chunks).toString();
 }
 
