@@ -20,16 +20,16 @@ export function dropletArchive(root: string, image: string): string | undefined 
 }
 
 /**
- * Archives the staged app directory as the build's droplet (`droplets/<buildGuid>.tgz`, a gzipped tar
- * of the directory's content: unpacked, the directory is the app's), written to a temporary file and
- * renamed, so a droplet is either whole or absent. Resolves with its size in bytes.
+ * Archives the staged app (`<buildDir>/app`) as the build's droplet (`droplets/<buildGuid>.tgz`, a
+ * gzipped tar holding `app/`, as CF's droplets do), written to a temporary file and renamed, so a
+ * droplet is either whole or absent. Resolves with its size in bytes.
  */
-export async function packDroplet(root: string, buildGuid: string, appDir: string): Promise<number> {
+export async function packDroplet(root: string, buildGuid: string, buildDir: string): Promise<number> {
   const droplets = join(root, 'droplets');
   await mkdir(droplets, { recursive: true });
   const temporary = join(droplets, `.${buildGuid}.${randomUUID()}.tmp`);
   try {
-    await tar.create({ gzip: true, file: temporary, cwd: appDir, portable: true }, ['.']);
+    await tar.create({ gzip: true, file: temporary, cwd: buildDir, portable: true }, ['app']);
     await rename(temporary, join(droplets, `${buildGuid}.tgz`));
   } catch (error) {
     await rm(temporary, { force: true });
@@ -38,7 +38,7 @@ export async function packDroplet(root: string, buildGuid: string, appDir: strin
   return (await stat(join(droplets, `${buildGuid}.tgz`))).size;
 }
 
-/** Fills `dir` with a droplet's app directory; an image that is not ours, or whose archive is gone, is an error. */
+/** Fills `dir` with a droplet (the app in `dir/app`); an image that is not ours, or whose archive is gone, is an error. */
 export async function unpackDropletArchive(root: string, image: string, dir: string): Promise<void> {
   const archive = dropletArchive(root, image);
   if (archive === undefined) throw new Error(`'${image}' is not a droplet of the local runtime (local-droplet:<build GUID>).`);

@@ -39,8 +39,10 @@ const defaultGo = '/usr/local/go/bin/go';
  * toolchains: unpacks the package into `<root>/staging/<buildGuid>/app`, picks the buildpack (named,
  * or detected in CF's order), builds, and archives the result as the droplet
  * `<root>/droplets/<buildGuid>.tgz` (image `local-droplet:<buildGuid>`). Unpacked (`unpackDroplet`),
- * the droplet's directory is the app's: its start commands run there with `/bin/sh -c`, after its
- * `.profile.d` scripts are sourced (launch-command.ts).
+ * the droplet holds the app in `app/`, as CF's droplets do: its start commands run there with
+ * `/bin/sh -c` after its `.profile.d/*.sh` are sourced, as CF's launcher does (the running part's
+ * launch script). Those scripts put the project's Node, the app's Python virtual environment or its
+ * Go binary's directory first on PATH, naming the app dir as `$PWD`.
  */
 export class LocalStager {
   /** The buildpacks in detection order and the stack, for /v3/buildpacks and /v3/stacks. */
@@ -127,7 +129,7 @@ export class LocalStager {
     await writeProfiles(appDir, chain, context);
 
     step(log, 'Creating the droplet');
-    const bytes = await packDroplet(this.#root, request.buildGuid, appDir);
+    const bytes = await packDroplet(this.#root, request.buildGuid, buildDir);
     if (signal.aborted) {
       await deleteDropletArchive(this.#root, dropletImage(request.buildGuid));
       throw abortError(signal);

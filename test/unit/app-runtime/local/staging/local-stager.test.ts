@@ -24,7 +24,7 @@ import {
 /** Go's build cache survives the test runs (a cold one costs a minute or more on a busy machine). */
 const sharedGoCache = join(tmpdir(), 'cfapi-local-staging-test-go-cache');
 /** The environment droplet commands start with: no Node of the host's PATH, to show the droplet's profile brings the project's. */
-const bareEnv = { PATH: '/usr/bin:/bin', HOME: tmpdir() };
+const bareEnv = { PATH: '/usr/bin:/bin' };
 
 describe('local stager', function () {
   this.timeout(60_000);
@@ -52,11 +52,13 @@ describe('local stager', function () {
     return { droplet, logs };
   }
 
+  /** The app dir of the unpacked droplet. */
   async function unpacked(droplet: StagedDroplet): Promise<string> {
     const dir = join(root, 'unpacked', droplet.image.replace(/\W/g, '-'));
     await mkdir(dir, { recursive: true });
     await stager.unpackDroplet(droplet.image, dir);
-    return dir;
+    expect(await readdir(dir)).to.deep.equal(['app']);
+    return join(dir, 'app');
   }
 
   async function run(dir: string, command: string, env: Record<string, string> = {}) {

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import yazl from 'yazl';
 import type { StagingRequest } from '../../../../../src/app-runtime/app-runtime.ts';
-import { launchScript } from '../../../../../src/app-runtime/local/staging/launch-command.ts';
+import { launchScript } from '../../../../../src/app-runtime/local/instances/workload-environment.ts';
 import type { StagingLogLine } from '../../../../../src/app-runtime/local/staging/local-stager.ts';
 
 export const fixturesDir = resolve(fileURLToPath(new URL('../../../../fixtures/apps', import.meta.url)));
@@ -86,9 +86,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A droplet command started as the running part starts it: `/bin/sh -c` with the launch script, in its own process group. */
+/**
+ * A droplet command started as the running part starts it: `/bin/sh -c` with its launch script (which
+ * sources the droplet's `.profile.d`), from the app dir, which is also HOME, in its own process group.
+ */
 export function startCommand(dir: string, command: string, env: Record<string, string>): ChildProcess & { output: () => string } {
-  const child = spawn('/bin/sh', ['-c', launchScript(command)], { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/bin/sh', ['-c', launchScript(command)], {
+    cwd: dir,
+    env: { ...env, HOME: dir },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
