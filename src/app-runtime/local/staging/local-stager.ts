@@ -159,26 +159,31 @@ export class LocalStager {
     detail(log, `${files} file${files === 1 ? '' : 's'}`);
   }
 
-  /** The environment of build commands: the host's, then the app's, then the tools' (on PATH first) and caches. */
+  /**
+   * The environment of build commands: what the host's tools need from the server's environment
+   * (hostToolEnvironment), the tools' settings (caches under `<root>/cache`, so any user can stage),
+   * then the app's own variables, which win; the toolchains' directories come first on PATH.
+   */
   #context(appDir: string, request: StagingRequest, signal: AbortSignal, log: StagingLog): BuildContext {
     const cacheDir = join(this.#root, 'cache');
     const { node, go } = this.#toolchains;
-    const merged: NodeJS.ProcessEnv = { ...process.env, ...request.environment };
     const toolDirs = [dirname(node), ...(isAbsolute(go) ? [dirname(go)] : [])];
+    const path = request.environment.PATH ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin';
     const env: NodeJS.ProcessEnv = {
-      ...merged,
-      PATH: [...toolDirs, merged.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(delimiter),
+      ...hostToolEnvironment(process.env),
+      NODE_ENV: 'production',
+      npm_config_cache: join(cacheDir, 'npm'),
+      npm_config_update_notifier: 'false',
+      GOCACHE: join(cacheDir, 'go-build'),
+      GOPATH: join(cacheDir, 'go-path'),
+      GOFLAGS: '-mod=mod',
+      GOTOOLCHAIN: 'local',
+      CGO_ENABLED: '0',
+      PIP_DISABLE_PIP_VERSION_CHECK: '1',
+      ...request.environment,
+      PATH: [...toolDirs, path].join(delimiter),
       CF_STACK: localStack,
       MEMORY_LIMIT: `${request.memoryMB}m`,
-      NODE_ENV: merged.NODE_ENV ?? 'production',
-      npm_config_cache: merged.npm_config_cache ?? join(cacheDir, 'npm'),
-      npm_config_update_notifier: 'false',
-      GOCACHE: merged.GOCACHE ?? join(cacheDir, 'go-build'),
-      GOPATH: merged.GOPATH ?? join(cacheDir, 'go-path'),
-      GOFLAGS: merged.GOFLAGS ?? '-mod=mod',
-      GOTOOLCHAIN: merged.GOTOOLCHAIN ?? 'local',
-      CGO_ENABLED: merged.CGO_ENABLED ?? '0',
-      PIP_DISABLE_PIP_VERSION_CHECK: '1',
     };
     return { appDir, cacheDir, toolchains: this.#toolchains, env, signal, log };
   }
@@ -219,6 +224,20 @@ async function writeProfiles(appDir: string, chain: readonly Buildpack[], contex
     await mkdir(join(appDir, '.profile.d'), { recursive: true });
     await writeFile(join(appDir, '.profile.d', `00${index}_local_${buildpack.name}.sh`), script, { mode: 0o644 });
   }
+}
+
+/**
+ * What build tools need of the server's environment, and nothing else (its own settings and
+ * credentials stay out of builds, which run the app's scripts): PATH, HOME, locale, temporary
+ * directory, proxies, CA certificates, and the settings of pip, Go and pyenv.
+ */
+export function hostToolEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept = (name: string) =>
+    /^(PATH|HOME|USER|LOGNAME|SHELL|LANG|LANGUAGE|LC_[A-Z]+|TZ|TMPDIR|TERM)$/.test(name) ||
+    /^(http_proxy|https_proxy|no_proxy|all_proxy)$/i.test(name) ||
+    /^(SSL_CERT_FILE|SSL_CERT_DIR|NODE_EXTRA_CA_CERTS|REQUESTS_CA_BUNDLE|CURL_CA_BUNDLE|GIT_SSL_CAINFO)$/.test(name) ||
+    /^(PIP_[A-Z_]+|PYENV_[A-Z_]+|GO(PROXY|NOPROXY|PRIVATE|NOSUMDB|NOSUMCHECK|SUMDB|INSECURE|ROOT))$/.test(name);
+  return Object.fromEntries(Object.entries(env).filter(([name]) => kept(name)));
 }
 
 function onPath(command: string): boolean {

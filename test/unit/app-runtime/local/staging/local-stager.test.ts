@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { StagingFailed, type StagedDroplet } from '../../../../../src/app-runtime/app-runtime.ts';
 import { detectBuildpack } from '../../../../../src/app-runtime/local/staging/buildpacks.ts';
 import { compileFailed } from '../../../../../src/app-runtime/local/staging/build-steps.ts';
-import { dockerRefused, LocalStager, noAppDetected } from '../../../../../src/app-runtime/local/staging/local-stager.ts';
+import {
+  dockerRefused,
+  hostToolEnvironment,
+  LocalStager,
+  noAppDetected,
+} from '../../../../../src/app-runtime/local/staging/local-stager.ts';
 import {
   fetchWhenUp,
   fixturesDir,
@@ -269,14 +274,20 @@ describe('local stager', function () {
           content: JSON.stringify({
             name: 'broken',
             version: '1.0.0',
-            scripts: { start: 'node server.js', preinstall: 'echo compiling the assets; echo broken asset >&2; exit 3' },
+            scripts: {
+              start: 'node server.js',
+              preinstall: 'echo compiling the assets for $GREETING$CFAPI_STAGING_TEST_SECRET; echo broken asset >&2; exit 3',
+            },
           }),
         },
       ]);
-      const { message, logs } = await stagingFails(zip);
+      process.env.CFAPI_STAGING_TEST_SECRET = ' and a secret of the server';
+      const { message, logs } = await stagingFails(zip, { environment: { GREETING: 'the tests' } }).finally(
+        () => delete process.env.CFAPI_STAGING_TEST_SECRET,
+      );
       expect(message).to.equal('BuildpackCompileFailed - App staging failed in the buildpack compile phase');
       expect(message).to.equal(compileFailed);
-      expect(logs.lines).to.deep.include({ text: '       compiling the assets', stream: 'stdout' });
+      expect(logs.lines).to.deep.include({ text: '       compiling the assets for the tests', stream: 'stdout' });
       expect(logs.lines).to.deep.include({ text: '       broken asset', stream: 'stderr' });
       expect(logs.lines.some((line) => line.stream === 'stderr' && /npm error/.test(line.text))).to.equal(true);
     });
@@ -306,6 +317,38 @@ describe('local stager', function () {
       expect(message).to.equal(compileFailed);
       expect(logs.lines.some((line) => line.stream === 'stderr' && /main\.go:4:.*undefined: undefinedFunction/.test(line.text))).to.equal(
         true,
+      );
+    });
+
+    it("gives builds the host's tool settings but not the rest of the server's environment", () => {
+      const kept = hostToolEnvironment({
+        PATH: '/usr/bin',
+        HOME: '/root',
+        https_proxy: 'http://proxy:3128',
+        NO_PROXY: 'localhost',
+        SSL_CERT_FILE: '/etc/ssl/cert.pem',
+        NODE_EXTRA_CA_CERTS: '/etc/ssl/extra.pem',
+        PIP_INDEX_URL: 'https://pypi.example/simple',
+        GOPROXY: 'https://proxy.golang.org',
+        PYENV_ROOT: '/root/.pyenv',
+        GOOGLE_APPLICATION_CREDENTIALS: '/secret.json',
+        GOCACHE: '/server/cache',
+        NODE_OPTIONS: '--inspect',
+        npm_config_prefix: '/server',
+        CFAPI_ADMIN_PASSWORD: 'secret',
+      });
+      expect(Object.keys(kept).sort()).to.deep.equal(
+        [
+          'GOPROXY',
+          'HOME',
+          'NODE_EXTRA_CA_CERTS',
+          'NO_PROXY',
+          'PATH',
+          'PIP_INDEX_URL',
+          'PYENV_ROOT',
+          'SSL_CERT_FILE',
+          'https_proxy',
+        ].sort(),
       );
     });
 
