@@ -176,7 +176,8 @@ export class LocalStager {
       npm_config_update_notifier: 'false',
       GOCACHE: join(cacheDir, 'go-build'),
       GOPATH: join(cacheDir, 'go-path'),
-      GOFLAGS: '-mod=mod',
+      // -modcacherw: module files the owner can delete (Go makes them read-only), so the root can be removed as any user.
+      GOFLAGS: '-mod=mod -modcacherw',
       GOTOOLCHAIN: 'local',
       CGO_ENABLED: '0',
       PIP_DISABLE_PIP_VERSION_CHECK: '1',
