@@ -194,11 +194,20 @@ const binary: Buildpack = {
 /** Our buildpacks in the order CF's system buildpacks detect (the ones it has that we lack left out). */
 export const buildpacks: readonly Buildpack[] = [staticfile, nodejs, go, python, binary];
 
-/** The buildpack a name means: CF's name (`nodejs_buildpack`) or its short form (`nodejs`), in any case. */
+/**
+ * The buildpack a name means: CF's name (`nodejs_buildpack`), its short form (`nodejs`), in any case,
+ * or the URL of CF's own buildpack repository (`https://github.com/cloudfoundry/nodejs-buildpack.git`,
+ * a release zip of it), which manifests often name.
+ */
 export function buildpackNamed(name: string): Buildpack | undefined {
   const wanted = name.trim().toLowerCase();
-  return buildpacks.find((buildpack) => buildpack.name === wanted || buildpack.name === `${wanted}_buildpack`);
+  const fromUrl = /^(?:https?|git):\/\/github\.com\/cloudfoundry\/([a-z]+)-buildpack(?:[./#?]|$)/.exec(wanted)?.[1];
+  const short = fromUrl ?? wanted.replace(/_buildpack$/, '');
+  return buildpacks.find((buildpack) => buildpack.name === `${short}_buildpack`);
 }
+
+/** Whether a buildpack name is a URL (CF would fetch it; we cannot). */
+export const isBuildpackUrl = (name: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(name.trim()) || /^git@/.test(name.trim());
 
 /** The first buildpack, in detection order, that detects the app. */
 export async function detectBuildpack(appDir: string): Promise<Buildpack | undefined> {

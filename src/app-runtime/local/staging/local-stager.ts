@@ -8,6 +8,7 @@ import { abortError, detail, step, type StagingLog } from './build-steps.ts';
 import {
   buildpackNamed,
   buildpacks,
+  isBuildpackUrl,
   buildpackVersion,
   detectBuildpack,
   type Buildpack,
@@ -206,8 +207,13 @@ export class LocalStager {
 function namedBuildpacks(names: readonly string[]): Buildpack[] {
   return names.map((name) => {
     const buildpack = buildpackNamed(name);
-    if (buildpack === undefined) throw new StagingFailed(`Buildpack "${name}" must be an existing admin buildpack or a valid git URI`);
-    return buildpack;
+    if (buildpack !== undefined) return buildpack;
+    if (isBuildpackUrl(name)) {
+      throw new StagingFailed(
+        `Buildpack "${name}" cannot be fetched: the local runtime stages with its own buildpacks only (${buildpacks.map((known) => known.name).join(', ')}).`,
+      );
+    }
+    throw new StagingFailed(`Buildpack "${name}" must be an existing admin buildpack or a valid git URI`);
   });
 }
 

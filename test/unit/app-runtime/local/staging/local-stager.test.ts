@@ -221,6 +221,21 @@ describe('local stager', function () {
       expect(staticfile.buildpack).to.equal('staticfile_buildpack');
     });
 
+    it("takes the URL of CF's own buildpack repository as ours, and refuses other URLs", async () => {
+      const zip = await zipDirectory(join(fixturesDir, 'procfile-app'));
+      const droplet = await stager.stage(
+        stagingRequest(zip, { buildGuid: 'build-2', buildpacks: ['https://github.com/cloudfoundry/binary-buildpack.git'] }),
+        new AbortController().signal,
+        () => {},
+      );
+      expect(droplet.buildpack).to.equal('binary_buildpack');
+      const { message } = await stagingFails(zip, { buildpacks: ['https://github.com/example/ruby-buildpack'] });
+      expect(message).to.equal(
+        'Buildpack "https://github.com/example/ruby-buildpack" cannot be fetched: the local runtime stages with its own buildpacks only ' +
+          '(staticfile_buildpack, nodejs_buildpack, go_buildpack, python_buildpack, binary_buildpack).',
+      );
+    });
+
     it("refuses a buildpack it does not have with CF's text", async () => {
       const { message } = await stagingFails(await zipDirectory(join(fixturesDir, 'node-app')), { buildpacks: ['ruby_buildpack'] });
       expect(message).to.equal('Buildpack "ruby_buildpack" must be an existing admin buildpack or a valid git URI');
