@@ -136,6 +136,7 @@ describe('local stager', function () {
       const zip = await zipDirectory(undefined, [
         { name: 'Staticfile', content: 'root: public\n' },
         { name: 'public/index.html', content: '<p>public</p>\n' },
+        { name: 'public/docs/index.html', content: '<p>docs</p>\n' },
         { name: 'secret.txt', content: 'not served\n' },
       ]);
       const droplet = await stager.stage(stagingRequest(zip), new AbortController().signal, () => {});
@@ -143,6 +144,11 @@ describe('local stager', function () {
       const { url } = await run(await unpacked(droplet), droplet.processTypes.web!);
       expect(await (await fetchWhenUp(`${url}/`)).text()).to.equal('<p>public</p>\n');
       expect((await fetch(`${url}/secret.txt`)).status).to.equal(404);
+      const directory = await fetch(`${url}/docs?page=2`, { redirect: 'manual' });
+      expect([directory.status, directory.headers.get('location')]).to.deep.equal([301, '/docs/?page=2']);
+      expect(await (await fetch(`${url}/docs/`)).text()).to.equal('<p>docs</p>\n');
+      const head = await fetch(`${url}/docs/index.html`, { method: 'HEAD' });
+      expect([head.status, head.headers.get('content-length'), await head.text()]).to.deep.equal([200, '12', '']);
     });
 
     it('stages the python app in a virtual environment that its web command uses', async () => {
