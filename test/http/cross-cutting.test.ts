@@ -10,6 +10,22 @@ describe('cross-cutting request handling', () => {
   });
   after(() => server.stop());
 
+  it('echoes the B3 trace ids a client sends, as Cloud Controller does, and not malformed ones', async () => {
+    const traced = await server.request('/v3/info', {
+      headers: { 'X-B3-Traceid': '02405162f27a429ca144f66e4107d1e3', 'X-B3-Spanid': '985bab0e55c61c28' },
+    });
+    expect(traced.headers.get('x-b3-traceid')).to.equal('02405162f27a429ca144f66e4107d1e3');
+    expect(traced.headers.get('x-b3-spanid')).to.equal('985bab0e55c61c28');
+    const failed = await server.request('/v3/nothing-here', { headers: { 'X-B3-Spanid': '985bab0e55c61c28' } });
+    expect(failed.status).to.equal(404);
+    expect(failed.headers.get('x-b3-spanid')).to.equal('985bab0e55c61c28');
+    const malformed = await server.request('/v3/info', {
+      headers: { 'X-B3-Traceid': 'not-hex', 'X-B3-Spanid': '985bab0e55c61c28ff' },
+    });
+    expect(malformed.headers.get('x-b3-traceid')).to.equal(null);
+    expect(malformed.headers.get('x-b3-spanid')).to.equal(null);
+  });
+
   describe('the cf CLI version gate', () => {
     const withAgent = (agent: string, path = '/v3/info') => server.request(path, { headers: { 'User-Agent': agent } });
     const invalidRequest = (detail: string) => ({ errors: [{ code: 10004, title: 'CF-InvalidRequest', detail }] });

@@ -40,6 +40,35 @@ describe('reading the cf CLI trace for contract checks', () => {
     expect(deletion!.headers.get('x-cf-warnings')).to.equal('a%20warning');
   });
 
+  it('pairs the responses of requests the CLI ran at once with their requests by B3 span id', () => {
+    const trace = [
+      'REQUEST: [2026-12-05T10:00:00Z]',
+      'POST /v3/builds HTTP/1.1',
+      'X-B3-Spanid: 1111111111111111',
+      '{}',
+      '',
+      'REQUEST: [2026-12-05T10:00:00Z]',
+      'GET /v3/apps?names=a HTTP/1.1',
+      'X-B3-Spanid: 2222222222222222',
+      '',
+      'RESPONSE: [2026-12-05T10:00:00Z]',
+      'HTTP/1.1 200 OK',
+      'X-B3-Spanid: 2222222222222222',
+      '{"resources":[]}',
+      '',
+      'RESPONSE: [2026-12-05T10:00:00Z]',
+      'HTTP/1.1 201 Created',
+      'X-B3-Spanid: 1111111111111111',
+      '{"guid":"b"}',
+      '',
+    ].join('\n');
+    const exchanges = exchangesOf(trace).map(({ method, path, status, body }) => ({ method, path, status, body }));
+    expect(exchanges).to.deep.equal([
+      { method: 'GET', path: '/v3/apps', status: 200, body: { resources: [] } },
+      { method: 'POST', path: '/v3/builds', status: 201, body: { guid: 'b' } },
+    ]);
+  });
+
   it('lets the contract checker catch a response that breaks the document', async () => {
     const checker = await ContractChecker.load();
     const [good] = exchangesOf(traceOf('{\n  "kind": "User",\n  "name": "admin"\n}'));

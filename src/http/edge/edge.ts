@@ -3,6 +3,7 @@ import type { Logger } from '../../logger.ts';
 import type { CliVersionGate } from './cli-version-gate.ts';
 import { assignCorrelationId } from './correlation-id.ts';
 import { respondWithError } from './error-response.ts';
+import { echoTraceHeaders } from './trace-headers.ts';
 import { requestLogger, type RequestLogState } from './request-logger.ts';
 
 /**
@@ -16,6 +17,7 @@ export function edge(options: { logger: Logger; route: (ctx: Context) => Promise
     const started = performance.now();
     const state: RequestLogState = { correlationId: assignCorrelationId(ctx), baseLogger: logger };
     ctx.state['requestLog'] = state;
+    echoTraceHeaders(ctx);
     try {
       checkCliVersion(ctx.get('User-Agent'));
       await route(ctx);
