@@ -38,7 +38,8 @@ type Task = {
  * Runs tasks as local child processes, each at most once (keyed by its GUID): `/bin/sh -c` runs the
  * command in a working copy of the droplet under `<root>/tasks/<taskGuid>/`, as the leader of its own
  * process group, with the environment rules of instances (no port). Output goes to the log sink as
- * `APP/TASK/<name>`; the status is RUNNING, then SUCCEEDED (exit 0) or FAILED with CF's reason.
+ * `APP/TASK/<name>`, instance 0 (as CF tags task output); the status is RUNNING, then SUCCEEDED (exit
+ * 0) or FAILED with CF's reason.
  */
 export class TaskRunner {
   readonly #root: string;
@@ -143,7 +144,7 @@ export class TaskRunner {
       command: launchScript(spec.command),
       cwd: copy.appDir,
       env,
-      onLine: (line) => this.#logs.write({ appGuid: spec.appGuid, sourceType, instance: spec.taskGuid, ...line, timestamp: new Date() }),
+      onLine: (line) => this.#logs.write({ appGuid: spec.appGuid, sourceType, instance: '0', ...line, timestamp: new Date() }),
     });
     task.group = group;
     this.#records.record(group.pgid, `task ${spec.taskGuid}`);
@@ -168,7 +169,7 @@ export class TaskRunner {
     this.#logs.write({
       appGuid: task.spec.appGuid,
       sourceType: `APP/TASK/${task.spec.name}`,
-      instance: task.spec.taskGuid,
+      instance: '0',
       text: `Exit status ${status}${oom}`,
       stream: 'stdout',
       timestamp: new Date(),

@@ -59,9 +59,9 @@ describe('local runtime: task runner', function () {
       expect(changes).to.deep.equal(['task-1', 'task-1']);
       const lines = logs.lines.filter((line) => line.sourceType === 'APP/TASK/migrate');
       expect(lines.map(({ text, stream, instance }) => ({ text, stream, instance }))).to.deep.include.members([
-        { text: 'hello', stream: 'stdout', instance: 'task-1' },
-        { text: 'oops', stream: 'stderr', instance: 'task-1' },
-        { text: 'Exit status 0', stream: 'stdout', instance: 'task-1' },
+        { text: 'hello', stream: 'stdout', instance: '0' },
+        { text: 'oops', stream: 'stderr', instance: '0' },
+        { text: 'Exit status 0', stream: 'stdout', instance: '0' },
       ]);
       const written = readFileSync(out, 'utf8');
       expect(written).to.include('GREETING=hi\n').and.include('CF_INSTANCE_INDEX=0\n').and.include('MEMORY_LIMIT=64m\n');
