@@ -45,7 +45,8 @@ export async function startBenchServer(dataDir: string, options: { nodeArgs?: st
   const begin = performance.now();
   const child = spawn(process.execPath, [...npmStartNodeArgs(), ...(options.nodeArgs ?? []), 'src/start.js'], {
     cwd: root,
-    env: { ...process.env, CFAPI_DATA_DIR: dataDir, CFAPI_LISTEN_PORT: String(port), CFAPI_LOG_LEVEL: 'warn' },
+    // The local runtime's router on a free port: several bench servers may run at once.
+    env: { ...process.env, CFAPI_DATA_DIR: dataDir, CFAPI_LISTEN_PORT: String(port), CFAPI_ROUTER_PORT: '0', CFAPI_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', options.showStderr ? 'inherit' : 'pipe'],
   });
   let output = '';

@@ -178,7 +178,7 @@ async function measure(targets: Target[]): Promise<Summary[]> {
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'cf-api-bench-'));
   const [ourPort, barePort] = [await freePort(), await freePort()];
-  const ours = await startChild('src/start.js', { CFAPI_DATA_DIR: dataDir, CFAPI_LISTEN_PORT: String(ourPort) });
+  const ours = await startChild('src/start.js', { CFAPI_DATA_DIR: dataDir, CFAPI_LISTEN_PORT: String(ourPort), CFAPI_ROUTER_PORT: '0' });
   const ourUrl = `http://127.0.0.1:${ourPort}`;
   const admin = await readKubeconfigUser(join(dataDir, 'kubeconfig'), 'admin');
   const auth = { Authorization: `Bearer ${admin.token}` };

@@ -7,7 +7,10 @@ import type { Logger } from '../logger.ts';
 import { reconcilerLeaseName, startAllReconcilers, startElectedReconcilers, type RunningReconcilers } from '../reconcilers/index.ts';
 import { RecentAppLogs } from '../app-runtime/app-logs.ts';
 import type { AppRuntime } from '../app-runtime/app-runtime.ts';
+import { LocalRuntime } from '../app-runtime/local/local-runtime.ts';
 import { openAppRuntime } from '../app-runtime/open-app-runtime.ts';
+import { startAppRouter } from '../router/app-router.ts';
+import { watchRoutingTable } from '../router/store-routing-table.ts';
 import type { BitsStore } from '../bits/bits-store.ts';
 import { openBitsStore } from './open-bits-store.ts';
 import { combinedLogSources, type LogSource } from '../log-cache/log-source.ts';
@@ -61,6 +64,7 @@ export async function openBackend(config: Config, logger: Logger, options: { rec
     ? await (await import('./embedded-backend.ts')).openEmbeddedBackend(config)
     : await (await import('./kubernetes-backend.ts')).openKubernetesBackend(config, logger);
   let bits: BitsStore | undefined;
+  let machine: RuntimeMachine | undefined;
   try {
     const platformOptions = {
       rootNamespace: config.rootNamespace,
@@ -72,7 +76,8 @@ export async function openBackend(config: Config, logger: Logger, options: { rec
     const packageBits = await openBitsStore(config, backend.store);
     bits = packageBits;
     const appLogs = new RecentAppLogs({ linesPerApp: recentLinesPerApp });
-    const runtime = (config.reconcilers ?? embedded) ? openAppRuntime(config.appRuntime, appLogs) : undefined;
+    machine = (config.reconcilers ?? embedded) ? await openRuntimeMachine(config, backend.store, appLogs, logger) : noRuntime;
+    const { runtime } = machine;
     const logSource = logSourceOf(backend.logSource, new RuntimeLogSource(appLogs, runtime), runtime !== undefined);
     let reconcilers: RunningReconcilers | undefined;
     let starting: Promise<void> | undefined;
@@ -86,8 +91,8 @@ export async function openBackend(config: Config, logger: Logger, options: { rec
         : Promise.resolve());
     if (options.reconcilers !== 'later') await start();
     const reconcilerState = runtime ? reconcilerDescription(config) : "off (Korifi's controllers are expected)";
-    const runtimeState = runtime ? `\nApp runtime: ${runtime.description}` : '';
-    const platform = `${describePlatformChanges(changes, platformOptions)}\nReconcilers: ${reconcilerState}${runtimeState}\n`;
+    const platform = `${describePlatformChanges(changes, platformOptions)}\nReconcilers: ${reconcilerState}${machine.description}\n`;
+    const opened = machine;
     return {
       ...backend,
       appLogs,
@@ -98,14 +103,65 @@ export async function openBackend(config: Config, logger: Logger, options: { rec
       close: async () => {
         await starting?.catch(() => undefined);
         await reconcilers?.stop();
-        await runtime?.close();
+        await opened.close();
         await packageBits.close();
         await backend.close();
       },
     };
   } catch (error) {
+    await machine?.close().catch(() => undefined);
     await bits?.close();
     await backend.close();
+    throw error;
+  }
+}
+
+/** The app runtime this process runs, with the local runtime's router; `description` adds to the start-up banner. */
+type RuntimeMachine = { runtime: AppRuntime | undefined; description: string; close(): Promise<void> };
+
+/** Where Korifi's controllers do the work: no runtime here. */
+const noRuntime: RuntimeMachine = { runtime: undefined, description: '', close: () => Promise.resolve() };
+
+async function openRuntimeMachine(config: Config, store: Store, appLogs: RecentAppLogs, logger: Logger): Promise<RuntimeMachine> {
+  const runtime = await openAppRuntime(config.appRuntime, appLogs, config);
+  const router =
+    runtime instanceof LocalRuntime
+      ? await startRouter(config, store, runtime, logger).catch(async (error: unknown) => {
+          await runtime.close();
+          throw error;
+        })
+      : undefined;
+  const routerLine = router ? `\nRouter: apps answer at http://<app>.${config.defaultDomain}:${router.port}/ (${router.url})` : '';
+  return {
+    runtime,
+    description: `\nApp runtime: ${runtime.description}${routerLine}`,
+    close: async () => {
+      await router?.close();
+      await runtime.close();
+    },
+  };
+}
+
+/** The local runtime's router, fed by the store's routes and the runtime's running instances. */
+async function startRouter(config: Config, store: Store, runtime: LocalRuntime, logger: Logger) {
+  const table = await watchRoutingTable(store, logger);
+  try {
+    const router = await startAppRouter({
+      listen: config.router,
+      table,
+      endpoints: (appGuid, processType) => runtime.endpoints(appGuid, processType),
+      logger,
+    });
+    return {
+      url: router.url,
+      port: router.port,
+      close: async () => {
+        await router.close();
+        table.close();
+      },
+    };
+  } catch (error) {
+    table.close();
     throw error;
   }
 }

@@ -22,6 +22,8 @@ const environmentOverrides: Record<string, { path: string[]; kind: 'string' | 'n
   CFAPI_DEFAULT_DOMAIN: { path: ['defaultDomain'], kind: 'string' },
   CFAPI_RECONCILERS: { path: ['reconcilers'], kind: 'boolean' },
   CFAPI_APP_RUNTIME: { path: ['appRuntime'], kind: 'string' },
+  CFAPI_ROUTER_HOST: { path: ['router', 'host'], kind: 'string' },
+  CFAPI_ROUTER_PORT: { path: ['router', 'port'], kind: 'number' },
   CFAPI_BUILDER_NAME: { path: ['builderName'], kind: 'string' },
   CFAPI_DEFAULT_PAGE_SIZE: { path: ['list', 'defaultPageSize'], kind: 'number' },
   CFAPI_PACKAGES_MAX_UPLOAD_BYTES: { path: ['packages', 'maxUploadBytes'], kind: 'number' },
@@ -73,6 +75,7 @@ export function validateConfig(raw: unknown, origin = 'the configuration'): Conf
     ...parsed,
     externalUrl,
     certificateWarningHours: parsed.certificateWarningHours ?? defaultCertificateWarningHours(parsed.backend),
+    appRuntime: parsed.appRuntime ?? defaultAppRuntime(parsed.backend),
   };
 }
 
@@ -82,6 +85,11 @@ export function validateConfig(raw: unknown, origin = 'the configuration'): Conf
  */
 function defaultCertificateWarningHours(backend: Config['backend']): number | undefined {
   return backend === 'kubernetes' ? 168 : undefined;
+}
+
+/** On one machine the server runs the apps itself; on a cluster Korifi's controllers are expected to. */
+function defaultAppRuntime(backend: Config['backend']): Config['appRuntime'] {
+  return backend === 'embedded' ? 'local' : 'none';
 }
 
 async function readConfigFile(file: string): Promise<Record<string, unknown>> {

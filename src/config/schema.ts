@@ -71,10 +71,21 @@ export const configSchema = z
     reconcilers: z.boolean().optional(),
     /**
      * What stages and runs apps where this server's own reconcilers do Korifi's work (see README, "The
-     * runtime port"): `none` fails every staging with a message saying so; `scripted` runs nothing and
-     * does what the app's SCRIPTED_* environment variables ask (for tests).
+     * runtime port"): `local` stages with local buildpacks and runs apps as processes of this server
+     * (the default on the embedded backend); `none` fails every staging with a message saying so (the
+     * default on kubernetes, where Korifi's controllers are expected); `scripted` runs nothing and does
+     * what the app's SCRIPTED_* environment variables ask (for tests).
      */
-    appRuntime: z.enum(['none', 'scripted']).default('none'),
+    appRuntime: z.enum(['none', 'scripted', 'local']).optional(),
+    /** The local runtime's HTTP router: routes `http://<host>.<domain>:<port>/<path>` to running instances. */
+    router: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        /** 0: any free port (tests). */
+        port: z.number().int().min(0).max(65535).default(8081),
+      })
+      .strict()
+      .prefault({}),
     /** Korifi's `builderName`: the BuilderInfo in the root namespace that lists the buildpacks and stacks. */
     builderName: z.string().min(1).default('cf-kpack-builder'),
     /**
@@ -154,4 +165,7 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 
 /** The validated configuration with every derived value filled in. */
-export type Config = Omit<ParsedConfig, 'externalUrl'> & { externalUrl: string };
+export type Config = Omit<ParsedConfig, 'externalUrl' | 'appRuntime'> & {
+  externalUrl: string;
+  appRuntime: NonNullable<ParsedConfig['appRuntime']>;
+};

@@ -71,6 +71,10 @@ export async function startTestServer(
   const config = validateConfig({
     externalUrl: 'https://api.example.test',
     logLevel: 'debug',
+    // Suites choose a runtime when they stage or run apps (most take `scripted`); the local one runs
+    // real processes, so it is only there for the suites that ask for it, and its router on a free port.
+    appRuntime: 'none',
+    router: { port: 0 },
     ...(controlPlane
       ? {
           backend: 'kubernetes',

@@ -18,7 +18,7 @@ export type E2eWorld = {
 };
 
 /** A cf CLI with its own CF_HOME, pointed at the API and logged in as `user` (`cf api` + `cf auth`). */
-export async function loggedIn(world: E2eWorld, user: E2eUser): Promise<CfCli> {
+export async function loggedIn(world: Pick<E2eWorld, 'apiUrl' | 'kubeconfig'>, user: E2eUser): Promise<CfCli> {
   const cf = await CfCli.create(world.kubeconfig);
   await cf.ok('api', world.apiUrl);
   await cf.ok('auth', user.kubeconfigUser);
