@@ -35,6 +35,19 @@ describe('loadConfig', () => {
     expect((await loadConfig({ file, env: {} })).certificateWarningHours).to.equal(24);
   });
 
+  it('runs apps with the local runtime on the embedded backend and leaves them to Korifi on kubernetes, unless set', async () => {
+    expect((await loadConfig({ env: {} })).appRuntime).to.equal('local');
+    expect((await loadConfig({ env: { CFAPI_BACKEND: 'kubernetes' } })).appRuntime).to.equal('none');
+    expect((await loadConfig({ env: { CFAPI_BACKEND: 'kubernetes', CFAPI_APP_RUNTIME: 'local' } })).appRuntime).to.equal('local');
+    expect((await loadConfig({ env: { CFAPI_APP_RUNTIME: 'scripted' } })).appRuntime).to.equal('scripted');
+    await loadConfig({ env: { CFAPI_APP_RUNTIME: 'docker' } }).then(
+      () => expect.fail('an unknown runtime was accepted'),
+      (error: Error) => expect(error.message).to.match(/appRuntime/),
+    );
+    const router = (await loadConfig({ env: { CFAPI_ROUTER_HOST: '0.0.0.0', CFAPI_ROUTER_PORT: '9081' } })).router;
+    expect(router).to.deep.equal({ host: '0.0.0.0', port: 9081 });
+  });
+
   it('reads the YAML file and lets the environment override it', async () => {
     const file = await configFile('listen:\n  port: 9000\nexternalUrl: https://api.example.test/\nlist:\n  defaultPageSize: 20\n');
     const config = await loadConfig({ file, env: { CFAPI_LISTEN_PORT: '9100', CFAPI_LOG_LEVEL: 'warn' } });
