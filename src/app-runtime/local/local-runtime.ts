@@ -32,6 +32,8 @@ export class LocalRuntime implements AppRuntime {
   readonly #supervisor: ProcessSupervisor;
   readonly #tasks: TaskRunner;
   readonly #logs: AppLogSink;
+  /** Aborted by close(): a staging still running then stops too (its build is staged again later). */
+  readonly #closing = new AbortController();
 
   private constructor(parts: { root: string; stager: LocalStager; supervisor: ProcessSupervisor; tasks: TaskRunner; logs: AppLogSink }) {
     this.description = `local (buildpack apps run as processes of this server, under ${parts.root})`;
@@ -54,7 +56,7 @@ export class LocalRuntime implements AppRuntime {
   }
 
   stage(request: StagingRequest, signal: AbortSignal): Promise<StagedDroplet> {
-    return this.#stager.stage(request, signal, (line) =>
+    return this.#stager.stage(request, AbortSignal.any([signal, this.#closing.signal]), (line) =>
       this.#logs.write({
         appGuid: request.appGuid,
         sourceType: 'STG',
@@ -117,6 +119,7 @@ export class LocalRuntime implements AppRuntime {
   }
 
   async close(): Promise<void> {
+    this.#closing.abort();
     await Promise.all([this.#supervisor.close(), this.#tasks.close()]);
   }
 }
