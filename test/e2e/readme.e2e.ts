@@ -31,7 +31,7 @@ async function portIsFree(port: number): Promise<boolean> {
 }
 
 /**
- * The README's quick start and "Using the cf CLI" commands, run verbatim by bash as a person would type
+ * The README's quick start, "Using the cf CLI" and "Your first app" commands, run verbatim by bash as a person would type
  * them: in a copy of the project (so `data/` is fresh), with `cf` on PATH and a fresh HOME (the CLI's
  * config). `npm ci` and `npm test` are what this test run itself is, so of the quick start only
  * `npm start` runs (in the background, like the second terminal the README implies).
@@ -46,7 +46,10 @@ describe('the README, run verbatim with the real cf CLI', function () {
 
   before(async () => {
     readme = await readFile(join(projectRoot, 'README.md'), 'utf8');
-    if (!(await portIsFree(8080))) throw new Error('The README test runs the quick start as written, on port 8080, which is in use');
+    for (const port of [8080, 8081]) {
+      if (!(await portIsFree(port)))
+        throw new Error(`The README test runs the quick start as written, on ports 8080 and 8081; ${port} is in use`);
+    }
     checkout = await copyOfProject();
     home = await mkdtemp(join(tmpdir(), 'cf-readme-home-'));
     const bin = join(home, 'bin');
@@ -118,6 +121,18 @@ describe('the README, run verbatim with the real cf CLI', function () {
     await bash([exportLine!, ...lines.slice(authIndex + 1)]);
     const spaceUsers = await bash([exportLine!, 'cf space-users my-org dev']);
     expect(spaceUsers).not.to.contain('alice');
+  });
+
+  it('your first app: cf push of the Node.js sample from its directory, then curl of its route through the router', async () => {
+    const [session] = shellBlocks(readme, '### Using the cf CLI');
+    const [exportLine] = linesOf(session!);
+    const [firstApp] = shellBlocks(readme, '### Your first app');
+    const lines = linesOf(firstApp!).map(command);
+    expect(lines.at(-1)).to.match(/^curl http:\/\/hello\.apps\.localhost:8081\/$/);
+    const output = await bash([exportLine!, ...lines]);
+    expect(linesOf(output)).to.include.members(['requested state:   started', 'routes:            hello.apps.localhost']);
+    // curl's body (its progress meter goes to stderr, which the test collects too).
+    expect(linesOf(output).some((line) => /^Hello from node-app instance 0 \(node v24\./.test(line)), output).to.equal(true);
   });
 });
 
