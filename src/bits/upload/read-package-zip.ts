@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { inflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
+import { nextZipEntry } from './next-zip-entry.ts';
 import { InvalidPackageBits } from '../bits-errors.ts';
 import type { PackageZipLimits } from './package-zip-limits.ts';
 import { normalizedMode, pathProblem, symlinkTargetProblem } from './package-paths.ts';
@@ -375,24 +376,8 @@ function corrupt(path: string, cause: unknown): InvalidPackageBits {
   return new InvalidPackageBits(`The uploaded package's entry '${path}' cannot be read: the zip file is corrupt.`, { cause });
 }
 
-function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | undefined> {
-  return new Promise((resolve, reject) => {
-    const onEntry = (entry: yauzl.Entry): void => {
-      zip.off('end', onEnd).off('error', onError);
-      resolve(entry);
-    };
-    const onEnd = (): void => {
-      zip.off('entry', onEntry).off('error', onError);
-      resolve(undefined);
-    };
-    const onError = (error: Error): void => {
-      zip.off('entry', onEntry).off('end', onEnd);
-      reject(new InvalidPackageBits('The uploaded package is not a valid zip file.', { cause: error }));
-    };
-    zip.once('entry', onEntry).once('end', onEnd).once('error', onError);
-    zip.readEntry();
-  });
-}
+const nextEntry = (zip: yauzl.ZipFile): Promise<yauzl.Entry | undefined> =>
+  nextZipEntry(zip, (error) => new InvalidPackageBits('The uploaded package is not a valid zip file.', { cause: error }));
 
 const tooManyEntries = (limits: PackageZipLimits): InvalidPackageBits =>
   new InvalidPackageBits(`The uploaded package has more than ${limits.maxEntries} entries.`);

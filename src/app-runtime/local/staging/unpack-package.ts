@@ -4,6 +4,7 @@ import { dirname, join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yauzl from 'yauzl';
+import { nextZipEntry } from '../../../bits/upload/next-zip-entry.ts';
 import { StagingFailed } from '../../app-runtime.ts';
 import { normalizedMode, pathProblem, symlinkTargetProblem } from '../../../bits/upload/package-paths.ts';
 
@@ -155,24 +156,8 @@ async function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, path: string): 
   }
 }
 
-function nextEntry(zip: yauzl.ZipFile): Promise<yauzl.Entry | undefined> {
-  return new Promise((resolve, reject) => {
-    const onEntry = (entry: yauzl.Entry): void => {
-      zip.off('end', onEnd).off('error', onError);
-      resolve(entry);
-    };
-    const onEnd = (): void => {
-      zip.off('entry', onEntry).off('error', onError);
-      resolve(undefined);
-    };
-    const onError = (error: Error): void => {
-      zip.off('entry', onEntry).off('end', onEnd);
-      reject(refused('it is not a valid zip file', error));
-    };
-    zip.once('entry', onEntry).once('end', onEnd).once('error', onError);
-    zip.readEntry();
-  });
-}
+const nextEntry = (zip: yauzl.ZipFile): Promise<yauzl.Entry | undefined> =>
+  nextZipEntry(zip, (error) => refused('it is not a valid zip file', error));
 
 const refused = (why: string, cause?: unknown): StagingFailed =>
   new StagingFailed(`The app package cannot be unpacked: ${why}.`, cause === undefined ? undefined : { cause });
