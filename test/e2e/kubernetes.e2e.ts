@@ -1,23 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify as stringifyYaml } from 'yaml';
-import { createServiceAccountUser, requestCertificateUser } from '../../scripts/control-plane/cluster-users.ts';
-import type { ControlPlane } from '../../scripts/control-plane/control-plane.ts';
-import { newRoleBinding } from '../../src/domain/roles/role-binding.ts';
-import { RestClient } from '../../src/store/kubernetes/rest-client.ts';
-import { adminKubeConfig, sharedControlPlane } from '../support/control-plane.ts';
+import type { RestClient } from '../../src/store/kubernetes/rest-client.ts';
 import { startApiServer, type ApiServer } from './support/api-server.ts';
-import type { E2eUser, E2eWorld } from './support/world.ts';
+import { e2eCluster, e2eKubeconfig, kubernetesServerArgs } from './support/kubernetes-users.ts';
+import type { E2eWorld } from './support/world.ts';
 import { defineAppsSession } from './apps-session.ts';
 import { defineLogsSession } from './logs-session.ts';
 import { defineManifestsSession } from './manifests-session.ts';
 import { defineRoutesSession } from './routes-session.ts';
 import { defineServicesSession } from './services-session.ts';
 import { defineTenancySession } from './tenancy-session.ts';
-
-type KubeconfigUser = { name: string; user: Record<string, string> };
 
 /**
  * The kubernetes backend on the local control plane, as a cluster admin would set it up: `npm start --
@@ -27,7 +18,6 @@ type KubeconfigUser = { name: string; user: Record<string, string> };
  */
 describe('the cf CLI against the kubernetes backend', function () {
   this.timeout(10 * 60_000);
-  let controlPlane: ControlPlane;
   let cluster: RestClient;
   let server: ApiServer;
   let world: E2eWorld;
@@ -37,10 +27,10 @@ describe('the cf CLI against the kubernetes backend', function () {
 
   before(async function () {
     this.timeout(90 * 60_000); // a cold cache builds the control-plane binaries first
-    controlPlane = await sharedControlPlane();
-    cluster = new RestClient(adminKubeConfig(controlPlane));
+    const started = await e2eCluster();
+    cluster = started.admin;
     server = await startApiServer({
-      args: ['--backend', 'kubernetes', '--kubeconfig', controlPlane.kubeconfigFile, '--reconcilers'],
+      args: kubernetesServerArgs(started.controlPlane),
       env: { CFAPI_ROOT_NAMESPACE: rootNamespace, CFAPI_APP_RUNTIME: 'scripted' },
     });
     await cluster.request({
@@ -49,57 +39,17 @@ describe('the cf CLI against the kubernetes backend', function () {
       body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: robotsNamespace } },
     });
 
-    const kubeconfig = join(await mkdtemp(join(tmpdir(), 'cf-e2e-kube-')), 'kubeconfig');
-    const users: KubeconfigUser[] = [];
-    const caData = (await readFile(controlPlane.pki.caFile)).toString('base64');
-    const writeKubeconfig = () =>
-      writeFile(
-        kubeconfig,
-        stringifyYaml({
-          apiVersion: 'v1',
-          kind: 'Config',
-          clusters: [{ name: 'local', cluster: { server: controlPlane.server, 'certificate-authority-data': caData } }],
-          contexts: [{ name: 'local', context: { cluster: 'local', user: users[0]?.name ?? '' } }],
-          'current-context': 'local',
-          users,
-        }),
-        { mode: 0o600 },
-      );
-    const newCertificateUser = async (name: string): Promise<E2eUser> => {
-      const pair = await requestCertificateUser(cluster, name);
-      users.push({
-        name,
-        user: {
-          'client-certificate-data': Buffer.from(pair.certificatePem).toString('base64'),
-          'client-key-data': Buffer.from(pair.privateKeyPem).toString('base64'),
-        },
-      });
-      await writeKubeconfig();
-      return { kubeconfigUser: name, username: name };
-    };
-
-    const admin = await newCertificateUser(`cf-admin-${suffix}`);
+    const kubeconfig = await e2eKubeconfig(started);
     // README: a RoleBinding to the admin ClusterRole in the root namespace, marked for propagation.
-    const binding = newRoleBinding('admin', admin.username, rootNamespace);
-    await cluster.request({
-      method: 'POST',
-      path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${rootNamespace}/rolebindings`,
-      body: binding,
-    });
-
+    const admin = await kubeconfig.newCfAdmin(`cf-admin-${suffix}`, rootNamespace);
     world = {
       backend: 'kubernetes',
       apiUrl: server.url,
-      kubeconfig,
+      kubeconfig: kubeconfig.file,
       admin,
       defaultDomain: 'apps.localhost',
-      newCertificateUser,
-      newTokenUser: async (name) => {
-        const { username, token } = await createServiceAccountUser(cluster, robotsNamespace, name);
-        users.push({ name, user: { token } });
-        await writeKubeconfig();
-        return { kubeconfigUser: name, username };
-      },
+      newCertificateUser: kubeconfig.newCertificateUser,
+      newTokenUser: (name) => kubeconfig.newTokenUser(robotsNamespace, name),
     };
   });
   after(async () => {

@@ -9,19 +9,28 @@ import type { TestServer } from './test-server.ts';
 export const registrySecretName = 'cfapi-package-registry';
 
 /** A real registry for package bits, with the config that points a server at it. */
-export type PackageRegistry = { registry: TestRegistry; config: NonNullable<ConfigInput['containerRegistry']>; stop(): Promise<void> };
+export type PackageRegistry = {
+  registry: TestRegistry;
+  config: NonNullable<ConfigInput['containerRegistry']>;
+  /** The same config as the environment of `npm start`. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+};
 
 /** Starts a real registry (TLS from a test CA, basic auth) for a kubernetes server's package uploads. */
 export async function startPackageRegistry(): Promise<PackageRegistry> {
   const registry = await startTestRegistry();
   const caDir = await mkdtemp(join(tmpdir(), 'cfapi-registry-ca-'));
   await writeFile(join(caDir, 'ca.pem'), registry.caPem);
+  const repositoryPrefix = `${registry.host}/cfapi/`;
+  const caFile = join(caDir, 'ca.pem');
   return {
     registry,
-    config: {
-      repositoryPrefix: `${registry.host}/cfapi/`,
-      packageRegistrySecretNames: [registrySecretName],
-      caFile: join(caDir, 'ca.pem'),
+    config: { repositoryPrefix, packageRegistrySecretNames: [registrySecretName], caFile },
+    env: {
+      CFAPI_CONTAINER_REPOSITORY_PREFIX: repositoryPrefix,
+      CFAPI_PACKAGE_REGISTRY_SECRET_NAMES: registrySecretName,
+      CFAPI_CONTAINER_REGISTRY_CA_FILE: caFile,
     },
     stop: async () => {
       await registry.stop();
@@ -32,13 +41,18 @@ export async function startPackageRegistry(): Promise<PackageRegistry> {
 
 /** The registry's push credentials, as an operator gives them: a docker config Secret in the root namespace. */
 export async function storeRegistryCredentials(server: TestServer, registry: TestRegistry): Promise<void> {
+  await server.store.privileged().create(registryCredentialsSecret(registry, server.config.rootNamespace));
+}
+
+/** The docker config Secret with the registry's push credentials, for the root namespace `namespace`. */
+export function registryCredentialsSecret(registry: TestRegistry, namespace: string) {
   const auths = { [registry.host]: { username: registry.username, password: registry.password } };
-  await server.store.privileged().create({
-    kind: 'Secret',
+  return {
+    kind: 'Secret' as const,
     type: 'kubernetes.io/dockerconfigjson',
-    metadata: { name: registrySecretName, namespace: server.config.rootNamespace },
+    metadata: { name: registrySecretName, namespace },
     data: { '.dockerconfigjson': Buffer.from(JSON.stringify({ auths })).toString('base64') },
-  });
+  };
 }
 
 /**
