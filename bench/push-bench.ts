@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:http';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,8 +31,10 @@ import { printSetup, storageOf } from './setup.ts';
  * directory's kubeconfig. Prints figures; asserts nothing.
  *
  * 1. `cf push <name>` of the static sample and of the Node sample from the app's directory, a new app
- *    each round, wall time until the CLI exits (it has seen an instance running), split into phases
- *    seen from the server: the bench polls the API every 100 ms with the admin's token beside the CLI
+ *    each round with a file of its own (so the CLI uploads, as after an edit, rather than finding every
+ *    file in the server's resource cache), wall time until the CLI exits (it has seen an instance
+ *    running), split into phases seen from the server: the bench polls the API every 100 ms with the
+ *    admin's token beside the CLI
  *    (app created, package uploaded, build created, build STAGED, droplet set, first instance RUNNING)
  *    and times the CLI's output lines; the CLI's polling lag is the time between the server reaching a
  *    state and the CLI acting on it (STAGED → droplet set, RUNNING → exit).
@@ -155,6 +157,9 @@ async function timedPush(
 ): Promise<{ run: CfRun; timeline: Timeline; requests: ReturnType<typeof tracedRequests> }> {
   const directory = join(context.tempDir, `${name}`);
   await cp(sampleDir(sample), directory, { recursive: true });
+  // A file of its own, as an edited app has: the CLI uploads it (with its progress bar) instead of finding
+  // every file in the server's resource cache, as it would from the second push of the same files on.
+  await writeFile(join(directory, 'bench-push.txt'), `${name}\n`);
   const trace = join(context.tempDir, `${name}.trace`);
   const startedAt = performance.now();
   let finished = false;
