@@ -78,9 +78,35 @@ export function readProcEntrySync(pid: number): ProcEntry | undefined {
   }
 }
 
+let reading: Promise<ProcEntry[] | undefined> | undefined;
+let queued: Promise<ProcEntry[] | undefined> | undefined;
+
+/**
+ * The process table, read after this call, shared by callers that ask at once: a caller that comes while
+ * a read is under way gets the next one (which starts when that read ends), never one begun before it
+ * asked. Fifty groups stopping together then cost a few reads of /proc per round, not fifty.
+ */
+export function freshProcTable(): Promise<ProcEntry[] | undefined> {
+  if (reading === undefined) {
+    const read = readProcTable().finally(() => {
+      if (reading === read) reading = undefined;
+    });
+    return (reading = read);
+  }
+  return (queued ??= reading.then(
+    () => next(),
+    () => next(),
+  ));
+}
+
+function next(): Promise<ProcEntry[] | undefined> {
+  queued = undefined;
+  return freshProcTable();
+}
+
 /** Live (not zombie) processes of a group; without /proc, a group that answers signal 0 counts as one process. */
 export async function groupMembers(pgid: number): Promise<ProcEntry[]> {
-  const table = await readProcTable();
+  const table = await freshProcTable();
   if (table !== undefined) return table.filter((entry) => entry.pgid === pgid && entry.state !== 'Z' && entry.state !== 'X');
   try {
     process.kill(-pgid, 0);

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { tmpdir } from 'node:os';
 import { exitStatus, ProcessGroup, type OutputLine } from '../../../../../src/app-runtime/local/instances/process-group.ts';
-import { parseStat } from '../../../../../src/app-runtime/local/instances/proc-stats.ts';
+import { freshProcTable, groupMembers, parseStat } from '../../../../../src/app-runtime/local/instances/proc-stats.ts';
+import { spawn } from 'node:child_process';
 import { until } from './fixtures.ts';
 
 describe('local runtime: process groups and /proc', () => {
@@ -17,6 +18,23 @@ describe('local runtime: process groups and /proc', () => {
       startTime: 987654,
     });
     expect(parseStat('garbage')).to.equal(undefined);
+  });
+
+  it('shares reads of /proc between callers that ask at once, never answering with a read begun before the call', async () => {
+    const first = freshProcTable();
+    const second = freshProcTable();
+    const third = freshProcTable();
+    expect(second).to.equal(third);
+    expect(second).not.to.equal(first);
+    // A process started while the first read is under way is in the table of a caller that asks after it.
+    const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    try {
+      const members = groupMembers(child.pid!);
+      expect((await members).map((entry) => entry.pid)).to.deep.equal([child.pid]);
+      await Promise.all([first, second]);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('reports exit statuses as a shell does: 128 + the signal', () => {
