@@ -132,7 +132,10 @@ describe('the README, run verbatim with the real cf CLI', function () {
     const output = await bash([exportLine!, ...lines]);
     expect(linesOf(output)).to.include.members(['requested state:   started', 'routes:            hello.apps.localhost']);
     // curl's body (its progress meter goes to stderr, which the test collects too).
-    expect(linesOf(output).some((line) => /^Hello from node-app instance 0 \(node v24\./.test(line)), output).to.equal(true);
+    expect(
+      linesOf(output).some((line) => /^Hello from node-app instance 0 \(node v24\./.test(line)),
+      output,
+    ).to.equal(true);
   });
 });
 
