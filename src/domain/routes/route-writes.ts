@@ -209,7 +209,8 @@ async function changingDestinations(
 }
 
 /**
- * Deletes every route of the space without destinations, as the caller (`cf delete-orphaned-routes`).
+ * Deletes every route of the space without destinations (or whose apps are all gone), as the caller
+ * (`cf delete-orphaned-routes`).
  * Only `unmapped=true` is supported, as in Korifi and CF.
  */
 export async function deleteUnmappedRoutes(context: RequestContext, spaceGuid: string, unmapped: boolean): Promise<void> {
@@ -219,21 +220,33 @@ export async function deleteUnmappedRoutes(context: RequestContext, spaceGuid: s
   const namespace = space.metadata.name;
   if (!(await mayI(context, 'delete', { kind: 'CFRoute', namespace }, routeResourceType))) throw notAuthorized();
   const routes = await asCfError(context.user.list('CFRoute', { namespace }), routeResourceType);
+  const liveApps = await liveAppsOf(context.server, namespace);
   for (const route of routes.items) {
-    if (await deleteIfStillUnmapped(context, route)) await releaseRouteClaim(context.server, routeClaimOf(context, route));
+    if (await deleteIfStillUnmapped(context, route, liveApps)) await releaseRouteClaim(context.server, routeClaimOf(context, route));
   }
 }
 
-const isUnmapped = (route: Route): boolean =>
-  (route.spec.destinations ?? []).length === 0 && route.metadata.deletionTimestamp === undefined;
+/**
+ * The apps of the namespace that are not being deleted (read as the server). A destination of an app that
+ * is gone counts as none: the route controller removes it soon, but `cf delete APP` then
+ * `cf delete-orphaned-routes` must not depend on how soon.
+ */
+async function liveAppsOf(server: StoreSession, namespace: string): Promise<ReadonlySet<string>> {
+  const apps = await server.list('CFApp', { namespace, readOnly: true });
+  return new Set(apps.items.filter((app) => app.metadata.deletionTimestamp === undefined).map((app) => app.metadata.name));
+}
+
+const isUnmapped = (route: Route, liveApps: ReadonlySet<string>): boolean =>
+  (route.spec.destinations ?? []).every((destination) => !liveApps.has(destination.appRef.name)) &&
+  route.metadata.deletionTimestamp === undefined;
 
 /**
- * Deletes the route as the caller if it has no destinations, guarded by the version read: a route mapped
- * meanwhile stays. Another change (the route controller's status) only means reading it again.
+ * Deletes the route as the caller if it has no destinations to a live app, guarded by the version read: a
+ * route mapped meanwhile stays. Another change (the route controller's status) only means reading it again.
  */
-async function deleteIfStillUnmapped(context: RequestContext, listed: Route): Promise<boolean> {
+async function deleteIfStillUnmapped(context: RequestContext, listed: Route, liveApps: ReadonlySet<string>): Promise<boolean> {
   let route: Route | undefined = listed;
-  for (let attempt = 1; route !== undefined && isUnmapped(route); attempt++) {
+  for (let attempt = 1; route !== undefined && isUnmapped(route, liveApps); attempt++) {
     try {
       await context.user.delete(routeRef(route), { resourceVersion: route.metadata.resourceVersion ?? '' });
       return true;
