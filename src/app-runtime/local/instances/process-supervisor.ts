@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import type { AppLogSink } from '../../app-logs.ts';
 import type { InstanceState, InstanceStatus, ProcessWorkload } from '../../app-runtime.ts';
 import { diegoCrashBackoff, nextCrashCount, restartDelayMs, type CrashBackoff } from './crash-backoff.ts';
-import { GroupRecords } from './group-records.ts';
 import { checkHealth, defaultStartTimeoutSeconds } from './health-check.ts';
 import { exitStatus, ProcessGroup, type LeaderExit } from './process-group.ts';
-import { UsageSampler } from './usage-sampler.ts';
-import { freePort, launchScript, prepareWorkingCopy, workloadEnvironment } from './workload-environment.ts';
+import { WorkloadLauncher } from './workload-launcher.ts';
+import { freePort } from './workload-environment.ts';
 
 /** The supervisor's times, Diego's by default; tests make them short. */
 export type SupervisorTimings = {
@@ -86,13 +85,8 @@ const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;
  * user: the process group and the working copy are all that separate them.
  */
 export class ProcessSupervisor {
-  readonly #root: string;
-  readonly #unpackDroplet: (image: string, dir: string) => Promise<void>;
-  readonly #logs: AppLogSink;
-  readonly #host: string;
+  readonly #launcher: WorkloadLauncher;
   readonly #timings: SupervisorTimings;
-  readonly #records: GroupRecords;
-  readonly #sampler: UsageSampler;
   readonly #processes = new Map<string, Supervised>();
   readonly #listeners = new Set<(processGuid: string) => void>();
   /** Stops and clean-ups under way, for close() to wait on. */
@@ -107,13 +101,8 @@ export class ProcessSupervisor {
     host?: string;
     timings?: Partial<SupervisorTimings>;
   }) {
-    this.#root = options.root;
-    this.#unpackDroplet = options.unpackDroplet;
-    this.#logs = options.logs;
-    this.#host = options.host ?? '127.0.0.1';
     this.#timings = { ...defaultTimings, ...options.timings };
-    this.#records = new GroupRecords(join(options.root, 'pids'));
-    this.#sampler = new UsageSampler({ intervalMs: this.#timings.usageIntervalMs, diskIntervalMs: this.#timings.diskIntervalMs });
+    this.#launcher = new WorkloadLauncher({ ...options, ...this.#timings });
   }
 
   /**
@@ -121,9 +110,9 @@ export class ProcessSupervisor {
    * under `<root>/pids`) and removes its working copies. Call once, before anything else runs.
    */
   async cleanUpStale(): Promise<void> {
-    await this.#records.endRecorded(this.#timings.stopGraceMs);
-    await rm(join(this.#root, 'instances'), { recursive: true, force: true });
-    await rm(join(this.#root, 'tasks'), { recursive: true, force: true });
+    await this.#launcher.records.endRecorded(this.#timings.stopGraceMs);
+    await rm(join(this.#launcher.root, 'instances'), { recursive: true, force: true });
+    await rm(join(this.#launcher.root, 'tasks'), { recursive: true, force: true });
   }
 
   async apply(spec: ProcessWorkload): Promise<void> {
@@ -154,7 +143,7 @@ export class ProcessSupervisor {
     const stops = [...supervised.slots.values()].map((slot) => this.#retireSlot(slot));
     this.#changed(processGuid);
     await Promise.all(stops);
-    await rm(join(this.#root, 'instances', processGuid), { recursive: true, force: true });
+    await rm(join(this.#launcher.root, 'instances', processGuid), { recursive: true, force: true });
   }
 
   async instances(processGuid: string): Promise<InstanceStatus[]> {
@@ -164,7 +153,7 @@ export class ProcessSupervisor {
       .sort(([a], [b]) => a - b)
       .map(([index, { current }]) => {
         const group = current.run?.ended === false ? current.run.group : undefined;
-        const usage = group === undefined ? undefined : this.#sampler.usage(group.pgid);
+        const usage = group === undefined ? undefined : this.#launcher.sampler.usage(group.pgid);
         return { index, state: current.state, since: current.since, ...(usage === undefined ? {} : { usage }) };
       });
   }
@@ -188,7 +177,7 @@ export class ProcessSupervisor {
       );
       for (const instance of instances) {
         const port = instance.state === 'RUNNING' ? instance.run?.port : undefined;
-        if (port !== undefined) endpoints.push({ index: instance.index, host: this.#host, port });
+        if (port !== undefined) endpoints.push({ index: instance.index, host: this.#launcher.host, port });
       }
     }
     return endpoints;
@@ -206,7 +195,7 @@ export class ProcessSupervisor {
     for (const supervised of this.#processes.values()) for (const slot of supervised.slots.values()) void this.#retireSlot(slot);
     this.#processes.clear();
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
-    this.#sampler.close();
+    this.#launcher.sampler.close();
   }
 
   // --- instances ---------------------------------------------------------------------------------
@@ -266,7 +255,7 @@ export class ProcessSupervisor {
   #launch(instance: Instance): void {
     if (instance.retired || this.#closed) return;
     const guid = randomUUID();
-    const dir = join(this.#root, 'instances', instance.processGuid, `${instance.index}-${++this.#starts}`);
+    const dir = join(this.#launcher.root, 'instances', instance.processGuid, `${instance.index}-${++this.#starts}`);
     const run: Run = { guid, dir, stopping: false, ended: false, oom: false };
     instance.run = run;
     if (instance.state !== 'STARTING') this.#setState(instance, 'STARTING');
@@ -285,34 +274,24 @@ export class ProcessSupervisor {
   async #boot(instance: Instance, run: Run): Promise<void> {
     const { spec } = instance;
     this.#cell(instance, `Creating container for app ${spec.appGuid}, instance ${run.guid}`);
-    const copy = await prepareWorkingCopy(this.#unpackDroplet, spec.droplet.image, run.dir);
+    const copy = await this.#launcher.prepare(spec.droplet.image, run.dir);
     const port = await this.#freePort();
     if (run.stopping) return;
     run.port = port;
     this.#cell(instance, `Successfully created container for instance ${run.guid}`);
-    const env = workloadEnvironment({
-      environment: spec.environment,
+    const { group, unwatch } = await this.#launcher.start({
+      appGuid: spec.appGuid,
       copy,
+      command: spec.command,
+      environment: spec.environment,
       memoryMB: spec.memoryMB,
-      instance: { index: instance.index, guid: run.guid, host: this.#host, port },
-    });
-    const source = { sourceType: `APP/PROC/${spec.processType.toUpperCase()}`, instance: String(instance.index) };
-    const group = await ProcessGroup.spawn({
-      command: launchScript(spec.command),
-      cwd: copy.appDir,
-      env,
-      onLine: (line) => this.#logs.write({ appGuid: spec.appGuid, ...source, ...line, timestamp: new Date() }),
+      instance: { index: instance.index, guid: run.guid, port },
+      source: { sourceType: `APP/PROC/${spec.processType.toUpperCase()}`, instance: String(instance.index) },
+      recordAs: `${spec.processGuid}/${instance.index}`,
+      onOutOfMemory: () => (run.oom = true),
     });
     run.group = group;
-    this.#records.record(group.pgid, `${spec.processGuid}/${instance.index}`);
-    run.unwatch = this.#sampler.watch(group.pgid, {
-      dir: run.dir,
-      limitBytes: spec.memoryMB > 0 ? spec.memoryMB * 1024 * 1024 : undefined,
-      onOverLimit: () => {
-        run.oom = true;
-        group.signal('SIGKILL');
-      },
-    });
+    run.unwatch = unwatch;
     void group.exited.then((exit) => this.#exited(instance, run, exit));
     if (run.stopping) return;
     this.#cell(instance, 'Starting health monitoring of container');
@@ -324,7 +303,7 @@ export class ProcessSupervisor {
   #checkUntilHealthy(instance: Instance, run: Run, startedAt: number, attempt: number): void {
     const check = instance.spec.healthCheck;
     const timeoutMs = (check.timeoutSeconds ?? defaultStartTimeoutSeconds) * 1000;
-    void checkHealth(check, this.#host, run.port!).then((failure) => {
+    void checkHealth(check, this.#launcher.host, run.port!).then((failure) => {
       if (run.ended || run.stopping) return;
       if (failure === undefined) return this.#healthy(instance, run);
       const elapsed = Date.now() - startedAt;
@@ -354,7 +333,7 @@ export class ProcessSupervisor {
   /** After RUNNING, the port or http check keeps running: a failure crashes the instance. */
   #scheduleLiveness(instance: Instance, run: Run): void {
     run.timer = setTimeout(() => {
-      void checkHealth(instance.spec.healthCheck, this.#host, run.port!).then((failure) => {
+      void checkHealth(instance.spec.healthCheck, this.#launcher.host, run.port!).then((failure) => {
         if (run.ended || run.stopping) return;
         if (failure === undefined) return this.#scheduleLiveness(instance, run);
         this.#log(instance, 'HEALTH', failure, 'stderr');
@@ -414,7 +393,7 @@ export class ProcessSupervisor {
   async #cleanUp(run: Run): Promise<void> {
     if (run.group !== undefined) {
       await run.group.kill();
-      this.#records.forget(run.group.pgid);
+      this.#launcher.records.forget(run.group.pgid);
     }
     run.unwatch?.();
     await rm(run.dir, { recursive: true, force: true });
@@ -428,7 +407,7 @@ export class ProcessSupervisor {
         .map((instance) => instance?.run?.port),
     );
     for (;;) {
-      const port = await freePort(this.#host);
+      const port = await freePort(this.#launcher.host);
       if (!given.has(port)) return port;
     }
   }
@@ -450,7 +429,14 @@ export class ProcessSupervisor {
   }
 
   #log(instance: Instance, sourceType: string, text: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
-    this.#logs.write({ appGuid: instance.spec.appGuid, sourceType, instance: String(instance.index), text, stream, timestamp: new Date() });
+    this.#launcher.logs.write({
+      appGuid: instance.spec.appGuid,
+      sourceType,
+      instance: String(instance.index),
+      text,
+      stream,
+      timestamp: new Date(),
+    });
   }
 
   #changed(processGuid: string): void {

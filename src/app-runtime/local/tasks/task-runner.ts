@@ -3,10 +3,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AppLogSink } from '../../app-logs.ts';
 import type { TaskRunStatus, TaskWorkload } from '../../app-runtime.ts';
-import { GroupRecords } from '../instances/group-records.ts';
 import { exitStatus, ProcessGroup, type LeaderExit } from '../instances/process-group.ts';
-import { UsageSampler } from '../instances/usage-sampler.ts';
-import { launchScript, prepareWorkingCopy, workloadEnvironment } from '../instances/workload-environment.ts';
+import { WorkloadLauncher } from '../instances/workload-launcher.ts';
 
 export type TaskRunnerTimings = {
   /** From SIGTERM to SIGKILL when a task is cancelled (CF: 10 s). */
@@ -42,13 +40,8 @@ type Task = {
  * 0) or FAILED with CF's reason.
  */
 export class TaskRunner {
-  readonly #root: string;
-  readonly #unpackDroplet: (image: string, dir: string) => Promise<void>;
-  readonly #logs: AppLogSink;
-  readonly #host: string;
+  readonly #launcher: WorkloadLauncher;
   readonly #timings: TaskRunnerTimings;
-  readonly #records: GroupRecords;
-  readonly #sampler: UsageSampler;
   readonly #tasks = new Map<string, Task>();
   readonly #listeners = new Set<(taskGuid: string) => void>();
   #closed = false;
@@ -61,13 +54,8 @@ export class TaskRunner {
     host?: string;
     timings?: Partial<TaskRunnerTimings>;
   }) {
-    this.#root = options.root;
-    this.#unpackDroplet = options.unpackDroplet;
-    this.#logs = options.logs;
-    this.#host = options.host ?? '127.0.0.1';
     this.#timings = { ...defaultTimings, ...options.timings };
-    this.#records = new GroupRecords(join(options.root, 'pids'));
-    this.#sampler = new UsageSampler({ intervalMs: this.#timings.usageIntervalMs, diskIntervalMs: this.#timings.diskIntervalMs });
+    this.#launcher = new WorkloadLauncher({ ...options, ...this.#timings });
   }
 
   async run(spec: TaskWorkload): Promise<void> {
@@ -77,7 +65,7 @@ export class TaskRunner {
     const task: Task = {
       spec,
       status: { state: 'RUNNING', since: new Date() },
-      dir: join(this.#root, 'tasks', spec.taskGuid),
+      dir: join(this.#launcher.root, 'tasks', spec.taskGuid),
       cancelled: false,
       oom: false,
       booting: Promise.resolve(),
@@ -124,38 +112,27 @@ export class TaskRunner {
     this.#listeners.clear();
     await Promise.all([...this.#tasks.keys()].map((guid) => this.cancel(guid)));
     this.#tasks.clear();
-    this.#sampler.close();
+    this.#launcher.sampler.close();
   }
 
   async #boot(task: Task): Promise<void> {
     const { spec } = task;
     const guid = randomUUID();
     this.#cell(task, `Creating container for task ${spec.taskGuid}`);
-    const copy = await prepareWorkingCopy(this.#unpackDroplet, spec.droplet.image, task.dir);
+    const copy = await this.#launcher.prepare(spec.droplet.image, task.dir);
     if (task.cancelled) throw new Error(cancelledReason);
-    const env = workloadEnvironment({
-      environment: spec.environment,
+    const { group, unwatch } = await this.#launcher.start({
+      appGuid: spec.appGuid,
       copy,
+      command: spec.command,
+      environment: spec.environment,
       memoryMB: spec.memoryMB,
-      instance: { index: 0, guid, host: this.#host },
-    });
-    const sourceType = `APP/TASK/${spec.name}`;
-    const group = await ProcessGroup.spawn({
-      command: launchScript(spec.command),
-      cwd: copy.appDir,
-      env,
-      onLine: (line) => this.#logs.write({ appGuid: spec.appGuid, sourceType, instance: '0', ...line, timestamp: new Date() }),
+      instance: { index: 0, guid },
+      source: { sourceType: `APP/TASK/${spec.name}`, instance: '0' },
+      recordAs: `task ${spec.taskGuid}`,
+      onOutOfMemory: () => (task.oom = true),
     });
     task.group = group;
-    this.#records.record(group.pgid, `task ${spec.taskGuid}`);
-    const unwatch = this.#sampler.watch(group.pgid, {
-      dir: task.dir,
-      limitBytes: spec.memoryMB > 0 ? spec.memoryMB * 1024 * 1024 : undefined,
-      onOverLimit: () => {
-        task.oom = true;
-        group.signal('SIGKILL');
-      },
-    });
     void group.exited.then(async (exit) => {
       unwatch();
       await this.#end(task, this.#outcome(task, exit));
@@ -166,7 +143,7 @@ export class TaskRunner {
   #outcome(task: Task, exit: LeaderExit): TaskRunStatus {
     const status = exitStatus(exit);
     const oom = task.oom ? ' (out of memory)' : '';
-    this.#logs.write({
+    this.#launcher.logs.write({
       appGuid: task.spec.appGuid,
       sourceType: `APP/TASK/${task.spec.name}`,
       instance: '0',
@@ -184,7 +161,7 @@ export class TaskRunner {
   async #end(task: Task, status: TaskRunStatus): Promise<void> {
     if (task.group !== undefined) {
       await task.group.kill();
-      this.#records.forget(task.group.pgid);
+      this.#launcher.records.forget(task.group.pgid);
     }
     await rm(task.dir, { recursive: true, force: true });
     task.status = status;
@@ -193,7 +170,7 @@ export class TaskRunner {
   }
 
   #cell(task: Task, text: string, stream: 'stdout' | 'stderr' = 'stdout'): void {
-    this.#logs.write({ appGuid: task.spec.appGuid, sourceType: 'CELL', instance: '0', text, stream, timestamp: new Date() });
+    this.#launcher.logs.write({ appGuid: task.spec.appGuid, sourceType: 'CELL', instance: '0', text, stream, timestamp: new Date() });
   }
 
   #changed(taskGuid: string): void {
