@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AppLogSink } from '../../app-logs.ts';
 import type { InstanceState, InstanceStatus, ProcessWorkload } from '../../app-runtime.ts';
 import { diegoCrashBackoff, nextCrashCount, restartDelayMs, type CrashBackoff } from './crash-backoff.ts';
 import { checkHealth, defaultStartTimeoutSeconds } from './health-check.ts';
 import { exitStatus, ProcessGroup, type LeaderExit } from './process-group.ts';
-import { WorkloadLauncher } from './workload-launcher.ts';
+import { WorkloadLauncher, type WorkloadPlace } from './workload-launcher.ts';
 import { freePort } from './workload-environment.ts';
 
 /** The supervisor's times, Diego's by default; tests make them short. */
@@ -94,13 +93,7 @@ export class ProcessSupervisor {
   #starts = 0;
   #closed = false;
 
-  constructor(options: {
-    root: string;
-    unpackDroplet: (image: string, dir: string) => Promise<void>;
-    logs: AppLogSink;
-    host?: string;
-    timings?: Partial<SupervisorTimings>;
-  }) {
+  constructor(options: WorkloadPlace & { timings?: Partial<SupervisorTimings> }) {
     this.#timings = { ...defaultTimings, ...options.timings };
     this.#launcher = new WorkloadLauncher({ ...options, ...this.#timings });
   }

@@ -22,6 +22,14 @@ export type Launch = {
   onOutOfMemory: () => void;
 };
 
+/** Where instances or tasks run: the runtime's directory, how a droplet is unpacked, where lines go, the host (127.0.0.1). */
+export type WorkloadPlace = {
+  root: string;
+  unpackDroplet: (image: string, dir: string) => Promise<void>;
+  logs: AppLogSink;
+  host?: string | undefined;
+};
+
 /**
  * What instances and tasks share: where they live (`root`), how a droplet becomes a working copy, where
  * their lines go, the host they run on, the records of the process groups they start (so a restarted
@@ -36,14 +44,7 @@ export class WorkloadLauncher {
   readonly sampler: UsageSampler;
   readonly #unpackDroplet: (image: string, dir: string) => Promise<void>;
 
-  constructor(options: {
-    root: string;
-    unpackDroplet: (image: string, dir: string) => Promise<void>;
-    logs: AppLogSink;
-    host?: string | undefined;
-    usageIntervalMs: number;
-    diskIntervalMs: number;
-  }) {
+  constructor(options: WorkloadPlace & { usageIntervalMs: number; diskIntervalMs: number }) {
     this.root = options.root;
     this.host = options.host ?? '127.0.0.1';
     this.logs = options.logs;

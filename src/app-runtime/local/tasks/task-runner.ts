@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AppLogSink } from '../../app-logs.ts';
 import type { TaskRunStatus, TaskWorkload } from '../../app-runtime.ts';
 import { exitStatus, ProcessGroup, type LeaderExit } from '../instances/process-group.ts';
-import { WorkloadLauncher } from '../instances/workload-launcher.ts';
+import { WorkloadLauncher, type WorkloadPlace } from '../instances/workload-launcher.ts';
 
 export type TaskRunnerTimings = {
   /** From SIGTERM to SIGKILL when a task is cancelled (CF: 10 s). */
@@ -46,14 +45,7 @@ export class TaskRunner {
   readonly #listeners = new Set<(taskGuid: string) => void>();
   #closed = false;
 
-  constructor(options: {
-    root: string;
-    unpackDroplet: (image: string, dir: string) => Promise<void>;
-    logs: AppLogSink;
-    /** CF_INSTANCE_IP of tasks (default 127.0.0.1, as the supervisor's host). */
-    host?: string;
-    timings?: Partial<TaskRunnerTimings>;
-  }) {
+  constructor(options: WorkloadPlace & { timings?: Partial<TaskRunnerTimings> }) {
     this.#timings = { ...defaultTimings, ...options.timings };
     this.#launcher = new WorkloadLauncher({ ...options, ...this.#timings });
   }
