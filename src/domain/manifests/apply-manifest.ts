@@ -1,7 +1,7 @@
+import { appControllerReference } from '../apps/app-owner-reference.ts';
 import { randomInt } from 'node:crypto';
 import { ApiError, notAuthorized, unprocessableEntity } from '../../errors/api-error.ts';
 import { isStoreError } from '../../store/errors.ts';
-import { apiVersionOf, kinds } from '../../store/kinds.ts';
 import { label } from '../../store/korifi-labels/label-rules.ts';
 import { createApp, listApps, type App } from '../apps/app-service.ts';
 import { updateEnvironmentVariables } from '../apps/app-environment.ts';
@@ -185,14 +185,6 @@ function processSpecOf(app: App, wanted: ProcessSettings): Process['spec'] {
 async function createProcess(context: RequestContext, app: App, wanted: ProcessSettings): Promise<void> {
   const namespace = app.metadata.namespace ?? '';
   const name = processGuidOf(app.metadata.name, wanted.type);
-  const ownerReference = {
-    apiVersion: apiVersionOf(kinds.CFApp),
-    kind: 'CFApp',
-    name: app.metadata.name,
-    uid: app.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
   try {
     await context.user.create({
       kind: 'CFProcess',
@@ -200,7 +192,7 @@ async function createProcess(context: RequestContext, app: App, wanted: ProcessS
         name,
         namespace,
         labels: { [label('app-guid')]: app.metadata.name, [label('process-type')]: wanted.type },
-        ownerReferences: [ownerReference],
+        ownerReferences: [appControllerReference(app)],
       },
       spec: processSpecOf(app, wanted),
     });

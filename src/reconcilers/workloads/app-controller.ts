@@ -1,9 +1,9 @@
+import { appControllerReference } from '../../domain/apps/app-owner-reference.ts';
 import { desiredInstancesOf, newProcessSpec, processGuidOf, type Process } from '../../domain/processes/process-spec.ts';
 import { isStoreError } from '../../store/errors.ts';
-import { apiVersionOf, kinds } from '../../store/kinds.ts';
 import { label } from '../../store/korifi-labels/label-rules.ts';
 import { getIfExists } from '../../store/lookups.ts';
-import type { OwnerReference, StoredObject } from '../../store/objects.ts';
+import type { StoredObject } from '../../store/objects.ts';
 import type { StoreSession } from '../../store/port.ts';
 import { refOf } from '../../store/refs.ts';
 import { isConditionTrue, withConditions, type WantedCondition } from './conditions.ts';
@@ -104,15 +104,6 @@ function withWeb(processTypes: readonly DropletProcessType[]): DropletProcessTyp
     : [{ type: 'web', command: '' }, ...processTypes];
 }
 
-const controllerReference = (app: App): OwnerReference => ({
-  apiVersion: apiVersionOf(kinds.CFApp),
-  kind: 'CFApp',
-  name: app.metadata.name,
-  uid: app.metadata.uid ?? '',
-  controller: true,
-  blockOwnerDeletion: true,
-});
-
 /** One CFProcess per droplet process type: created when missing, only its detected command kept current otherwise. */
 async function reconcileProcesses(session: StoreSession, app: App, processTypes: readonly DropletProcessType[]): Promise<Process[]> {
   const namespace = app.metadata.namespace ?? '';
@@ -148,7 +139,7 @@ async function createProcess(session: StoreSession, app: App, processType: strin
         name,
         namespace,
         labels: { [label('app-guid')]: app.metadata.name, [label('process-type')]: processType },
-        ownerReferences: [controllerReference(app)],
+        ownerReferences: [appControllerReference(app)],
       },
       spec: newProcessSpec(app.metadata.name, processType, detectedCommand),
     });

@@ -1,3 +1,4 @@
+import { appControllerReference } from '../../domain/apps/app-owner-reference.ts';
 import { credentialsOfSecret, syslogDrainAnnotation } from '../../domain/services/service-instances.ts';
 import { jsonEqual } from '../../store/json-equal.ts';
 import { isStoreError } from '../../store/errors.ts';
@@ -342,16 +343,7 @@ async function writeVcapServicesSecret(session: StoreSession, app: App, name: st
       metadata: {
         name,
         namespace,
-        ownerReferences: [
-          {
-            apiVersion: apiVersionOf(kinds.CFApp),
-            kind: 'CFApp',
-            name: app.metadata.name,
-            uid: app.metadata.uid ?? '',
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
+        ownerReferences: [appControllerReference(app)],
       },
       data,
     });
