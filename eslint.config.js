@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // Sample apps (test/fixtures/apps) are the apps' code, not ours: they are staged and run, not linted.
-  { ignores: ['generated/**', 'node_modules/**', 'data/**', 'test/fixtures/apps/**'] },
+  { ignores: ['generated/**', 'node_modules/**', 'data/**', 'test/fixtures/apps/**', 'sdk/src/generated/**', 'sdk/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -14,5 +14,10 @@ for file in openapi.json openapi-types.ts crd-schemas.json cf-roles.json; do
     status=1
   fi
 done
-[ "$status" -eq 0 ] && echo "generated/ matches openapi/ and deploy/"
+if ! diff -u sdk/src/generated/schema.ts "$fresh/openapi-types.ts" >"$fresh/sdk-schema.diff" 2>&1; then
+  echo "sdk/src/generated/schema.ts is out of date with openapi/; run: npm run generate" >&2
+  head -40 "$fresh/sdk-schema.diff" >&2
+  status=1
+fi
+[ "$status" -eq 0 ] && echo "generated/ and sdk/src/generated/ match openapi/ and deploy/"
 exit "$status"

@@ -9,4 +9,6 @@ out="${1:-generated}"
 mkdir -p "$out"
 npx --no-install redocly bundle openapi/openapi.yaml --output "$out/openapi.json" >/dev/null
 npx --no-install openapi-typescript "$out/openapi.json" --output "$out/openapi-types.ts" >/dev/null
+# The SDK (sdk/) ships the same types as its own file; a check run (another output dir) leaves it alone.
+if [ "$out" = generated ]; then cp generated/openapi-types.ts sdk/src/generated/schema.ts; fi
 npx --no-install node scripts/generate-manifest-json.ts "$out"
