@@ -10,6 +10,9 @@ type ResponseSpec = { content?: Record<string, { schema?: Record<string, unknown
 
 export type ObservedResponse = { method: string; path: string; status: number; headers: Headers; body: unknown };
 
+/** Told of every response that passed a check: its operation (undefined when no operation matched) and status. */
+export type CoverageRecorder = { record: (operationId: string | undefined, status: number) => void };
+
 /**
  * Checks every response a test receives against the OpenAPI document: the operation's declared
  * response for that status (or `default`), its JSON schema and its required headers. A response to a
@@ -20,29 +23,38 @@ export class ContractChecker {
   readonly #compiler = new SchemaCompiler();
   readonly #validators = new Map<object, ValidateFunction>();
   readonly #errorsSchema: Record<string, unknown>;
+  readonly #coverage: CoverageRecorder | undefined;
 
-  private constructor(operations: Operation[], errorsSchema: Record<string, unknown>) {
+  private constructor(operations: Operation[], errorsSchema: Record<string, unknown>, coverage: CoverageRecorder | undefined) {
     this.#router = new OperationRouter(operations);
     this.#errorsSchema = errorsSchema;
+    this.#coverage = coverage;
   }
 
-  static async load(): Promise<ContractChecker> {
+  /**
+   * `coverage`: told of every response that passes (contractFetch and the e2e CLI pass the run's
+   * contract coverage; checkers of made-up responses pass none).
+   */
+  static async load(options: { coverage?: CoverageRecorder } = {}): Promise<ContractChecker> {
     const { document, operations } = await loadDocument();
     const schemas = (document.components?.schemas ?? {}) as Record<string, Record<string, unknown>>;
-    return new ContractChecker(operations as Operation[], schemas['Errors']!);
+    return new ContractChecker(operations as Operation[], schemas['Errors']!, options.coverage);
   }
 
   /** Returns the problems found; an empty list means the response matches the document. */
   check(response: ObservedResponse): string[] {
     const match = this.#router.match(response.method, response.path);
+    const problems = this.#check(response, match?.operation);
+    if (problems.length === 0) this.#coverage?.record(match?.operation.operationId, response.status);
+    return problems;
+  }
+
+  #check(response: ObservedResponse, operation: Operation | undefined): string[] {
     const where = `${response.method} ${response.path} → ${response.status}`;
-    if (!match) return this.#validate(this.#errorsSchema, response.body, `${where} (no operation)`);
-    const declared = match.operation.responses?.[String(response.status)] ?? match.operation.responses?.['default'];
-    if (!declared) return [`${where}: status not declared by ${match.operation.operationId}`];
-    return [
-      ...missingHeaders(declared, response, where),
-      ...this.#checkBody(declared, response, `${where} (${match.operation.operationId})`),
-    ];
+    if (!operation) return this.#validate(this.#errorsSchema, response.body, `${where} (no operation)`);
+    const declared = operation.responses?.[String(response.status)] ?? operation.responses?.['default'];
+    if (!declared) return [`${where}: status not declared by ${operation.operationId}`];
+    return [...missingHeaders(declared, response, where), ...this.#checkBody(declared, response, `${where} (${operation.operationId})`)];
   }
 
   #checkBody(declared: ResponseSpec, response: ObservedResponse, where: string): string[] {

@@ -1,3 +1,4 @@
+import { contractCoverage } from './contract-coverage.ts';
 import { stopSharedControlPlane } from './control-plane.ts';
 
 // Servers the tests start as processes (npm start's way) inherit this: their local runtime's router takes
@@ -9,6 +10,8 @@ process.env['CFAPI_ROUTER_PORT'] ??= '0';
 export const mochaHooks = {
   async afterAll(this: Mocha.Context): Promise<void> {
     this.timeout(60_000);
+    // What the contract checker saw, for `npm run contract:coverage` (.cache/contract-coverage/<suite>.json).
+    await contractCoverage.write(this.test?.parent?.total());
     await stopSharedControlPlane();
   },
 };

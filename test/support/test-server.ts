@@ -23,6 +23,7 @@ import type { LogSource } from '../../src/log-cache/log-source.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer } from '../../src/server.ts';
 import { ContractChecker } from './contract.ts';
+import { contractCoverage } from './contract-coverage.ts';
 
 export type UserCredentials = { name: string; token: string; certificatePem: string; privateKeyPem: string };
 
@@ -159,7 +160,7 @@ function kubernetesUsers(controlPlane: ControlPlane, store: Store, rootNamespace
  * required headers) before returning it; a response that breaks the contract fails the test.
  */
 export async function contractFetch(baseUrl: string, path: string, init: RequestInit = {}): Promise<TestResponse> {
-  const contract = await (checker ??= ContractChecker.load());
+  const contract = await (checker ??= ContractChecker.load({ coverage: contractCoverage }));
   const response = await fetch(`${baseUrl}${path}`, init);
   const text = await response.text();
   const isJson = (response.headers.get('content-type') ?? '').includes('json');

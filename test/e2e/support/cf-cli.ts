@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ContractChecker } from '../../support/contract.ts';
+import { contractCoverage } from '../../support/contract-coverage.ts';
 import { exchangesOf } from './cli-trace.ts';
 
 /** Said when the e2e suites cannot find the CLI: how to get one. */
@@ -75,7 +76,7 @@ export class CfCli {
   async run(...args: string[]): Promise<CfResult> {
     const trace = join(this.home, 'trace.log');
     const result = await this.#execute(args, trace);
-    const contract = await (checker ??= ContractChecker.load());
+    const contract = await (checker ??= ContractChecker.load({ coverage: contractCoverage }));
     const exchanges = exchangesOf(await readFile(trace, 'utf8').catch(() => ''));
     await rm(trace, { force: true });
     const problems = exchanges.flatMap((exchange) => contract.check(exchange));
