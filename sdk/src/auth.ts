@@ -17,8 +17,17 @@ export function authorizationHeader(credentials: Credentials): string {
   const leaf = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(credentials.certificatePem)?.[0];
   if (!leaf) throw new KubeconfigError('the client certificate is not a PEM certificate');
   new X509Certificate(leaf); // throws on a certificate that does not parse, before any request is sent
-  const key = createPrivateKey(credentials.privateKeyPem).export({ type: 'pkcs8', format: 'pem' }).toString();
+  const key = pkcs8(credentials.privateKeyPem);
   return `ClientCert ${Buffer.from(`${leaf.trim()}\n${key.trim()}\n`).toString('base64')}`;
+}
+
+/** The key as PKCS#8 PEM, as the cf CLI re-marshals it; a key Node cannot read is sent as it is, for the server to judge. */
+function pkcs8(privateKeyPem: string): string {
+  try {
+    return createPrivateKey(privateKeyPem).export({ type: 'pkcs8', format: 'pem' }).toString();
+  } catch {
+    return privateKeyPem;
+  }
 }
 
 export class KubeconfigError extends Error {
