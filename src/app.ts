@@ -6,7 +6,8 @@ import { dispatcher } from './http/dispatcher.ts';
 import { RequestAuthenticator } from './http/request-authenticator.ts';
 import { cliVersionGate } from './http/edge/cli-version-gate.ts';
 import { edge } from './http/edge/edge.ts';
-import type { LoadedDocument } from './http/openapi-document.ts';
+import { documentUrl, type LoadedDocument } from './http/openapi-document.ts';
+import { withApiReference } from './http/reference/api-reference.ts';
 import { SchemaCompiler } from './http/schema-compiler.ts';
 import type { HandlerMap } from './http/operation.ts';
 import type { Logger } from './logger.ts';
@@ -23,7 +24,8 @@ export type AppDependencies = {
 
 /**
  * The composition root of the HTTP side: compiles every operation of the document once, proves each
- * has a handler, and puts the edge (correlation id, cf CLI gate, errors, request log) around routing.
+ * has a handler, and puts the edge (correlation id, cf CLI gate, errors, request log) around routing and
+ * the API reference page.
  */
 export function createApp(dependencies: AppDependencies): Koa {
   const compiler = new SchemaCompiler();
@@ -35,12 +37,14 @@ export function createApp(dependencies: AppDependencies): Koa {
   );
   const app = new Koa();
   app.silent = true;
-  const route = dispatcher({
+  const dispatch = dispatcher({
     operations,
     handlers: routedHandlers,
     authenticator: new RequestAuthenticator({ authenticator: dependencies.authenticator }),
     runtime: dependencies.runtime,
   });
+  // The API reference (`/api-docs`) is served before routing and authentication; it is not an operation.
+  const route = withApiReference(dispatch, { documentUrl, externalUrl: dependencies.runtime.config.externalUrl });
   const checkCliVersion = cliVersionGate(dependencies.runtime.config.info.minCliVersion);
   app.use(edge({ logger: dependencies.logger, route, checkCliVersion }));
   return app;
