@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { createCfClient, type CfClient, type CfClientOptions } from '../../sdk/src/index.ts';
 import { ContractChecker } from '../support/contract.ts';
+import { contractCoverage } from '../support/contract-coverage.ts';
 import type { TestServer } from '../support/test-server.ts';
 
 export const run = promisify(execFile);
@@ -15,13 +16,13 @@ let checker: Promise<ContractChecker> | undefined;
 
 /**
  * A fetch for the SDK under test that checks every response against the OpenAPI document, as the
- * other suites' contractFetch does, and records the requests it sent.
+ * other suites' contractFetch does (counted in the contract coverage), and records the requests it sent.
  */
 export function checkedFetch(sent: Request[] = []): (request: Request) => Promise<Response> {
   return async (request) => {
     sent.push(request.clone());
     const response = await fetch(request);
-    const contract = await (checker ??= ContractChecker.load());
+    const contract = await (checker ??= ContractChecker.load({ coverage: contractCoverage }));
     const text = await response.clone().text();
     const isJson = (response.headers.get('content-type') ?? '').includes('json');
     const body = text === '' ? undefined : isJson ? (JSON.parse(text) as unknown) : text;
@@ -83,12 +84,4 @@ export async function writeKubeconfig(
     { mode: 0o600 },
   );
   return path;
-}
-
-let built: Promise<void> | undefined;
-
-/** Builds sdk/dist once per test run (what `npm run sdk:build` does). */
-export function buildSdk(): Promise<void> {
-  built ??= run('npx', ['--no-install', 'tsc', '-p', 'sdk/tsconfig.json'], { cwd: repositoryRoot }).then(() => undefined);
-  return built;
 }
