@@ -176,6 +176,13 @@ describe('The API reference page in Chromium', function () {
     await page.close();
   });
 
+  it('the recording page catches a request to another origin (the checks above can fail)', async () => {
+    const { page, record } = await recordingPage(browser, origin);
+    await page.setContent('<img src="http://elsewhere.invalid/probe.png">', { waitUntil: 'load' });
+    expect(record.elsewhere).to.deep.equal(['http://elsewhere.invalid/probe.png']);
+    await page.close();
+  });
+
   it("searches in its worker under the page's policy", async () => {
     const { page, record } = await recordingPage(browser, origin);
     await page.goto(`${server.url}${referencePath}`, { waitUntil: 'load' });
