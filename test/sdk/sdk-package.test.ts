@@ -12,23 +12,24 @@ export function typescriptBlocks(markdown: string): string[] {
 }
 
 /**
- * Uses of the SDK that must not compile, one per line ending in `// must not compile`; every other
- * line must. Checked against the types of the installed tarball, as a project using the SDK sees them.
+ * Uses of the SDK that must not compile, one per line ending in `// must not compile: <the TypeScript
+ * error>`; every other line must compile. Checked against the types of the installed tarball, as a
+ * project using the SDK sees them.
  */
 const wrongUsage = `import { createCfClient } from '@cf-k8s-api/sdk';
 const cf = createCfClient({ baseUrl: 'http://127.0.0.1:1' });
-await cf.POST('/v3/organizations', { body: { name: 42 } }); // must not compile
-await cf.POST('/v3/organizations', { body: { nmae: 'typo' } }); // must not compile
-await cf.POST('/v3/organizations'); // must not compile
-await cf.POST('/v3/apps', { body: { name: 'a', relationships: { space: { data: {} } } } }); // must not compile
-await cf.PATCH('/v3/apps/{guid}', { params: { path: { guid: 'g' } }, body: { lifecycle: { type: 'bogus', data: {} } } }); // must not compile
-await cf.GET('/v3/apps', { params: { query: { per_page: 'ten' } } }); // must not compile
-await cf.GET('/v3/apps', { params: { query: { order_by: 'size' } } }); // must not compile
-await cf.GET('/v3/apps/{guid}'); // must not compile
-await cf.GET('/v3/no-such-path'); // must not compile
+await cf.POST('/v3/organizations', { body: { name: 42 } }); // must not compile: TS2322
+await cf.POST('/v3/organizations', { body: { nmae: 'typo' } }); // must not compile: TS2353
+await cf.POST('/v3/organizations'); // must not compile: TS2554
+await cf.POST('/v3/apps', { body: { name: 'a', relationships: { space: { data: {} } } } }); // must not compile: TS2322
+await cf.PATCH('/v3/apps/{guid}', { params: { path: { guid: 'g' } }, body: { lifecycle: { type: 'bogus', data: {} } } }); // must not compile: TS2322
+await cf.GET('/v3/apps', { params: { query: { per_page: 'ten' } } }); // must not compile: TS2322
+await cf.GET('/v3/apps', { params: { query: { order_by: 'size' } } }); // must not compile: TS2322
+await cf.GET('/v3/apps/{guid}'); // must not compile: TS2554
+await cf.GET('/v3/no-such-path'); // must not compile: TS2554
 const { data: app } = await cf.GET('/v3/apps/{guid}', { params: { path: { guid: 'g' } } });
-const size: number = app.name; // must not compile
-cf.pages('/v3/apps/{guid}', { params: { path: { guid: 'g' } } }); // must not compile
+const size: number = app.name; // must not compile: TS2322
+cf.pages('/v3/apps/{guid}', { params: { path: { guid: 'g' } } }); // must not compile: TS2345
 const name: string = app.name;
 const { data: org } = await cf.POST('/v3/organizations', { body: { name, metadata: { labels: { a: 'b' } } } });
 for await (const page of cf.pages('/v3/apps', { params: { query: { names: [org.name], per_page: 5 } } })) console.log(page.resources[0]?.state, size);
@@ -129,11 +130,16 @@ console.log(JSON.stringify({ exports: Object.keys(sdk).sort(), name: data.name, 
     );
     const errors = output.split('\n').filter((line) => /^\S+\.ts\(\d+,\d+\): error /.test(line));
     expect(errors.filter((line) => line.startsWith('readme-'))).to.deep.equal([]);
-    const wrongLines = new Set(
-      errors.filter((line) => line.startsWith('wrong-usage.ts(')).map((line) => Number(/\((\d+),/.exec(line)![1])),
-    );
-    const marked = wrongUsage.split('\n').flatMap((line, index) => (line.endsWith('// must not compile') ? [index + 1] : []));
-    expect([...wrongLines].sort((a, b) => a - b)).to.deep.equal(marked);
+    const wrong = errors.flatMap((line) => {
+      const match = /^wrong-usage\.ts\((\d+),\d+\): error (TS\d+):/.exec(line);
+      return match ? [`${match[1]} ${match[2]}`] : [];
+    });
+    const marked = wrongUsage.split('\n').flatMap((line, index) => {
+      const code = /\/\/ must not compile: (TS\d+)$/.exec(line)?.[1];
+      return code ? [`${index + 1} ${code}`] : [];
+    });
+    expect(marked).to.have.length(11);
+    expect([...new Set(wrong)]).to.deep.equal(marked);
     expect(blocks.length).to.be.at.least(3);
   });
 
