@@ -115,6 +115,14 @@ export function mergeResponses(records: CoverageRecord[]): Record<string, Record
   return merged;
 }
 
+function mergeUnmatched(records: CoverageRecord[]): Record<string, number> {
+  const merged: Record<string, number> = {};
+  for (const record of records) {
+    for (const [status, count] of Object.entries(record.unmatched ?? {})) merged[status] = (merged[status] ?? 0) + count;
+  }
+  return merged;
+}
+
 export type OperationCoverage = DeclaredOperation & {
   /** Status → responses seen. */
   seen: Record<string, number>;
@@ -184,6 +192,11 @@ export function formatReport(report: CoverageReport, records: CoverageRecord[]):
     `Declared status codes never seen (${report.declaredStatuses - report.seenStatuses}, in ${unseenStatuses.length} operations):`,
   );
   for (const operation of unseenStatuses) lines.push(`  ${operation.operationId}: ${operation.unseen.join(', ')}`);
+  const unmatched = mergeUnmatched(records);
+  if (Object.keys(unmatched).length > 0) {
+    const counts = Object.entries(unmatched).map(([status, count]) => `${status}×${count}`);
+    lines.push('', `Responses to requests no operation matches (checked as CF errors): ${counts.join(', ')}`);
+  }
   if (report.unknown.length > 0) {
     lines.push('', `Recorded operations the document does not declare (a record older than the document?): ${report.unknown.join(', ')}`);
   }

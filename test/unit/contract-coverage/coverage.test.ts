@@ -66,7 +66,11 @@ describe('contract coverage (what the contract checker saw against what the docu
     expect(report.declaredStatuses).to.equal(5);
     expect(report.seenStatuses).to.equal(2);
     expect(report.unknown).to.deep.equal(['gone']);
-    const text = formatReport(report, [record('test', {})]);
+    const text = formatReport(report, [
+      { ...record('test', {}), unmatched: { '404': 3 } },
+      { ...record('e2e', {}), unmatched: { '404': 1 } },
+    ]);
+    expect(text).to.contain('Responses to requests no operation matches (checked as CF errors): 404×4');
     expect(text).to.contain('Contract coverage: 2 of 3 operations seen; 2 of 5 declared status codes seen');
     expect(text).to.contain('listApps (GET /v3/apps): 200×4, 401×1 (default)  never: 400');
     expect(text).to.contain('getWhoAmI (GET /whoami): NONE  never: 200');
