@@ -34,7 +34,7 @@ async function updateOnce(context: RequestContext, current: App, request: AppUpd
   const ref = { kind: 'CFApp' as const, namespace: spaceGuidOf(current), name: current.metadata.name };
   if (!(await mayI(context, 'patch', ref, appResourceType))) throw notAuthorized();
   const { patch, newName } = changeOf(current, request);
-  if (newName && !(await claimFor(context.server, newName))) throw duplicateApp(newName.name);
+  if (newName && !(await asCfError(claimFor(context.server, newName), appResourceType))) throw duplicateApp(newName.name);
   const preconditions = newName ? { resourceVersion: current.metadata.resourceVersion ?? '' } : {};
   let updated: App;
   try {
