@@ -42,6 +42,7 @@ describe('SDK package', function () {
   let tarball: string;
   let server: TestServer;
   let blocks: string[];
+  let rootBlocks: string[];
 
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'cfapi-sdk-package-'));
@@ -61,6 +62,9 @@ describe('SDK package', function () {
     await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: project });
     blocks = typescriptBlocks(await readFile(join(repositoryRoot, 'sdk/README.md'), 'utf8'));
     for (const [index, block] of blocks.entries()) await writeFile(join(project, `readme-${index + 1}.ts`), block);
+    // The repository's README shows the SDK too: its ts blocks are compiled and run the same way.
+    rootBlocks = typescriptBlocks(await readFile(join(repositoryRoot, 'README.md'), 'utf8'));
+    for (const [index, block] of rootBlocks.entries()) await writeFile(join(project, `root-readme-${index + 1}.ts`), block);
     await writeFile(join(project, 'app.zip'), await makeZip([{ path: 'index.js', content: 'console.log("hello")\n' }]));
     server = await startTestServer();
   });
@@ -129,7 +133,7 @@ console.log(JSON.stringify({ exports: Object.keys(sdk).sort(), name: data.name, 
       (error: { stdout: string }) => error.stdout,
     );
     const errors = output.split('\n').filter((line) => /^\S+\.ts\(\d+,\d+\): error /.test(line));
-    expect(errors.filter((line) => line.startsWith('readme-'))).to.deep.equal([]);
+    expect(errors.filter((line) => /^(root-)?readme-/.test(line))).to.deep.equal([]);
     const wrong = errors.flatMap((line) => {
       const match = /^wrong-usage\.ts\((\d+),\d+\): error (TS\d+):/.exec(line);
       return match ? [`${match[1]} ${match[2]}`] : [];
@@ -155,5 +159,19 @@ console.log(JSON.stringify({ exports: Object.keys(sdk).sort(), name: data.name, 
     );
     expect(outputs[1]).to.equal('admin\nadmin\nadmin\n');
     expect(outputs[2]).to.equal('[]\ndev\n422 10008 CF-UnprocessableEntity per_page must be greater than or equal to 1\n[]\n');
+  });
+
+  it("runs the ts blocks of the repository's README (its SDK section) against a server", async () => {
+    expect(rootBlocks, 'README.md shows no SDK example in a ts block').to.not.be.empty;
+    // A server of their own: they may use the names the SDK README's examples use.
+    const fresh = await startTestServer();
+    try {
+      for (const index of rootBlocks.keys()) {
+        const freshEnv = { ...process.env, CF_API: fresh.url, KUBECONFIG: fresh.kubeconfigPath, CF_TOKEN: fresh.admin.token };
+        await run(process.execPath, [`root-readme-${index + 1}.ts`], { cwd: project, env: freshEnv });
+      }
+    } finally {
+      await fresh.stop();
+    }
   });
 });
