@@ -471,6 +471,7 @@ const oddHeaders: fc.Arbitrary<{ headers: Record<string, string>; mutation: stri
   { headers: { 'If-None-Match': '*' }, mutation: 'If-None-Match' },
   { headers: { 'Accept-Encoding': 'gzip, br, zstd' }, mutation: 'Accept-Encoding' },
   { headers: { 'X-Fuzz': 'y'.repeat(8000) }, mutation: 'large header' },
+  { headers: { 'X-Fuzz': 'y'.repeat(20_000) }, mutation: "headers over Node's 16 KiB limit" },
   { headers: { 'Content-Encoding': 'gzip' }, mutation: 'Content-Encoding gzip on a plain body' },
 );
 
