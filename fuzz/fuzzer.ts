@@ -4,6 +4,7 @@ import { loadDocument } from '../src/http/openapi-document.ts';
 import type { HandlerMap } from '../src/http/operation.ts';
 import { SchemaCompiler } from '../src/http/schema-compiler.ts';
 import { ContractChecker } from '../test/support/contract.ts';
+import { startPackageRegistry, storeRegistryCredentials } from '../test/support/package-registry.ts';
 import { startTestServer } from '../test/support/test-server.ts';
 import { WireClient, type WireRequest, type WireResponse } from './http-client.ts';
 import { invalidRequest, validRequest, type FuzzRequest } from './requests.ts';
@@ -63,11 +64,15 @@ export async function fuzzBackend(options: FuzzOptions): Promise<FuzzResult> {
   const { document, operations } = await loadDocument();
   const contract = await ContractChecker.load();
   const errorsSchema = (document.components?.schemas as Record<string, Record<string, unknown>>)['Errors']!;
+  // On kubernetes, package bits go to a container registry: a real one (TLS, basic auth), as the
+  // package suites use, or every valid upload would be a 502 (no registry configured).
+  const registry = options.backend === 'kubernetes' ? await startPackageRegistry() : undefined;
   const server = await startTestServer({
     backend: options.backend,
-    config: { appRuntime: 'scripted', logLevel: 'warn' },
+    config: { appRuntime: 'scripted', logLevel: 'warn', ...(registry ? { containerRegistry: registry.config } : {}) },
     ...(options.handlers ? { handlers: options.handlers } : {}),
   });
+  if (registry) await storeRegistryCredentials(server, registry.registry);
   const client = new WireClient(server.url);
   const world = new World(server, client);
   try {
@@ -93,6 +98,7 @@ export async function fuzzBackend(options: FuzzOptions): Promise<FuzzResult> {
   } finally {
     client.close();
     await server.stop();
+    await registry?.stop();
   }
 }
 
