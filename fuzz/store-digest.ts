@@ -11,9 +11,8 @@ const systemNamespaces = new Set(['kube-system', 'kube-public', 'kube-node-lease
 /**
  * What the store holds, as clients could have changed it: each object's identity, labels, annotations,
  * owners and content (spec, data, RBAC rules and subjects), not its status, version or finalizers, which
- * the reconcilers write on their own time. Objects on their way out (a deletion timestamp, or in a
- * namespace being deleted) are left out, since they disappear whenever the garbage collector gets to
- * them. Leases count by identity only: a held lease is renewed all the time. Read through the
+ * the reconcilers write on their own time. Objects on their way out are left out (see goingObjects),
+ * since they disappear whenever the garbage collector gets to them. Leases count by identity only: a held lease is renewed all the time. Read through the
  * privileged session straight from the backend (no read cache), so it is exact.
  */
 export async function storeDigest(store: Store): Promise<StoreDigest> {
@@ -21,22 +20,50 @@ export async function storeDigest(store: Store): Promise<StoreDigest> {
   const lists = await Promise.all(
     (Object.keys(kinds) as KindName[]).map(async (kind) => ({ kind, items: (await session.list(kind)).items })),
   );
-  const namespaces = lists.find(({ kind }) => kind === 'Namespace')?.items ?? [];
-  const terminating = new Set(namespaces.filter((item) => item.metadata.deletionTimestamp).map((item) => item.metadata.name));
+  const going = goingObjects(lists.flatMap(({ items }) => items));
   const digest: StoreDigest = new Map();
-  const gone = (namespace: string) => terminating.has(namespace) || systemNamespaces.has(namespace);
   for (const { kind, items } of lists) {
     for (const item of items) {
-      const { metadata } = item;
-      const namespace = metadata.namespace ?? '';
-      if (metadata.deletionTimestamp || gone(namespace) || (kind === 'Namespace' && gone(metadata.name))) continue;
+      if (going(item)) continue;
       const hash = createHash('sha1')
         .update(JSON.stringify(kind === 'Lease' ? {} : contentOf(item)))
         .digest('base64');
-      digest.set(`${kind} ${namespace}/${metadata.name} ${metadata.uid}`, hash);
+      digest.set(`${kind} ${item.metadata.namespace ?? ''}/${item.metadata.name} ${item.metadata.uid}`, hash);
     }
   }
   return digest;
+}
+
+/**
+ * Which objects are on their way out, and go whenever the garbage collector gets to them: those with a
+ * deletion timestamp, those in a namespace being deleted (or a system one), and the dependents of an
+ * owner that is gone or going (Kubernetes collects orphans in the background, without a timestamp first).
+ */
+function goingObjects(all: StoredObject[]): (item: StoredObject) => boolean {
+  const byUid = new Map(all.map((item) => [item.metadata.uid, item]));
+  const terminating = new Set(
+    all.filter((item) => item.kind === 'Namespace' && item.metadata.deletionTimestamp).map((item) => item.metadata.name),
+  );
+  const gone = (namespace: string) => terminating.has(namespace) || systemNamespaces.has(namespace);
+  const memo = new Map<string, boolean>();
+  const going = (item: StoredObject, depth = 0): boolean => {
+    const { metadata } = item;
+    const key = `${item.kind} ${metadata.namespace ?? ''}/${metadata.name}`;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const owners = metadata.ownerReferences ?? [];
+    const result =
+      metadata.deletionTimestamp !== undefined ||
+      gone(metadata.namespace ?? '') ||
+      (item.kind === 'Namespace' && gone(metadata.name)) ||
+      owners.some((owner) => {
+        const found = byUid.get(owner.uid);
+        return found === undefined || (depth < 8 && going(found, depth + 1));
+      });
+    memo.set(key, result);
+    return result;
+  };
+  return (item) => going(item);
 }
 
 /** What differs between two digests, for the report (at most `limit` lines). */
