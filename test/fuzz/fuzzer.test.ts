@@ -42,6 +42,19 @@ describe('the spec-driven fuzzer', function () {
     expect(failure).to.match(/Replay: npm run fuzz -- --backend embedded --seed \d+ --path "[\d:]+"/);
     expect(failure).to.match(/curl -X GET .*"\$CF_API\/v3\/(stacks|buildpacks)/);
     expect(figures.fiveHundreds).to.be.greaterThan(0);
+    // The printed seed and path replay the shrunk counterexample at once.
+    const [, seed, path] = /--seed (\d+) --path "([\d:]+)"/.exec(failure ?? '') ?? [];
+    const replay = await fuzzBackend({
+      backend: 'embedded',
+      seed: Number(seed),
+      path: path!,
+      budget: 2000,
+      log: quiet,
+      handlers: planted,
+      shrinkSeconds: 1,
+    });
+    expect(replay.failure).to.match(/status 500 \(a server error\)/);
+    expect(replay.figures.requests).to.be.at.most(30);
   });
 
   it('reports refused requests that changed the store', async () => {
