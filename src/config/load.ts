@@ -26,6 +26,7 @@ const environmentOverrides: Record<string, { path: string[]; kind: 'string' | 'n
   CFAPI_ROUTER_PORT: { path: ['router', 'port'], kind: 'number' },
   CFAPI_BUILDER_NAME: { path: ['builderName'], kind: 'string' },
   CFAPI_DEFAULT_PAGE_SIZE: { path: ['list', 'defaultPageSize'], kind: 'number' },
+  CFAPI_LIMITS_INSTANCES_PER_PROCESS: { path: ['limits', 'instancesPerProcess'], kind: 'number' },
   CFAPI_PACKAGES_MAX_UPLOAD_BYTES: { path: ['packages', 'maxUploadBytes'], kind: 'number' },
   CFAPI_PACKAGES_MAX_UNCOMPRESSED_BYTES: { path: ['packages', 'maxUncompressedBytes'], kind: 'number' },
   CFAPI_PACKAGES_MAX_ENTRIES: { path: ['packages', 'maxEntries'], kind: 'number' },

@@ -114,6 +114,18 @@ export const configSchema = z
       .object({ defaultPageSize: z.number().int().min(1).max(5000).default(50) })
       .strict()
       .prefault({}),
+    /** Bounds on what users may ask for, which Cloud Foundry leaves to org quotas (this server has none). */
+    limits: z
+      .object({
+        /**
+         * The most instances one process may be scaled to (by a scale, or a manifest's `instances`);
+         * more is refused with a 422. The local runtime runs every instance on this machine; a cluster
+         * may raise it.
+         */
+        instancesPerProcess: z.number().int().min(1).max(2_147_483_647).default(1000),
+      })
+      .strict()
+      .prefault({}),
     /** Bits packages: the upload's size and what its zip may unpack to (larger ones get a 422). */
     packages: z
       .object({

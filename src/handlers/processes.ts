@@ -10,6 +10,7 @@ import {
   scaleProcess as scaleProcessIn,
   updateProcess as updateProcessIn,
 } from '../domain/processes/process-service.ts';
+import { instancesLimitOf } from '../domain/processes/instance-limit.ts';
 import { instanceUsage, type InstanceUsage } from '../domain/processes/instance-usage.ts';
 import type { Process } from '../domain/processes/process-spec.ts';
 import type { App } from '../domain/apps/app-service.ts';
@@ -86,7 +87,7 @@ async function statsOf(scope: Scope, context: RequestContext, process: Process, 
       context.warn('Instance usage is unavailable: it could not be read.');
     }
   }
-  return presentProcessStats(process, app, new Date(), usage);
+  return presentProcessStats(process, app, new Date(), { usage, maxInstances: instancesLimitOf(scope.runtime.config) });
 }
 
 const getProcessStats: OperationHandler<'getProcessStats'> = async ({ path }, scope) => {

@@ -62,23 +62,37 @@ type ReportedState = 'RUNNING' | 'STARTING' | 'CRASHED';
  * One entry per desired instance, by index, from what the process controller (Korifi's, or ours) last
  * recorded in `status.instancesStatus`. A stopped app runs nothing, so all its instances are DOWN (the
  * cf CLI counts them as `0/N`), as is any index the runtime does not report. Usage is the instance's
- * newest measure, or an empty object, CF's "unavailable", where there is none.
+ * newest measure, or an empty object, CF's "unavailable", where there is none. Past `maxInstances` (the
+ * configured limit, which the API enforces), only indexes the controller reported are listed, so a
+ * desired count stored past the API does not make the response grow with it.
  */
 export function presentProcessStats(
   process: Process,
   app: StoredObject<'CFApp'> | undefined,
   now: Date,
-  usage: ReadonlyMap<number, InstanceUsage> = new Map(),
+  options: { usage?: ReadonlyMap<number, InstanceUsage>; maxInstances?: number } = {},
 ): Schemas['ProcessStats'] {
+  const { usage = new Map<number, InstanceUsage>(), maxInstances = Number.POSITIVE_INFINITY } = options;
   const started = app?.spec.desiredState === 'STARTED';
   const reported = started ? (process.status?.instancesStatus ?? {}) : {};
   const resources: InstanceStats[] = [];
-  for (let index = 0; index < desiredInstancesOf(process); index++) {
+  const listed = Math.min(desiredInstancesOf(process), Math.max(maxInstances, highestIndexOf(reported) + 1));
+  for (let index = 0; index < listed; index++) {
     const instance = reported[String(index)];
     if (instance === undefined || instance.state === 'DOWN') resources.push(downInstance(process, index));
     else resources.push(upInstance(process, index, { state: instance.state, timestamp: instance.timestamp, usage: usage.get(index) }, now));
   }
   return { resources };
+}
+
+/** The highest index among the reported instances (-1 for none). */
+function highestIndexOf(reported: Readonly<Record<string, unknown>>): number {
+  let highest = -1;
+  for (const key of Object.keys(reported)) {
+    const index = Number(key);
+    if (Number.isSafeInteger(index) && index > highest) highest = index;
+  }
+  return highest;
 }
 
 function downInstance(process: Process, index: number): InstanceStats {

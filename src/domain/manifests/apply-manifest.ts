@@ -9,6 +9,7 @@ import { defaultStack } from '../apps/app-lifecycle.ts';
 import { updateApp } from '../apps/app-update.ts';
 import { listDomains, type Domain } from '../domains/domain-service.ts';
 import { listAppProcesses, scaleProcess, updateProcess, processResourceType } from '../processes/process-service.ts';
+import { instancesLimitOf } from '../processes/instance-limit.ts';
 import { newProcessSpec, processGuidOf, type Process } from '../processes/process-spec.ts';
 import type { RequestContext } from '../request-context.ts';
 import { listRoutes, type Route } from '../routes/route-reads.ts';
@@ -42,7 +43,7 @@ export async function applyManifest(context: RequestContext, spaceGuid: string, 
   const space = await getSpace(context, spaceGuid);
   const namespace = space.metadata.name;
   if (!(await mayI(context, 'create', { kind: 'CFApp', namespace }, 'App'))) throw notAuthorized();
-  const apps = normalizeManifest(manifest);
+  const apps = normalizeManifest(manifest, { instancesPerProcess: instancesLimitOf(context.config) });
   const domains = await listDomains(context, {});
   const domainsByName = new Map(domains.map((domain) => [domain.spec.name, domain]));
   const defaultDomain = context.config.defaultDomain;

@@ -8,6 +8,7 @@ import { listServiceInstances } from '../services/service-instances.ts';
 import { mayI } from '../store-failures.ts';
 import { getSpace } from '../tenancy/space-service.ts';
 import { readAppManifestSources } from './app-manifest.ts';
+import { instancesLimitOf } from '../processes/instance-limit.ts';
 import { megabytesOf, normalizeManifest, type Manifest, type ManifestApplication } from './manifest-normalizer.ts';
 
 export type ManifestDiffEntry = components['schemas']['ManifestDiff']['diff'][number];
@@ -41,7 +42,7 @@ export async function diffManifest(context: RequestContext, spaceGuid: string, m
   const space = await getSpace(context, spaceGuid);
   const namespace = space.metadata.name;
   if (!(await mayI(context, 'create', { kind: 'CFApp', namespace }, 'App'))) throw notAuthorized();
-  normalizeManifest(manifest);
+  normalizeManifest(manifest, { instancesPerProcess: instancesLimitOf(context.config) });
   const diff: ManifestDiffEntry[] = [];
   for (const [index, posted] of (manifest.applications ?? []).entries()) {
     const base = `/applications/${index}`;

@@ -1,5 +1,6 @@
 import type { components } from '../../../generated/openapi-types.ts';
 import { unprocessableEntity } from '../../errors/api-error.ts';
+import { instancesRefusal } from '../processes/instance-limit.ts';
 
 export type Manifest = components['schemas']['Manifest'];
 export type ManifestApplication = components['schemas']['ManifestApplication'];
@@ -63,14 +64,23 @@ export function splitRoute(route: string): { host: string; domain: string; path:
   return { host, domain: domainAndPort.replace(/:\d+$/, ''), path: slash < 0 ? '' : rest.slice(slash) };
 }
 
+/** Bounds of this server's own on what a manifest may ask for. */
+export type ManifestLimits = {
+  /** The most instances a process may want (`limits.instancesPerProcess`); unbounded when absent. */
+  instancesPerProcess?: number;
+};
+
 /**
  * Checks every app of the manifest with Korifi's rules and texts (the document has checked the types,
- * units and ranges), then normalises each: app-level process settings go to `web`, which is always
- * there. Throws the first app's failures as one 422, before anything is written.
+ * units and ranges) and the server's limits, then normalises each: app-level process settings go to
+ * `web`, which is always there. Throws the first app's failures as one 422, before anything is written.
  */
-export function normalizeManifest(manifest: Manifest): NormalizedApp[] {
+export function normalizeManifest(manifest: Manifest, limits: ManifestLimits = {}): NormalizedApp[] {
   const applications = manifest.applications ?? [];
-  const failures = applications.flatMap((app, index) => failuresOf(app, `applications[${index}]`));
+  const failures = applications.flatMap((app, index) => [
+    ...failuresOf(app, `applications[${index}]`),
+    ...limitFailures(app, `applications[${index}]`, limits),
+  ]);
   if (failures.length > 0) throw unprocessableEntity([...new Set(failures)].sort().join(', '));
   const names = new Set<string>();
   for (const app of applications) {
@@ -121,6 +131,23 @@ function routeFailures(app: ManifestApplication, at: string): string[] {
       failures.push(`${at}.routes[${index}].protocol '${route.protocol}' is not supported; only 'http1' is`);
     }
     return failures;
+  });
+}
+
+/** Instance counts over the limit, at the app's level (its `web` process) and each process's, named by their place in the manifest. */
+function limitFailures(app: ManifestApplication, at: string, limits: ManifestLimits): string[] {
+  const limit = limits.instancesPerProcess;
+  if (limit === undefined) return [];
+  const entries: [string, number | undefined][] = [
+    [`${at}.instances`, app.instances],
+    ...(app.processes ?? []).map((process, index): [string, number | undefined] => [
+      `${at}.processes[${index}].instances`,
+      process.instances,
+    ]),
+  ];
+  return entries.flatMap(([field, instances]) => {
+    const refusal = instances === undefined ? undefined : instancesRefusal(field, instances, limit);
+    return refusal === undefined ? [] : [refusal];
   });
 }
 

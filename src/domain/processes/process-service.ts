@@ -7,6 +7,7 @@ import { metadataPatchOf } from '../metadata-writes.ts';
 import type { RequestContext } from '../request-context.ts';
 import { getVisibleByGuid, listInVisibleSpaces } from '../space-scoped.ts';
 import { apiErrorOf, asCfError, mayI } from '../store-failures.ts';
+import { checkInstancesLimit } from './instance-limit.ts';
 import { defaultHealthCheckTypeOf, desiredInstancesOf, processDefaults, type Process } from './process-spec.ts';
 
 export const processResourceType = 'Process';
@@ -90,12 +91,14 @@ export type ProcessScale = {
 
 /**
  * Scales a process as the caller: only the given fields change (null is absent, as Korifi decodes it).
+ * More instances than `limits.instancesPerProcess` are refused with a 422, nothing written.
  * Each field is written as an absolute value in one merge patch, so concurrent scales end in a state
  * one of them asked for, whichever order they land in.
  */
 export async function scaleProcess(context: RequestContext, process: Process, scale: ProcessScale): Promise<Process> {
   // Asked first: a scale to the current size writes nothing, but only a caller who may scale is answered 200.
   if (!(await mayI(context, 'patch', processRef(process), processResourceType))) throw notAuthorized();
+  checkInstancesLimit(context.config, scale.instances);
   const spec: Record<string, number> = {};
   if (scale.instances !== undefined && scale.instances !== null) spec['desiredInstances'] = scale.instances;
   if (scale.memoryMB !== undefined && scale.memoryMB !== null) spec['memoryMB'] = scale.memoryMB;

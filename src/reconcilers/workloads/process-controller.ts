@@ -2,6 +2,7 @@ import type { AppRuntime, HealthCheckSpec, InstanceStatus, ProcessWorkload } fro
 import { vcapApplicationAsServer } from '../../domain/apps/app-env-document.ts';
 import { appRevisionAnnotation } from '../../domain/apps/app-state.ts';
 import { envSecretNameOf } from '../../domain/apps/app-service.ts';
+import { instancesLimitOf } from '../../domain/processes/instance-limit.ts';
 import { restartRequestAnnotation } from '../../domain/processes/process-service.ts';
 import { desiredInstancesOf, effectiveCommand, effectiveHealthCheckType, type Process } from '../../domain/processes/process-spec.ts';
 import { jsonEqual } from '../../store/json-equal.ts';
@@ -120,7 +121,9 @@ async function workloadOf(context: WorkloadContext, app: App, process: Process):
     processType: process.spec.processType,
     droplet: { guid, image: droplet.registry.image },
     command: effectiveCommand(process) ?? '',
-    instances: desiredInstancesOf(process),
+    // The API refuses more than the limit; a count stored before the limit was lowered (or written past the
+    // API) still runs no more than it.
+    instances: Math.min(desiredInstancesOf(process), instancesLimitOf(context.config)),
     memoryMB: process.spec.memoryMB,
     diskMB: process.spec.diskQuotaMB,
     healthCheck: healthCheckOf(process),
