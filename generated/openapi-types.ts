@@ -2826,6 +2826,7 @@ export interface components {
         };
         /** @description The new scale of a process; only the given fields change (null, as Korifi takes it, is the same as absent). Memory, disk and log rate changes apply to instances started afterwards. */
         ProcessScale: {
+            /** @description Up to 2^31-1 by the document, as in Cloud Controller (where org quotas bound it); this server refuses more than its `limits.instancesPerProcess` (1000 by default) with a 422. */
             instances?: number | null;
             memory_in_mb?: number | null;
             disk_in_mb?: number | null;
@@ -3663,6 +3664,7 @@ export interface components {
              */
             type: string;
             command?: string | null;
+            /** @description At most the server's `limits.instancesPerProcess` (1000 by default); more is refused with a 422. */
             instances?: number;
             memory?: components["schemas"]["ManifestQuantity"];
             disk_quota?: components["schemas"]["ManifestQuantity"];
@@ -3704,6 +3706,7 @@ export interface components {
                 username?: string;
             };
             command?: string | null;
+            /** @description At most the server's `limits.instancesPerProcess` (1000 by default); more is refused with a 422. */
             instances?: number;
             memory?: components["schemas"]["ManifestQuantity"];
             disk_quota?: components["schemas"]["ManifestQuantity"];
