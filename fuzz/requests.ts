@@ -482,9 +482,9 @@ const authArbitrary: fc.Arbitrary<Auth> = fc.oneof(
   { weight: 1, arbitrary: fc.constant('garbage' as const) },
 );
 
-/** Requests that follow the document for this operation. */
-export function validRequest(operation: Operation): fc.Arbitrary<FuzzRequest> {
-  return fc.tuple(validParts(operation), authArbitrary).map(([parts, auth]) => ({
+/** The request the document describes for `operation` with these parts, sent as the admin. */
+function requestOf(operation: Operation, parts: Parts): FuzzRequest {
+  return {
     operationId: operation.operationId,
     method: operation.method.toUpperCase(),
     template: operation.path,
@@ -493,6 +493,16 @@ export function validRequest(operation: Operation): fc.Arbitrary<FuzzRequest> {
     headers: {},
     ...(parts.body ? { body: parts.body } : {}),
     ...(parts.contentType ? { contentType: parts.contentType } : {}),
+    auth: 'admin',
+    intent: 'valid',
+    mutation: '',
+  };
+}
+
+/** Requests that follow the document for this operation. */
+export function validRequest(operation: Operation): fc.Arbitrary<FuzzRequest> {
+  return fc.tuple(validParts(operation), authArbitrary).map(([parts, auth]) => ({
+    ...requestOf(operation, parts),
     auth: secured(operation) ? auth : 'admin',
     intent: auth === 'admin' || !secured(operation) ? 'valid' : 'invalid',
     mutation: auth === 'admin' || !secured(operation) ? '' : `auth: ${auth}`,
@@ -600,15 +610,7 @@ export function invalidRequest(operation: Operation): fc.Arbitrary<FuzzRequest> 
   }
   return fc.oneof(...mutations).map(({ parts, mutation, intent, ...rest }) => {
     const request: FuzzRequest = {
-      operationId: operation.operationId,
-      method: operation.method.toUpperCase(),
-      template: operation.path,
-      pathValues: parts.pathValues,
-      query: parts.query,
-      headers: {},
-      ...(parts.body ? { body: parts.body } : {}),
-      ...(parts.contentType ? { contentType: parts.contentType } : {}),
-      auth: 'admin',
+      ...requestOf(operation, parts),
       ...rest,
       intent,
       mutation,
