@@ -8,11 +8,13 @@ import { promisify } from 'node:util';
 const root = new URL('../../', import.meta.url).pathname;
 const run = promisify(execFile);
 
-/** A copy of the parts of the repository the generator reads (the manifests' loaders are in src/), sharing node_modules. */
+/** A copy of the parts of the repository the generator reads and writes (the manifests' loaders are in src/), sharing node_modules. */
 async function copyOfRepository(): Promise<string> {
   const copy = await mkdtemp(join(tmpdir(), 'cf-api-drift-'));
   for (const entry of ['openapi', 'deploy', 'src', 'generated', 'scripts', 'redocly.yaml', 'package.json'])
     await cp(join(root, entry), join(copy, entry), { recursive: true });
+  // The SDK's copy of the types is checked too (only its generated file: its build and installs stay behind).
+  await cp(join(root, 'sdk/src/generated'), join(copy, 'sdk/src/generated'), { recursive: true });
   await symlink(join(root, 'node_modules'), join(copy, 'node_modules'));
   return copy;
 }
@@ -35,7 +37,17 @@ describe('the generated-code check (npm run generate:check)', function () {
 
   it('passes when generated/ matches openapi/', async () => {
     const { stdout } = await run('scripts/check-generated.sh', { cwd: copy });
-    expect(stdout).to.contain('generated/ matches openapi/');
+    expect(stdout).to.contain('generated/ and sdk/src/generated/ match openapi/');
+  });
+
+  it("fails when the SDK's copy of the types was edited by hand", async () => {
+    const sdkSchema = join(copy, 'sdk/src/generated/schema.ts');
+    const original = await readFile(sdkSchema, 'utf8');
+    await writeFile(sdkSchema, `${original}\nexport type Edited = true;\n`);
+    const failure = await checkFailure(copy);
+    await writeFile(sdkSchema, original);
+    expect(failure, 'the check should fail').to.not.equal(undefined);
+    expect(failure!.stderr).to.contain('sdk/src/generated/schema.ts is out of date');
   });
 
   it('fails when a field type changes in openapi/ without regenerating', async () => {
