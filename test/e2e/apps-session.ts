@@ -76,6 +76,9 @@ export function defineAppsSession(world: () => E2eWorld): void {
       linesOf((await cf.ok('apps')).output).some((line) => line.startsWith(`${names.app} `) && /started\s+web:1\/1/.test(line)),
     ).to.equal(true);
 
+    // Over limits.instancesPerProcess (1000 by default): the CLI prints the 422's detail and fails.
+    const refusedScale = await cf.fails('scale', names.app, '-i', '5000');
+    expect(refusedScale.output).to.contain('instances must be less than or equal to 1000');
     const scaled = linesOf((await cf.ok('scale', names.app, '-i', '3')).output);
     expect(scaled).to.include('instances:      3/3');
     expect(scaled.filter((line) => /^#\d\s+running\s/.test(line))).to.have.length(3);
