@@ -11,6 +11,7 @@ import { withApiReference } from './http/reference/api-reference.ts';
 import { SchemaCompiler } from './http/schema-compiler.ts';
 import type { HandlerMap } from './http/operation.ts';
 import type { Logger } from './logger.ts';
+import type { Lifecycle } from './observability/lifecycle.ts';
 import type { Runtime } from './runtime.ts';
 
 export type AppDependencies = {
@@ -18,6 +19,8 @@ export type AppDependencies = {
   runtime: Runtime;
   authenticator: Authenticator;
   logger: Logger;
+  /** Whether this process is draining for shutdown (`/readyz`); a fresh one when absent. */
+  lifecycle?: Lifecycle;
   /** The handlers to route to; the real ones unless a test substitutes some. */
   handlers?: HandlerMap;
 };

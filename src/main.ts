@@ -5,6 +5,7 @@ import { makeDataDirPrivate } from './backends/private-data-dir.ts';
 import { ConfigError, loadConfig } from './config/load.ts';
 import { loadDocument } from './http/openapi-document.ts';
 import { createLogger } from './logger.ts';
+import { Lifecycle } from './observability/lifecycle.ts';
 import { runtimeOf } from './runtime.ts';
 import { startServer } from './server.ts';
 
@@ -29,11 +30,13 @@ async function main(): Promise<void> {
   // their first pass would otherwise hold its first answer.
   const backend = await openBackend(config, logger, { reconcilers: 'later' });
   const document = await loadDocument();
+  const lifecycle = new Lifecycle();
   const app = createApp({
     document,
     runtime: runtimeOf(config, backend),
     authenticator: backend.authenticator,
     logger,
+    lifecycle,
   });
   const running = await startServer(app, config);
   logger.info({ url: running.url, externalUrl: config.externalUrl, backend: config.backend }, 'listening');
@@ -42,6 +45,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    lifecycle.startDraining();
     void running
       .stop()
       .then(() => backend.close())

@@ -170,6 +170,11 @@ export const configSchema = z
       .prefault({}),
     logLevel: z.enum(logLevels).default('info'),
     shutdownTimeoutSeconds: z.number().positive().default(10),
+    /**
+     * After SIGTERM, how long the server goes on serving with `/readyz` failing before it stops accepting
+     * connections: the time a load balancer (Kubernetes endpoints) takes to stop sending it requests.
+     */
+    shutdownDelaySeconds: z.number().nonnegative().default(0),
   })
   .strict();
 
