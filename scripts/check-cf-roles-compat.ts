@@ -6,7 +6,7 @@ import { grantKey, grantsOf, loadClusterRoleManifests } from '../src/domain/role
 import type { PolicyRule } from '../src/store/objects.ts';
 
 /**
- * `node scripts/check-cf-roles-compat.ts <korifi-cf-roles-dir>`: compares our `deploy/cf-roles/` with
+ * `node scripts/check-cf-roles-compat.ts <korifi-cf-roles-dir>`: compares our `deploy/helm/cf-k8s-api/files/cf-roles/` with
  * Korifi's CF-role ClusterRoles, as the (apiGroup, resource, verb) grants each side gives, so that a
  * user bound by either side can do the same things. Prints, per Korifi ClusterRole, what only Korifi
  * grants and what only we grant, then the roles Korifi does not ship. Exits 1 when Korifi grants

@@ -9,7 +9,7 @@ import {
 } from '../src/store/kubernetes/crd-manifests.ts';
 
 /**
- * `node scripts/check-crd-compat.ts <korifi-crd-dir>`: compares our `deploy/crds/` with Korifi's CRD YAMLs,
+ * `node scripts/check-crd-compat.ts <korifi-crd-dir>`: compares our `deploy/helm/cf-k8s-api/files/crds/` with Korifi's CRD YAMLs,
  * field by field, so objects written by either side validate and round-trip (without pruning) under the
  * other's CRDs. Every non-documentation keyword counts (type, format, enum, pattern, default, bounds,
  * x-kubernetes-*), as do required lists and fields only one side has. Korifi kinds we do not ship are

@@ -7,8 +7,8 @@ import { crdDirectory, loadCrdManifests } from '../src/store/kubernetes/crd-mani
 /**
  * Writes, as JSON, what the embedded server reads from YAML manifests at every start, where parsing the
  * YAML cost about 150 ms: `crd-schemas.json`, the structural schema of each custom kind (its CRD's
- * storage version in deploy/crds/, by kind name), which the embedded store validates writes with; and
- * `cf-roles.json`, the CF roles' ClusterRoles of deploy/cf-roles/ (checked as loading them checks),
+ * storage version in deploy/helm/cf-k8s-api/files/crds/, by kind name), which the embedded store validates writes with; and
+ * `cf-roles.json`, the CF roles' ClusterRoles of deploy/helm/cf-k8s-api/files/cf-roles/ (checked as loading them checks),
  * which the platform bootstrap keeps in the store. Run by `npm run generate` (scripts/generate.sh).
  * Usage: node scripts/generate-manifest-json.ts <output directory>
  */

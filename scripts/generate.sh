@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates generated/ from openapi/ (the bundled document and the TypeScript types) and from
-# deploy/crds/ and deploy/cf-roles/ (the custom kinds' schemas and the CF roles' ClusterRoles as JSON,
+# deploy/helm/cf-k8s-api/files/crds/ and deploy/helm/cf-k8s-api/files/cf-roles/ (the custom kinds' schemas and the CF roles' ClusterRoles as JSON,
 # which the embedded server reads at start instead of parsing YAML).
 # Usage: scripts/generate.sh [output-dir]   (default: generated)
 set -euo pipefail

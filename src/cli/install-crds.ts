@@ -4,7 +4,7 @@ import { installTarget } from '../store/kubernetes/install-target.ts';
 
 /**
  * `npm run crds:install -- [--kubeconfig <path>] [--context <name>]`: installs the Korifi CRDs of
- * `deploy/crds/` and the CF roles' ClusterRoles of `deploy/cf-roles/` into a cluster, for the kubernetes
+ * `deploy/helm/cf-k8s-api/files/crds/` and the CF roles' ClusterRoles of `deploy/helm/cf-k8s-api/files/cf-roles/` into a cluster, for the kubernetes
  * backend. Without `--kubeconfig` it reads `KUBECONFIG` or `~/.kube/config`.
  */
 async function main(): Promise<void> {

@@ -3,7 +3,7 @@ import type { Condition } from './objects.ts';
 /**
  * Spec and status of the Korifi kinds this API reads or writes, with Korifi's field names
  * (`korifi.cloudfoundry.org/v1alpha1`). Optional here where Korifi's CRD schema does not require it.
- * Our CRD manifests (`deploy/crds/`) declare the same fields (and a few more Korifi has that we never use).
+ * Our CRD manifests (`deploy/helm/cf-k8s-api/files/crds/`) declare the same fields (and a few more Korifi has that we never use).
  */
 /** `LocalObjectReference`: the CRD defaults `name` to "", so it is always there when read. */
 type ObjectRef = { name: string };

@@ -63,7 +63,7 @@ describe('the generated-code check (npm run generate:check)', function () {
   });
 
   it('fails when a CRD changes in deploy/ without regenerating', async () => {
-    const crd = join(copy, 'deploy/crds/cfapps.korifi.cloudfoundry.org.yaml');
+    const crd = join(copy, 'deploy/helm/cf-k8s-api/files/crds/cfapps.korifi.cloudfoundry.org.yaml');
     const original = await readFile(crd, 'utf8');
     const changed = original.replace(/(displayName:\n(?:.*\n)*?\s+)pattern: .*/, '$1pattern: ^[a-z]+$');
     expect(changed).to.not.equal(original);

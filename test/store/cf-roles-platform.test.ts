@@ -70,7 +70,7 @@ function cfRolesSuite(backend: () => Backend): void {
       await ensurePlatform(labelled(backend()).privileged(), options);
     });
 
-    it('are stored with the rules of deploy/cf-roles', async () => {
+    it('are stored with the rules of deploy/helm/cf-k8s-api/files/cf-roles', async () => {
       const session = backend().store.privileged();
       for (const manifest of manifests) {
         const stored = await session.get({ kind: 'ClusterRole', name: manifest.metadata.name });

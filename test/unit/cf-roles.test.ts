@@ -59,7 +59,7 @@ const korifiGroup = 'korifi.cloudfoundry.org';
 /** Kinds the server creates and then waits on (until Ready), which takes list and watch. */
 const waitedOn = new Set(['cforgs', 'cfspaces']);
 
-describe('CF role ClusterRoles (deploy/cf-roles)', () => {
+describe('CF role ClusterRoles (deploy/helm/cf-k8s-api/files/cf-roles)', () => {
   it('are exactly the ClusterRoles of the twelve CF roles', () => {
     const names = manifests.map((manifest) => manifest.metadata.name);
     expect(names).to.have.members(roleNames.map((role) => cfRoles[role].clusterRole));

@@ -44,7 +44,7 @@ function structuralProblems(schema: CrdSchema, path: string): string[] {
   return problems;
 }
 
-describe('CRD manifests (deploy/crds)', () => {
+describe('CRD manifests (deploy/helm/cf-k8s-api/files/crds)', () => {
   it('has exactly one CRD per Korifi kind of the kinds registry, in a file named after it', async () => {
     expect(manifests.map((crd) => crd.spec.names.kind).sort()).to.deep.equal([...korifiKindNames].sort());
     const files = (await readdir(crdDirectory)).sort();

@@ -5,7 +5,7 @@ import { crdDirectory, loadCrdManifests } from '../../src/store/kubernetes/crd-m
 import { dereference, loadDocument } from '../../src/http/openapi-document.ts';
 
 describe('what the server reads at start instead of YAML', () => {
-  it('the generated CRD schemas are the storage versions of deploy/crds/', async () => {
+  it('the generated CRD schemas are the storage versions of deploy/helm/cf-k8s-api/files/crds/', async () => {
     const fromYaml = storageSchemas(await loadCrdManifests(crdDirectory));
     const generated = await loadCrdSchemas();
     expect([...generated.keys()].sort()).to.deep.equal([...fromYaml.keys()].sort());
@@ -18,7 +18,7 @@ describe('what the server reads at start instead of YAML', () => {
     expect(schemas.get('CFTask')).to.deep.equal((await loadCrdSchemas()).get('CFTask'));
   });
 
-  it('the generated ClusterRoles are deploy/cf-roles/', async () => {
+  it('the generated ClusterRoles are deploy/helm/cf-k8s-api/files/cf-roles/', async () => {
     expect(await builtInClusterRoles()).to.deep.equal(await loadClusterRoleManifests());
   });
 });

@@ -3,8 +3,8 @@ import { join, resolve } from 'node:path';
 import type { NewObject, PolicyRule } from '../../store/objects.ts';
 import { cfRoles } from './cf-roles.ts';
 
-/** `deploy/cf-roles/`: one ClusterRole per CF role, the same on both backends. */
-export const clusterRoleDirectory = resolve(import.meta.dirname, '../../../deploy/cf-roles');
+/** `deploy/helm/cf-k8s-api/files/cf-roles/`: one ClusterRole per CF role, the same on both backends. */
+export const clusterRoleDirectory = resolve(import.meta.dirname, '../../../deploy/helm/cf-k8s-api/files/cf-roles');
 
 export type ClusterRoleManifest = NewObject<'ClusterRole'> & { apiVersion: 'rbac.authorization.k8s.io/v1'; rules: PolicyRule[] };
 
@@ -21,11 +21,11 @@ export async function loadClusterRoleManifests(directory: string = clusterRoleDi
   return checkedSet(directory, manifests);
 }
 
-/** `generated/cf-roles.json`: deploy/cf-roles/ as JSON (`npm run generate`; `npm test` fails when it is stale). */
+/** `generated/cf-roles.json`: deploy/helm/cf-k8s-api/files/cf-roles/ as JSON (`npm run generate`; `npm test` fails when it is stale). */
 export const generatedClusterRoles = new URL('../../../generated/cf-roles.json', import.meta.url);
 
 /**
- * The ClusterRoles of deploy/cf-roles/ from their generated JSON, checked as `loadClusterRoleManifests`
+ * The ClusterRoles of deploy/helm/cf-k8s-api/files/cf-roles/ from their generated JSON, checked as `loadClusterRoleManifests`
  * checks the YAML: what a start keeps in the store, without loading a YAML parser (parsing them cost
  * the start-up about 40 ms).
  */

@@ -5,7 +5,7 @@ import { crdDirectory, type CrdManifest, type CrdSchema } from '../kubernetes/cr
 export type CrdSchemas = ReadonlyMap<string, CrdSchema>;
 
 /**
- * `generated/crd-schemas.json`: the schemas of deploy/crds/, converted by `npm run generate` (whose
+ * `generated/crd-schemas.json`: the schemas of deploy/helm/cf-k8s-api/files/crds/, converted by `npm run generate` (whose
  * check in `npm test` fails when the CRDs changed and this file did not), so that a start reads JSON
  * instead of parsing YAML.
  */

@@ -12,7 +12,7 @@ export type EmbeddedStoreOptions = {
   file: string;
   /** Defaults to `process-crash` (see Durability). */
   durability?: Durability;
-  /** Where the CRDs of the custom kinds are (their schemas validate writes); defaults to the project's `deploy/crds`. */
+  /** Where the CRDs of the custom kinds are (their schemas validate writes); defaults to the project's `deploy/helm/cf-k8s-api/files/crds`. */
   crdDirectory?: string;
 };
 

@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
-/** `deploy/crds/`: one CustomResourceDefinition per Korifi kind the store holds. */
-export const crdDirectory = resolve(import.meta.dirname, '../../../deploy/crds');
+/** `deploy/helm/cf-k8s-api/files/crds/`: one CustomResourceDefinition per Korifi kind the store holds. */
+export const crdDirectory = resolve(import.meta.dirname, '../../../deploy/helm/cf-k8s-api/files/crds');
 
 /** The subset of OpenAPI v3 a structural CRD schema uses (keywords we do not name stay reachable by index). */
 export type CrdSchema = {

@@ -22,7 +22,7 @@ export const fieldManager = 'cfapi';
 const pollIntervalMs = 250;
 
 /**
- * Server-side applies every CRD of `deploy/crds/` (field manager `cfapi`, forced, so it takes over fields
+ * Server-side applies every CRD of `deploy/helm/cf-k8s-api/files/crds/` (field manager `cfapi`, forced, so it takes over fields
  * an earlier install or Korifi's Helm chart owned), then waits until each one is Established, so objects of
  * the new kinds can be written as soon as it resolves.
  */

@@ -17,7 +17,7 @@
  *   every space of their org by propagation; admins see everything);
  * - a resource the caller may not see is 404 (CF-ResourceNotFound), an action they may not take on a
  *   resource they see is 403 (CF-NotAuthorized), and a body naming an org/space they cannot see is 422;
- * - writes are authorized by the deploy/cf-roles ClusterRoles (as Korifi's), so only admins create or
+ * - writes are authorized by the deploy/helm/cf-k8s-api/files/cf-roles ClusterRoles (as Korifi's), so only admins create or
  *   change orgs, domains and roles, org managers also create spaces and remove roles of their org, space
  *   managers remove roles of their space;
  * - the authorization decision comes before anything else, so a refused caller never learns whether a

@@ -118,7 +118,7 @@ describe('structural schemas (custom resources)', () => {
     expect(new RegExp(fromRe2('^[[:upper:][:space:]]+$')).test('A B')).to.equal(true);
   });
 
-  describe('in the store (the CRDs of deploy/crds)', () => {
+  describe('in the store (the CRDs of deploy/helm/cf-k8s-api/files/crds)', () => {
     let t: TestStore;
     beforeEach(async () => {
       t = await testStore();
