@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     logger,
     lifecycle,
   });
-  const running = await startServer(app, config);
+  const running = await startServer(app, config, { lifecycle, logger });
   logger.info({ url: running.url, externalUrl: config.externalUrl, backend: config.backend }, 'listening');
   let stopping = false;
   const shutdown = (signal: string) => {
