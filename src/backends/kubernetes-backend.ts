@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.ts';
 import type { Logger } from '../logger.ts';
 import { withKorifiLabels } from '../store/korifi-labels/labelled-store.ts';
 import { checkCluster } from '../store/kubernetes/cluster-check.ts';
+import { checkServerPermissions } from '../store/kubernetes/permission-check.ts';
 import { KubernetesAuthenticator } from '../store/kubernetes/kubernetes-authenticator.ts';
 import { KubernetesStore } from '../store/kubernetes/kubernetes-store.ts';
 import { loadServerKubeConfig } from '../store/kubernetes/server-kubeconfig.ts';
@@ -20,6 +21,11 @@ export async function openKubernetesBackend(config: Config, logger: Logger): Pro
   try {
     kubeConfig = loadServerKubeConfig({ kubeconfigFile: config.kubernetes.kubeconfig, context: config.kubernetes.context });
     await checkCluster(kubeConfig);
+    await checkServerPermissions(kubeConfig, {
+      rootNamespace: config.rootNamespace,
+      reconcilers: config.reconcilers === true,
+      registrySecretNames: config.containerRegistry.packageRegistrySecretNames,
+    });
   } catch (error) {
     throw new ConfigError(`kubernetes backend: ${(error as Error).message}`, { cause: error });
   }

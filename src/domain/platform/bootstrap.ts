@@ -1,3 +1,4 @@
+import { isStoreError } from '../../store/errors.ts';
 import type { StoreSession } from '../../store/port.ts';
 import { builtInClusterRoles } from '../roles/cluster-role-manifests.ts';
 import { newRoleBinding } from '../roles/role-binding.ts';
@@ -33,7 +34,11 @@ export type PlatformChanges = {
  */
 export async function ensurePlatform(session: StoreSession, options: PlatformOptions): Promise<PlatformChanges> {
   const { rootNamespace } = options;
-  const createdRootNamespace = await createUnlessExists(() => session.create({ kind: 'Namespace', metadata: { name: rootNamespace } }));
+  // Looked up first: a server that does not create namespaces (next to Korifi, whose root namespace
+  // exists) holds no permission to, and a forbidden create would fail even for a namespace that exists.
+  const createdRootNamespace =
+    !(await namespaceExists(session, rootNamespace)) &&
+    (await createUnlessExists(() => session.create({ kind: 'Namespace', metadata: { name: rootNamespace } })));
   const changes: PlatformChanges = { createdRootNamespace, createdClusterRoles: [], updatedClusterRoles: [] };
   if (options.installClusterRoles === true) {
     for (const clusterRole of await builtInClusterRoles()) {
@@ -50,6 +55,16 @@ export async function ensurePlatform(session: StoreSession, options: PlatformOpt
     if (await createUnlessExists(() => session.create(newRoleBinding('admin', admin, rootNamespace)))) changes.grantedInitialAdmin = admin;
   }
   return changes;
+}
+
+async function namespaceExists(session: StoreSession, name: string): Promise<boolean> {
+  try {
+    await session.get({ kind: 'Namespace', name });
+    return true;
+  } catch (error) {
+    if (isStoreError(error, 'NotFound')) return false;
+    throw error;
+  }
 }
 
 /** One line for the start-up log. */
