@@ -11,7 +11,9 @@ import { withApiReference } from './http/reference/api-reference.ts';
 import { SchemaCompiler } from './http/schema-compiler.ts';
 import type { HandlerMap } from './http/operation.ts';
 import type { Logger } from './logger.ts';
-import type { Lifecycle } from './observability/lifecycle.ts';
+import { withHealthEndpoints } from './observability/health.ts';
+import { Lifecycle } from './observability/lifecycle.ts';
+import { Metrics } from './observability/metrics.ts';
 import type { Runtime } from './runtime.ts';
 
 export type AppDependencies = {
@@ -21,14 +23,19 @@ export type AppDependencies = {
   logger: Logger;
   /** Whether this process is draining for shutdown (`/readyz`); a fresh one when absent. */
   lifecycle?: Lifecycle;
+  /**
+   * This server's metrics (the backend's, so that its store calls and reconcilers count in them, and
+   * `/readyz` reads the reconcilers' state from them); a fresh set when absent.
+   */
+  metrics?: Metrics;
   /** The handlers to route to; the real ones unless a test substitutes some. */
   handlers?: HandlerMap;
 };
 
 /**
  * The composition root of the HTTP side: compiles every operation of the document once, proves each
- * has a handler, and puts the edge (correlation id, cf CLI gate, errors, request log) around routing and
- * the API reference page.
+ * has a handler, and puts the edge (correlation id, cf CLI gate, errors, request log, request metrics)
+ * around routing, the API reference page and the probe and metrics endpoints.
  */
 export function createApp(dependencies: AppDependencies): Koa {
   const compiler = new SchemaCompiler();
@@ -40,16 +47,26 @@ export function createApp(dependencies: AppDependencies): Koa {
   );
   const app = new Koa();
   app.silent = true;
+  const config = dependencies.runtime.config;
+  const metrics = dependencies.metrics ?? new Metrics();
   const dispatch = dispatcher({
     operations,
     handlers: routedHandlers,
-    authenticator: new RequestAuthenticator({ authenticator: dependencies.authenticator }),
+    authenticator: new RequestAuthenticator({ authenticator: dependencies.authenticator, counters: metrics.authCache }),
     runtime: dependencies.runtime,
   });
-  // The API reference (`/api-docs`) is served before routing and authentication; it is not an operation.
-  const route = withApiReference(dispatch, { documentUrl, externalUrl: dependencies.runtime.config.externalUrl });
-  const checkCliVersion = cliVersionGate(dependencies.runtime.config.info.minCliVersion);
-  app.use(edge({ logger: dependencies.logger, route, checkCliVersion }));
+  // The API reference (`/api-docs`) and the probes and metrics (`/healthz`, `/readyz`, `/metrics`) are
+  // served before routing and authentication; they are not operations.
+  const route = withHealthEndpoints(withApiReference(dispatch, { documentUrl, externalUrl: config.externalUrl }), {
+    lifecycle: dependencies.lifecycle ?? new Lifecycle(),
+    metrics,
+    metricsEnabled: config.metrics.enabled,
+    store: dependencies.runtime.store,
+    rootNamespace: config.rootNamespace,
+    logger: dependencies.logger,
+  });
+  const checkCliVersion = cliVersionGate(config.info.minCliVersion);
+  app.use(edge({ logger: dependencies.logger, route, checkCliVersion, metrics }));
   return app;
 }
 

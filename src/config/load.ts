@@ -18,6 +18,7 @@ const environmentOverrides: Record<string, { path: string[]; kind: 'string' | 'n
   CFAPI_KUBECONFIG: { path: ['kubernetes', 'kubeconfig'], kind: 'string' },
   CFAPI_KUBE_CONTEXT: { path: ['kubernetes', 'context'], kind: 'string' },
   CFAPI_KUBE_READ_CACHE: { path: ['kubernetes', 'readCache'], kind: 'boolean' },
+  CFAPI_METRICS_ENABLED: { path: ['metrics', 'enabled'], kind: 'boolean' },
   CFAPI_ROOT_NAMESPACE: { path: ['rootNamespace'], kind: 'string' },
   CFAPI_DEFAULT_DOMAIN: { path: ['defaultDomain'], kind: 'string' },
   CFAPI_RECONCILERS: { path: ['reconcilers'], kind: 'boolean' },

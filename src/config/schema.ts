@@ -168,6 +168,14 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Prometheus metrics at `/metrics` (without authentication, like `/healthz` and `/readyz`). */
+    metrics: z
+      .object({
+        /** Off where the server's port is reachable by others than the scraper and the counts are not for them. */
+        enabled: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
     logLevel: z.enum(logLevels).default('info'),
     shutdownTimeoutSeconds: z.number().positive().default(10),
     /**
