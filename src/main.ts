@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     authenticator: backend.authenticator,
     logger,
     lifecycle,
+    metrics: backend.metrics,
   });
   const running = await startServer(app, config, { lifecycle, logger });
   logger.info({ url: running.url, externalUrl: config.externalUrl, backend: config.backend }, 'listening');

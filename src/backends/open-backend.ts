@@ -4,7 +4,9 @@ import type { Config } from '../config/schema.ts';
 import type { Store } from '../store/port.ts';
 import { describePlatformChanges, ensurePlatform } from '../domain/platform/bootstrap.ts';
 import type { Logger } from '../logger.ts';
-import { reconcilerLeaseName, startAllReconcilers, startElectedReconcilers, type RunningReconcilers } from '../reconcilers/index.ts';
+import { Metrics, type ReconcilerState } from '../observability/metrics.ts';
+import { timeStoreCalls } from '../observability/timed-store.ts';
+import { reconcilerLeaseName, startAllReconcilers, startElectedReconcilers, type LeadingReconcilers } from '../reconcilers/index.ts';
 import { RecentAppLogs } from '../app-runtime/app-logs.ts';
 import type { AppRuntime } from '../app-runtime/app-runtime.ts';
 import { LocalRuntime } from '../app-runtime/local/local-runtime.ts';
@@ -44,6 +46,10 @@ export type OpenBackend = Backend & {
    * informers have listed and watch); otherwise they run already and this does nothing.
    */
   startReconcilers(): Promise<void>;
+  /** This server's metrics: its store calls (the store above is timed into them) and reconcilers count here. */
+  metrics: Metrics;
+  /** Whether the reconcilers are off, starting, or running here as the leader or waiting as a follower. */
+  reconcilerState(): ReconcilerState;
 };
 
 /** Lines kept per app for log-cache reads. */
@@ -56,13 +62,20 @@ const recentLinesPerApp = 1000;
  * 'later'` when the caller calls `startReconcilers` (the server does once it listens, so that its first
  * answer waits neither for their first lists nor for their first pass over every object).
  */
-export async function openBackend(config: Config, logger: Logger, options: { reconcilers?: 'now' | 'later' } = {}): Promise<OpenBackend> {
+export async function openBackend(
+  config: Config,
+  logger: Logger,
+  options: { reconcilers?: 'now' | 'later'; metrics?: Metrics } = {},
+): Promise<OpenBackend> {
   const embedded = config.backend === 'embedded';
   // Each backend's modules load only when it is chosen: the Kubernetes client alone costs the embedded
   // server about a second of start-up and 90 MB of memory.
-  const backend = embedded
+  const opened = embedded
     ? await (await import('./embedded-backend.ts')).openEmbeddedBackend(config)
     : await (await import('./kubernetes-backend.ts')).openKubernetesBackend(config, logger);
+  const metrics = options.metrics ?? new Metrics();
+  // Every user of the store (handlers, reconcilers, runtime, bits) goes through the timed one.
+  const backend = { ...opened, store: timeStoreCalls(opened.store, config.backend, metrics) };
   let bits: BitsStore | undefined;
   let machine: RuntimeMachine | undefined;
   try {
@@ -79,20 +92,22 @@ export async function openBackend(config: Config, logger: Logger, options: { rec
     machine = (config.reconcilers ?? embedded) ? await openRuntimeMachine(config, backend.store, appLogs, logger) : noRuntime;
     const { runtime } = machine;
     const logSource = logSourceOf(backend.logSource, new RuntimeLogSource(appLogs, runtime), runtime !== undefined);
-    let reconcilers: RunningReconcilers | undefined;
+    let reconcilers: LeadingReconcilers | undefined;
     let starting: Promise<void> | undefined;
     const start = (): Promise<void> =>
       (starting ??= runtime
         ? (embedded ? readInPieces(backend.store, logger) : Promise.resolve())
-            .then(() => startReconcilers(backend.store, config, logger, { runtime, bits: packageBits }))
+            .then(() => startReconcilers(backend.store, config, logger, { runtime, bits: packageBits, metrics }))
             .then((running) => {
               reconcilers = running;
             })
         : Promise.resolve());
+    const reconcilerState = (): ReconcilerState => reconcilers?.role() ?? (runtime ? 'starting' : 'off');
+    metrics.reportReconcilerState(reconcilerState);
     if (options.reconcilers !== 'later') await start();
-    const reconcilerState = runtime ? reconcilerDescription(config) : "off (Korifi's controllers are expected)";
-    const platform = `${describePlatformChanges(changes, platformOptions)}\nReconcilers: ${reconcilerState}${machine.description}\n`;
-    const opened = machine;
+    const reconcilerLine = runtime ? reconcilerDescription(config) : "off (Korifi's controllers are expected)";
+    const platform = `${describePlatformChanges(changes, platformOptions)}\nReconcilers: ${reconcilerLine}${machine.description}\n`;
+    const runtimeMachine = machine;
     return {
       ...backend,
       appLogs,
@@ -100,10 +115,12 @@ export async function openBackend(config: Config, logger: Logger, options: { rec
       bits: packageBits,
       describe: () => `${backend.describe()}${platform}`,
       startReconcilers: start,
+      metrics,
+      reconcilerState,
       close: async () => {
         await starting?.catch(() => undefined);
         await reconcilers?.stop();
-        await opened.close();
+        await runtimeMachine.close();
         await packageBits.close();
         await backend.close();
       },
@@ -205,9 +222,9 @@ async function startReconcilers(
   store: Store,
   config: Config,
   logger: Logger,
-  { runtime, bits }: { runtime: AppRuntime; bits: BitsStore },
-): Promise<RunningReconcilers> {
-  const options = { rootNamespace: config.rootNamespace, logger, runtime, bits, config };
+  { runtime, bits, metrics }: { runtime: AppRuntime; bits: BitsStore; metrics: Metrics },
+): Promise<LeadingReconcilers> {
+  const options = { rootNamespace: config.rootNamespace, logger, runtime, bits, config, metrics };
   return config.backend === 'embedded' ? startAllReconcilers(store, options) : startElectedReconcilers(store, options);
 }
 

@@ -4,6 +4,7 @@ import type { BitsStore } from '../bits/bits-store.ts';
 import type { Config } from '../config/schema.ts';
 import type { AppRuntime } from '../app-runtime/app-runtime.ts';
 import type { Logger } from '../logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import type { Store } from '../store/port.ts';
 import { LeaderElection } from './leader-election.ts';
 import { TenancyController } from './tenancy-controller.ts';
@@ -15,12 +16,17 @@ export type TenancyReconcilerOptions = {
   logger: Logger;
   /** How often every org and space is reconciled again whatever happened; default 5 minutes. */
   resyncIntervalMs?: number;
+  /** Where the work queues report their depth and failures (`cfapi_reconciler_queue_depth`, ...). */
+  metrics?: Metrics;
 };
 
 export type RunningReconcilers = {
   /** Ends the watches and waits for the reconciles in flight. */
   stop(): Promise<void>;
 };
+
+/** The reconcilers as a server runs them: reconciling here (`leader`), or waiting while another replica leads. */
+export type LeadingReconcilers = RunningReconcilers & { role(): 'leader' | 'follower' };
 
 const defaultResyncIntervalMs = 5 * 60_000;
 const concurrentReconciles = 4;
@@ -36,6 +42,7 @@ export async function startTenancyReconcilers(store: Store, options: TenancyReco
     logger: options.logger,
     resyncIntervalMs: options.resyncIntervalMs ?? defaultResyncIntervalMs,
     concurrency: concurrentReconciles,
+    ...(options.metrics ? { metrics: options.metrics.reconciler('tenancy') } : {}),
   });
   await controller.start();
   return { stop: () => controller.stop() };
@@ -52,20 +59,25 @@ export type ReconcilerOptions = TenancyReconcilerOptions & {
  * Every reconciler this server runs where Korifi's controllers are absent: the org/space ones and the
  * app-workload ones (packages, builds, apps, processes, tasks).
  */
-export async function startAllReconcilers(store: Store, options: ReconcilerOptions): Promise<RunningReconcilers> {
+export async function startAllReconcilers(store: Store, options: ReconcilerOptions): Promise<LeadingReconcilers> {
   const tenancy = await startTenancyReconcilers(store, options);
   try {
-    const workloads = await startWorkloadReconcilers({
-      session: store.privileged(),
-      runtime: options.runtime,
-      ...(options.bits ? { bits: options.bits } : {}),
-      logger: options.logger,
-      config: options.config,
-    });
+    const workloads = await startWorkloadReconcilers(
+      {
+        session: store.privileged(),
+        runtime: options.runtime,
+        ...(options.bits ? { bits: options.bits } : {}),
+        logger: options.logger,
+        config: options.config,
+      },
+      options.metrics ? { metrics: options.metrics } : {},
+    );
     return {
       stop: async () => {
         await Promise.all([workloads.stop(), tenancy.stop()]);
       },
+      // One process with every reconciler (the embedded store's single server) always leads.
+      role: () => 'leader',
     };
   } catch (error) {
     await tenancy.stop();
@@ -81,7 +93,7 @@ export const reconcilerLeaseName = 'cfapi-tenancy-reconcilers';
  * election and only the leader reconciles. Resolves after the first attempt, so a replica that finds the
  * lease free is reconciling when this resolves.
  */
-export async function startElectedReconcilers(store: Store, options: ReconcilerOptions): Promise<RunningReconcilers> {
+export async function startElectedReconcilers(store: Store, options: ReconcilerOptions): Promise<LeadingReconcilers> {
   const election = new LeaderElection(
     store.privileged(),
     {
@@ -95,5 +107,5 @@ export async function startElectedReconcilers(store: Store, options: ReconcilerO
     { start: () => startAllReconcilers(store, options) },
   );
   await election.start();
-  return { stop: () => election.stop() };
+  return { stop: () => election.stop(), role: () => (election.isLeader ? 'leader' : 'follower') };
 }

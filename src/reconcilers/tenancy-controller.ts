@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.ts';
+import type { QueueMetrics } from '../observability/metrics.ts';
 import type { StoreSession } from '../store/port.ts';
 import { reportReconcileFailure } from './failure-report.ts';
 import { Informer } from '../store/informer.ts';
@@ -17,6 +18,7 @@ export type TenancyControllerOptions = {
   logger: Logger;
   resyncIntervalMs: number;
   concurrency: number;
+  metrics?: QueueMetrics;
 };
 
 /** Races with other writers (other replicas, users) that the next run resolves by reading again. */
@@ -42,6 +44,7 @@ export class TenancyController {
       concurrency: options.concurrency,
       reconcile: (key) => this.#reconcile(key),
       onError: (key, error, failures) => this.#reportFailure(key, error, failures),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     this.#events = new TenancyEvents(new TenancyIndex(), options.rootNamespace, (key) => this.#queue.add(key));
     this.#informers = this.#createInformers();

@@ -1,3 +1,5 @@
+import type { QueueMetrics } from '../observability/metrics.ts';
+
 /** What a reconcile asks of the queue when it ends without error: nothing, or another run later. */
 export type ReconcileOutcome = { requeueAfterMs?: number } | undefined;
 
@@ -10,6 +12,8 @@ export type WorkQueueOptions = {
   /** Delay before retrying after the first failure (±25%); it doubles with each further failure, up to `maxRetryDelayMs`. */
   baseRetryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /** Told the queue's depth (read when scraped, until the queue stops) and each failed run. */
+  metrics?: QueueMetrics;
 };
 
 /**
@@ -18,7 +22,9 @@ export type WorkQueueOptions = {
  * retried with exponential backoff that a success resets.
  */
 export class WorkQueue {
-  readonly #options: Required<WorkQueueOptions>;
+  readonly #options: Required<Omit<WorkQueueOptions, 'metrics'>>;
+  readonly #metrics: QueueMetrics | undefined;
+  readonly #detachMetrics: (() => void) | undefined;
   readonly #pending = new Set<string>();
   readonly #active = new Set<string>();
   /** Keys added while they were being reconciled: they run again when that run ends. */
@@ -29,7 +35,15 @@ export class WorkQueue {
   #stopped = false;
 
   constructor(options: WorkQueueOptions) {
-    this.#options = { baseRetryDelayMs: 50, maxRetryDelayMs: 30_000, ...options };
+    const { metrics, ...rest } = options;
+    this.#options = { baseRetryDelayMs: 50, maxRetryDelayMs: 30_000, ...rest };
+    this.#metrics = metrics;
+    this.#detachMetrics = metrics?.attach(() => this.depth);
+  }
+
+  /** Keys waiting for a run (not those running, nor those waiting for a retry or a requeue). */
+  get depth(): number {
+    return this.#pending.size;
   }
 
   add(key: string): void {
@@ -62,6 +76,7 @@ export class WorkQueue {
   /** Drops what is queued and waits for the reconciles in flight. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#detachMetrics?.();
     for (const { timer } of this.#delayed.values()) clearTimeout(timer);
     this.#delayed.clear();
     this.#pending.clear();
@@ -95,6 +110,7 @@ export class WorkQueue {
     } catch (error) {
       const failures = (this.#failures.get(key) ?? 0) + 1;
       this.#failures.set(key, failures);
+      this.#metrics?.failed();
       this.#options.onError(key, error, failures);
       this.addAfter(key, this.#retryDelayMs(failures));
     } finally {

@@ -21,6 +21,7 @@ import { loadDocument } from '../../src/http/openapi-document.ts';
 import type { HandlerMap } from '../../src/http/operation.ts';
 import type { LogSource } from '../../src/log-cache/log-source.ts';
 import { createLogger } from '../../src/logger.ts';
+import { Lifecycle } from '../../src/observability/lifecycle.ts';
 import { startServer } from '../../src/server.ts';
 import { ContractChecker } from './contract.ts';
 import { contractCoverage } from './contract-coverage.ts';
@@ -48,6 +49,8 @@ export type TestServer = {
   bits: BitsStore;
   /** Log lines the server wrote, parsed. */
   logs: Record<string, unknown>[];
+  /** The server's lifecycle: `startDraining()` makes it drain as on SIGTERM (`/readyz` fails). */
+  lifecycle: Lifecycle;
   /** Sends a request and checks the response against the OpenAPI document before returning it. */
   request: (path: string, init?: RequestInit) => Promise<TestResponse>;
   stop: () => Promise<void>;
@@ -98,11 +101,14 @@ export async function startTestServer(
   const logger = createLogger('debug', sink);
   const backend = await openBackend(config, logger);
   const users = controlPlane ? kubernetesUsers(controlPlane, backend.store, config.rootNamespace) : await embeddedUsers(dataDir);
+  const lifecycle = new Lifecycle();
   const app = createApp({
     document: await loadDocument(),
     runtime: runtimeOf(config, options.wrapLogSource ? { ...backend, logSource: options.wrapLogSource(backend.logSource) } : backend),
     authenticator: options.authenticator ?? backend.authenticator,
     logger,
+    lifecycle,
+    metrics: backend.metrics,
     ...(options.handlers ? { handlers: options.handlers } : {}),
   });
   const running = await startServer(app, config);
@@ -119,6 +125,7 @@ export async function startTestServer(
     store: backend.store,
     bits: backend.bits,
     logs,
+    lifecycle,
     request,
     stop: async () => {
       await running.stop();

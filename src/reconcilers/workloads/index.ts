@@ -1,3 +1,4 @@
+import type { Metrics } from '../../observability/metrics.ts';
 import type { KindName } from '../../store/kinds.ts';
 import type { RunningReconcilers } from '../index.ts';
 import { appController } from './app-controller.ts';
@@ -31,13 +32,15 @@ const defaultResyncIntervalMs = 5 * 60_000;
  */
 export async function startWorkloadReconcilers(
   context: WorkloadContext,
-  options: { resyncIntervalMs?: number } = {},
+  options: { resyncIntervalMs?: number; metrics?: Metrics } = {},
 ): Promise<RunningReconcilers> {
   const controllers = workloadControllers.map(
     (definition) =>
       new KindController(definition, context, {
         concurrency: concurrentReconciles,
         resyncIntervalMs: options.resyncIntervalMs ?? defaultResyncIntervalMs,
+        // Each controller is named by the kind it owns (CFApp, CFProcess, ...).
+        ...(options.metrics ? { metrics: options.metrics.reconciler(definition.kind) } : {}),
       }),
   );
   const stopAll = async () => {

@@ -2,6 +2,7 @@ import type { AppRuntime, RuntimeChange } from '../../app-runtime/app-runtime.ts
 import type { BitsStore } from '../../bits/bits-store.ts';
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../logger.ts';
+import type { QueueMetrics } from '../../observability/metrics.ts';
 import { isStoreError } from '../../store/errors.ts';
 import type { KindName } from '../../store/kinds.ts';
 import type { StoredObject } from '../../store/objects.ts';
@@ -81,7 +82,7 @@ export class KindController<K extends KindName> {
   constructor(
     definition: KindControllerDefinition<K>,
     context: WorkloadContext,
-    options: { concurrency: number; resyncIntervalMs: number },
+    options: { concurrency: number; resyncIntervalMs: number; metrics?: QueueMetrics },
   ) {
     this.#definition = definition;
     this.#context = context;
@@ -90,6 +91,7 @@ export class KindController<K extends KindName> {
       concurrency: options.concurrency,
       reconcile: (key) => this.#reconcile(key),
       onError: (key, error, failures) => this.#reportFailure(key, error, failures),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     this.#informers = [this.#ownInformer(), ...(definition.watches ?? []).map((watch) => this.#watchInformer(watch))];
   }
