@@ -7,11 +7,11 @@ import { freePort, projectRoot } from '../../support/server-process.ts';
 export type ApiServer = { url: string; dataDir: string; output: () => string; stop: () => Promise<void> };
 
 /**
- * `npm start` as a person runs it, in its own process group, on a free port with a fresh data
- * directory; `args` are what the person would add after `--`. Resolves once it says it is listening.
+ * `npm start` as a person runs it, in its own process group, on a free port (or `port`) with a fresh
+ * data directory; `args` are what the person would add after `--`. Resolves once it says it is listening.
  */
-export async function startApiServer(options: { args?: string[]; env?: Record<string, string> } = {}): Promise<ApiServer> {
-  const port = await freePort();
+export async function startApiServer(options: { args?: string[]; env?: Record<string, string>; port?: number } = {}): Promise<ApiServer> {
+  const port = options.port ?? (await freePort());
   const dataDir = join(await mkdtemp(join(tmpdir(), 'cf-e2e-')), 'data');
   const child = spawn('npm', ['start', '--silent', ...(options.args ? ['--', ...options.args] : [])], {
     cwd: projectRoot,
