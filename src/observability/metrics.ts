@@ -56,7 +56,8 @@ export class Metrics {
     labelNames: ['operation', 'method', 'status'],
     bounds: requestBounds,
   });
-  readonly #requestSeries = new Map<string, RequestSeries>();
+  /** By operation, method and status: strings the router and Node's parser keep, so their hashes are cached. */
+  readonly #requestSeries = new Map<string, Map<string, Map<number, RequestSeries>>>();
   readonly #storeCalls = new Histogram({
     name: 'cfapi_store_call_duration_seconds',
     help: 'Store port calls until they answered or failed, by backend (embedded, kubernetes) and verb (the port method).',
@@ -88,15 +89,20 @@ export class Metrics {
    * operation: never the path, so the number of series stays bounded.
    */
   observeRequest(operation: string, method: string, status: number, seconds: number): void {
-    const key = `${operation} ${method} ${status}`;
-    let series = this.#requestSeries.get(key);
-    if (series === undefined) {
-      const labels = [operation, methodLabels.has(method) ? method : 'other', String(status)] as const;
-      series = { requests: this.#requests.series(...labels), duration: this.#requestDuration.series(...labels) };
-      this.#requestSeries.set(key, series);
-    }
+    const series = this.#requestSeries.get(operation)?.get(method)?.get(status) ?? this.#bindRequestSeries(operation, method, status);
     series.requests.value += 1;
     series.duration.observe(seconds);
+  }
+
+  #bindRequestSeries(operation: string, method: string, status: number): RequestSeries {
+    const labels = [operation, methodLabels.has(method) ? method : 'other', String(status)] as const;
+    const series = { requests: this.#requests.series(...labels), duration: this.#requestDuration.series(...labels) };
+    let byMethod = this.#requestSeries.get(operation);
+    if (byMethod === undefined) this.#requestSeries.set(operation, (byMethod = new Map<string, Map<number, RequestSeries>>()));
+    let byStatus = byMethod.get(method);
+    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map<number, RequestSeries>()));
+    byStatus.set(status, series);
+    return series;
   }
 
   /** The latency series of one backend's calls of one verb; bind it once and observe seconds on it. */

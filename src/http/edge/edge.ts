@@ -34,9 +34,10 @@ export function edge(options: {
     }
     // An operation by its operationId; anything else by a fixed name (`/api-docs`, `/healthz`, ...,
     // set by what served it), never by its path: the label's values stay few.
+    const elapsedMs = performance.now() - started;
     if (metrics !== undefined) {
       const operation = (ctx.state['operationId'] ?? ctx.state['endpoint'] ?? notAnOperation(ctx.path)) as string;
-      metrics.observeRequest(operation, ctx.method, ctx.status, (performance.now() - started) / 1000);
+      metrics.observeRequest(operation, ctx.method, ctx.status, elapsedMs / 1000);
     }
     // Nothing to build when request lines are not logged (a level above info).
     if (!logger.isLevelEnabled('info')) return;
@@ -46,7 +47,7 @@ export function edge(options: {
       path: ctx.path,
       status: ctx.status,
       operationId: ctx.state['operationId'] as string | undefined,
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      durationMs: Math.round(elapsedMs * 1000) / 1000,
     };
     // Written after Koa has sent the response, so logging never adds to a request's latency.
     setImmediate(() => logger.info(line, 'request'));
