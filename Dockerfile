@@ -15,10 +15,13 @@ FROM node:${NODE_VERSION}-trixie-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
-# What the server reads at run time: its source and the generated JSON (the bundled OpenAPI document,
-# the CRD schemas and the CF roles); the YAML of openapi/ and deploy/ is not read by the server.
+# What the server reads at run time: its source, the generated JSON (the bundled OpenAPI document, the
+# CRD schemas and the CF roles) and the chart's files (the permission list and the CF roles' names the
+# kubernetes backend checks its credentials against at start; the CRDs, for crds:install). The YAML
+# of openapi/ is not read by the server.
 COPY src ./src
 COPY generated ./generated
+COPY deploy/helm/cf-k8s-api/files ./deploy/helm/cf-k8s-api/files
 
 FROM node:${NODE_VERSION}-trixie-slim
 LABEL org.opencontainers.image.title="cf-k8s-api" \

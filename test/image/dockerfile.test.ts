@@ -88,14 +88,21 @@ describe('image: the Dockerfile', function () {
   it('gets a build context of only what it copies (.dockerignore)', async () => {
     const files = await contextFiles();
     const sources = inspected.stages.flatMap((s) => instructionsOf(s, 'COPY').filter((i) => !i.from)).flatMap((i) => i.sources ?? []);
-    expect(sources).to.deep.equal(['package.json', 'package-lock.json', 'src', 'generated']);
+    expect(sources).to.deep.equal(['package.json', 'package-lock.json', 'src', 'generated', 'deploy/helm/cf-k8s-api/files']);
     for (const file of files) {
       expect(
         sources.some((source) => file === source || file.startsWith(`${source}/`)),
         `${file} is sent to the build but never copied`,
       ).to.equal(true);
     }
-    expect(files).to.include.members(['package.json', 'package-lock.json', 'src/start.js', 'src/main.ts', 'generated/openapi.json']);
+    expect(files).to.include.members([
+      'package.json',
+      'package-lock.json',
+      'src/start.js',
+      'src/main.ts',
+      'generated/openapi.json',
+      'deploy/helm/cf-k8s-api/files/server-permissions.yaml',
+    ]);
     // What generated/ holds for the build is what the server reads: the JSON, not the TypeScript types.
     expect(files.filter((f) => f.startsWith('generated/')).sort()).to.deep.equal([
       'generated/cf-roles.json',
