@@ -4,8 +4,16 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { createApp } from '../../../src/app.ts';
+import { openBackend } from '../../../src/backends/open-backend.ts';
+import { validateConfig } from '../../../src/config/load.ts';
+import { loadDocument } from '../../../src/http/openapi-document.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { runtimeOf } from '../../../src/runtime.ts';
+import { startServer } from '../../../src/server.ts';
 import { sharedControlPlane } from '../../support/control-plane.ts';
 import { startTestServer, type TestServer } from '../../support/test-server.ts';
+import { uniqueName } from '../../store/fixture.ts';
 import { forEachBackend } from '../tenancy/backends.ts';
 
 type ProbeResponse = { status: number; headers: Headers; body: Record<string, unknown> };
@@ -62,6 +70,75 @@ forEachBackend('health probes', (cf, backend) => {
     expect(response.body['checks']).not.to.have.property('store');
     expect((await probe(cf.server, '/healthz')).status).to.equal(200);
     expect((await cf.get('/v3/organizations')).status).to.equal(200);
+  });
+});
+
+for (const backend of ['embedded', 'kubernetes'] as const) {
+  describe(`/readyz with the reconcilers off (${backend})`, function () {
+    this.timeout(120_000);
+    let server: TestServer;
+    before(async () => {
+      server = await startTestServer({ backend, config: { reconcilers: false } });
+    });
+    after(() => server.stop());
+
+    it('is 200 saying they are off, and /metrics has no leader gauge', async () => {
+      const response = await probe(server, '/readyz');
+      expect(response.status).to.equal(200);
+      expect(response.body['checks']).to.deep.include({ reconcilers: { ok: true, detail: 'off' } });
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).to.include('# TYPE cfapi_reconciler_leader gauge');
+      expect(metrics).not.to.match(/^cfapi_reconciler_leader /m);
+    });
+  });
+}
+
+/**
+ * As `npm start` runs: the server listens before its reconcilers start, and is not ready until they
+ * have (their first lists done, or on a cluster the first election tried).
+ */
+describe('/readyz while the reconcilers start (embedded, as npm start runs)', function () {
+  this.timeout(30_000);
+  let dir: string;
+  let stop: () => Promise<void> = () => Promise.resolve();
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cfapi-readyz-'));
+  });
+  after(async () => {
+    await stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is 503 naming the reconcilers until they run, then 200', async () => {
+    const config = validateConfig({
+      dataDir: dir,
+      listen: { host: '127.0.0.1', port: 0 },
+      router: { port: 0 },
+      appRuntime: 'scripted',
+      rootNamespace: uniqueName('cf'),
+    });
+    const logger = createLogger('warn');
+    const backend = await openBackend(config, logger, { reconcilers: 'later' });
+    const app = createApp({
+      document: await loadDocument(),
+      runtime: runtimeOf(config, backend),
+      authenticator: backend.authenticator,
+      logger,
+      metrics: backend.metrics,
+    });
+    const running = await startServer(app, config);
+    stop = async () => {
+      await running.stop();
+      await backend.close();
+    };
+    const url = running.url;
+    const before = await fetch(`${url}/readyz`);
+    expect(before.status).to.equal(503);
+    expect(await before.json()).to.deep.include({ failed: ['reconcilers'] });
+    await backend.startReconcilers();
+    const after = await fetch(`${url}/readyz`);
+    expect(after.status).to.equal(200);
+    expect(((await after.json()) as { checks: unknown }).checks).to.deep.include({ reconcilers: { ok: true, detail: 'leader' } });
   });
 });
 
