@@ -144,7 +144,12 @@ async function emulateRun(command: string, state: StageState): Promise<void> {
       // The project's Node 24 for npm, and npm's cache only: the repository's own install filled it.
       env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, npm_config_offline: 'true' },
     });
-    if (result.code !== 0) throw new Error(`RUN ${command} failed (${result.code}):\n${result.output}`);
+    if (result.code !== 0) {
+      const hint = result.output.includes('ENOTCACHED')
+        ? "\nnpm's cache lacks a package: run npm ci in the repository first (it fills the cache)"
+        : '';
+      throw new Error(`RUN ${command} failed (${result.code}), offline:\n${result.output}${hint}`);
+    }
     return;
   }
   const mkdirChown = /^mkdir -m ([0-7]{3,4}) (\/\S+) && chown (\d+):(\d+) \2$/.exec(command);
