@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -52,6 +52,8 @@ export async function helm(args: string[], options: { kubeconfig?: string } = {}
   } catch (error) {
     const { stderr } = error as { stderr?: string };
     throw new Error(`helm ${args.join(' ')} failed:\n${stderr ?? String(error)}`, { cause: error });
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
 }
 
