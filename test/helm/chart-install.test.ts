@@ -16,7 +16,8 @@ import {
 import { uniqueName } from '../store/fixture.ts';
 import { adminKubeConfig, sharedControlPlane } from '../support/control-plane.ts';
 import { freePort, startServerProcess, type ServerProcess } from '../support/server-process.ts';
-import { contractFetch } from '../support/test-server.ts';
+import { authHeaders, contractFetch } from '../support/test-server.ts';
+import { newRoleBinding } from '../../src/domain/roles/role-binding.ts';
 import { installChart, installedConfigFile, serviceAccountKubeconfig, type Installed } from './support/helm-chart.ts';
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
@@ -212,6 +213,41 @@ describe('the Helm chart installed on a real kube-apiserver', function () {
       await missingSettles([]);
       const again = await contractFetch(url, '/whoami', { headers: { Authorization: `Bearer ${alice.token}` } });
       expect(again.status, again.text).to.equal(200);
+    } finally {
+      await writeRules('ClusterRole', name, role.rules);
+      server.child.kill('SIGTERM');
+    }
+  });
+
+  it('fails the operation that needs it when a permission goes while the server runs (name claims: an org create)', async () => {
+    const { server, url } = await start();
+    const name = installed.fullname;
+    const role = await readRole('ClusterRole', name);
+    try {
+      const adminName = `chart-admin-${suffix}`;
+      const pair = await controlPlane.issueUser(adminName);
+      await admin.request({
+        method: 'POST',
+        path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${rootNamespace}/rolebindings`,
+        body: newRoleBinding('admin', adminName, rootNamespace),
+      });
+      const headers = { ...authHeaders.clientCert({ name: adminName, token: '', ...pair }), 'Content-Type': 'application/json' };
+      const createOrg = (orgName: string) =>
+        contractFetch(url, '/v3/organizations', { method: 'POST', headers, body: JSON.stringify({ name: orgName }) });
+      await writeRules(
+        'ClusterRole',
+        name,
+        role.rules.filter((rule) => !rule.resources.includes('leases')),
+      );
+      await missingSettles(
+        ['create', 'delete', 'get', 'patch', 'update'].map((verb) => `${verb} leases.coordination.k8s.io (cluster-wide)`).sort(),
+      );
+      const refused = await createOrg(`claimless-${suffix}`);
+      expect(refused.status, refused.text).not.to.equal(201);
+      await writeRules('ClusterRole', name, role.rules);
+      await missingSettles([]);
+      const created = await createOrg(`claimed-${suffix}`);
+      expect(created.status, created.text).to.equal(201);
     } finally {
       await writeRules('ClusterRole', name, role.rules);
       server.child.kill('SIGTERM');
