@@ -210,6 +210,7 @@ export class LeaderElection {
     if (current.spec?.holderIdentity !== this.#options.identity) return;
     const released = { ...current, spec: { ...current.spec, holderIdentity: '', leaseDurationSeconds: 1 } };
     await bounded((options) => this.#session.update(released, options), signal);
+    this.#options.logger.info({ identity: this.#options.identity, lease: this.#options.lease.name }, 'released the reconciler lease');
   }
 
   #observe(lease: StoredObject<'Lease'>): void {
