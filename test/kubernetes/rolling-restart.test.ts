@@ -105,9 +105,10 @@ describe('a rolling restart of two replicas under load (real kube-apiserver)', f
     store = new KubernetesStore(adminKubeConfig(controlPlane));
     const alice = controlPlane.tokenUsers.find((user) => user.name === 'token-alice')!;
     headers = { Authorization: `Bearer ${alice.token}` };
-    // Probes every second, the kubelet's shortest readiness period: a faster probe would take a draining
-    // replica out before the endpoint lag ran out, and hide whether the shutdown delay covers that lag.
-    balancer = await TestLoadBalancer.start({ probeIntervalMs: 1000, removalLagMs: 1000 });
+    // Readiness as the kubelet decides it at its shortest period (every second, out after 3 failures in
+    // a row): a draining replica leaves when the endpoint lag has run out, not earlier thanks to a fast
+    // probe, so the test shows whether the shutdown delay covers that lag.
+    balancer = await TestLoadBalancer.start({ probeIntervalMs: 1000, failureThreshold: 3, removalLagMs: 1000 });
     const first = await startReplica('r1');
     await store.privileged().create(newRoleBinding('admin', alice.name, rootNamespace));
     // The lease as the cluster sees it, every 100 ms: who leads the reconcilers, and since when.
@@ -307,7 +308,7 @@ describe('a rolling restart of two replicas under load (real kube-apiserver)', f
       const { atMs: exitedMs } = await from.exited;
       process.stderr.write(`      [hand-off ${from.name} → ${to.name}: ${taken!.atMs - exitedMs} ms after ${from.name} exited]\n`);
       expect(taken!.atMs - exitedMs, `hand-off from ${from.name} to ${to.name} after ${from.name} exited`)
-        .to.be.below(3500)
+        .to.be.below(5000)
         .and.below(leaseDurationMs);
     }
 

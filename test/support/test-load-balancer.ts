@@ -11,8 +11,9 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A load balancer for tests that behaves like a Kubernetes Service's endpoints in front of replicas:
- * round-robin over the replicas it considers ready, a replica counting as ready while its readiness
- * probe (`GET /readyz`, every `probeIntervalMs`) answers 200, and a replica told to be terminating
+ * round-robin over the replicas it considers ready, a replica counting as ready once its readiness
+ * probe (`GET /readyz`, every `probeIntervalMs`) answers 200 and until it fails `failureThreshold`
+ * times in a row (as the kubelet decides), and a replica told to be terminating
  * (its pod deleted) taken out `removalLagMs` later for good, the time endpoint changes take to reach
  * every proxy. It never retries: a request sent to a replica that fails (refused, reset, closed
  * before answering) is answered 502 and recorded, so a test sees every dropped request.
@@ -45,6 +46,7 @@ export class TestLoadBalancer {
       readinessPath: options.readinessPath ?? '/readyz',
       probeIntervalMs: options.probeIntervalMs ?? 250,
       probeTimeoutMs: options.probeTimeoutMs ?? 3000,
+      failureThreshold: options.failureThreshold ?? 3,
       removalLagMs: options.removalLagMs ?? 1000,
     });
     server.on('request', (request: IncomingMessage, response: ServerResponse) => balancer.#forward(request, response));
@@ -63,6 +65,7 @@ export class TestLoadBalancer {
       ready: false,
       removed: false,
       probing: false,
+      failedProbes: 0,
       answered: 0,
       failed: 0,
     });
@@ -139,7 +142,10 @@ export class TestLoadBalancer {
       probe.end();
     });
     endpoint.probing = false;
-    if (!endpoint.removed) this.#setReady(endpoint, ready);
+    endpoint.failedProbes = ready ? 0 : endpoint.failedProbes + 1;
+    if (endpoint.removed) return;
+    // One success makes a replica ready; only `failureThreshold` failures in a row make it unready.
+    if (ready || !endpoint.ready || endpoint.failedProbes >= this.#options.failureThreshold) this.#setReady(endpoint, ready);
   }
 
   #setReady(endpoint: Endpoint, ready: boolean): void {
@@ -205,6 +211,8 @@ export type LoadBalancerOptions = {
   probeIntervalMs?: number;
   /** How long a probe may take before it counts as failed; default 3 s (`/readyz` gives the store 2 s). */
   probeTimeoutMs?: number;
+  /** Failed probes in a row that take a ready replica out (the kubelet's failureThreshold); default 3. */
+  failureThreshold?: number;
   /** From `terminating()` until the replica is out of the rotation; default 1 s. */
   removalLagMs?: number;
 };
@@ -219,6 +227,7 @@ type Endpoint = {
   ready: boolean;
   removed: boolean;
   probing: boolean;
+  failedProbes: number;
   answered: number;
   failed: number;
 };
