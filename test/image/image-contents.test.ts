@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { chmod, chown, cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,11 +21,13 @@ import { contextFiles, inspectDockerfile, repoRoot, type Inspected, type Instruc
 // stage, the build stage's `npm ci` runs there with npm's cache only (no network), and the final stage's
 // files are root's, as in the image. The server then runs as the Dockerfile's ENTRYPOINT and CMD with the
 // project's Node 24 standing for the base image's, as the Dockerfile's numeric USER (the tests run as
-// root, as CI does, to set owners and switch users), in the image's environment, with the paths of that environment (config, data
-// directory, TMPDIR) inside the final stage's directory: the config file is written where the image
-// expects it mounted. An instruction the emulation does not know fails the test rather than being
-// skipped. What this does not show: the base image itself (its Node, its /etc/passwd), file modes
-// BuildKit would give, and a kernel-enforced read-only root (here the app is not writable by the user).
+// root, as CI does, to set owners and switch users), in the image's environment, with the paths of that
+// environment (config, data directory, TMPDIR) inside the final stage's directory: the config file is
+// written where the image expects it mounted. The final stage's directory is mounted read-only for the
+// server (in a private mount namespace) but for the data directory and TMPDIR, as readOnlyRootFilesystem
+// and the chart's emptyDirs make it. An instruction the emulation does not know fails the test rather
+// than being skipped. What this does not show: the base image itself (its Node build, its libraries, its
+// /etc/passwd) and the file modes BuildKit would give.
 
 type Emulated = {
   inspected: Inspected;
@@ -189,6 +192,33 @@ async function snapshot(directory: string): Promise<Map<string, string>> {
   return entries;
 }
 
+/**
+ * Runs a command as the image's user with the final stage's directory read-only, as
+ * readOnlyRootFilesystem makes the root: in a private mount namespace, the directory is bind-mounted
+ * onto itself and remounted read-only, the writable paths (the data directory's and TMPDIR's volumes)
+ * bound first so they stay writable. The shell execs the command, so the child's PID is the command's.
+ */
+function spawnReadOnly(
+  image: Emulated,
+  writable: string[],
+  command: string[],
+  options: { cwd: string; env: Record<string, string> },
+): ChildProcessByStdio<null, Readable, Readable> {
+  const script = [
+    'set -e',
+    'root="$1"; uid="$2"; gid="$3"; count="$4"; shift 4',
+    'mount --bind "$root" "$root"',
+    'while [ "$count" -gt 0 ]; do mount --bind "$1" "$1"; shift; count=$((count - 1)); done',
+    'mount -o remount,bind,ro "$root"',
+    'exec setpriv --reuid "$uid" --regid "$gid" --clear-groups -- "$@"',
+  ].join('\n');
+  const args = [image.root, String(image.user.uid), String(image.user.gid), String(writable.length), ...writable, ...command];
+  return spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'read-only-root', ...args], {
+    ...options,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 type Running = { child: ChildProcess; output: () => string; baseUrl: string };
 
 /**
@@ -211,12 +241,9 @@ async function runImage(image: Emulated, cmd: string[], config: Record<string, u
   await mkdir(env['TMPDIR']!, { recursive: true });
   await chmod(env['TMPDIR']!, 0o1777);
 
-  const child = spawn(process.execPath, [...entrypointArgs, ...cmd], {
+  const child = spawnReadOnly(image, [env['CFAPI_DATA_DIR']!, env['TMPDIR']!], [process.execPath, ...entrypointArgs, ...cmd], {
     cwd: join(image.root, image.workdir),
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    uid: image.user.uid,
-    gid: image.user.gid,
   });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -355,6 +382,31 @@ describe("image: the final stage's contents, run without a container engine", fu
       expect(uid, `${name} is root's`).to.equal(0);
       expect(mode & 0o022, `${name} is writable by group or others`).to.equal(0);
     }
+  });
+
+  it('is read-only for its user, but for the data directory and TMPDIR, when run (readOnlyRootFilesystem)', async () => {
+    const dataDir = join(image.root, image.env['CFAPI_DATA_DIR']!);
+    const tmp = join(image.root, image.env['TMPDIR']!);
+    await mkdir(tmp, { recursive: true });
+    await chmod(tmp, 0o1777);
+    const attempt = (path: string) => `if touch '${path}' 2>&1; then echo wrote; rm -f '${path}'; fi`;
+    const child = spawnReadOnly(
+      image,
+      [dataDir, tmp],
+      ['sh', '-c', [attempt(join(app, 'x')), attempt(join(dataDir, 'x')), attempt(join(tmp, 'x')), 'id -u'].join('; ')],
+      {
+        cwd: app,
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code, output).to.equal(0);
+    expect(output).to.match(/Read-only file system/);
+    expect(output.match(/^wrote$/gm), output).to.have.length(2);
+    expect(output.trim().split('\n').at(-1)).to.equal(String(image.user.uid));
   });
 
   describe('with --backend embedded (docker run <image> --backend embedded)', () => {
