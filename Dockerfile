@@ -33,6 +33,8 @@ COPY --from=build /app /app
 # compile cache) are the only places the server writes: mount a volume (an emptyDir) on each when the
 # root filesystem is read-only. The directory exists here for a writable root, owned by the user.
 RUN mkdir -m 0700 /var/lib/cf-k8s-api && chown 10001:10001 /var/lib/cf-k8s-api
+# The config file is mounted at CFAPI_CONFIG (the chart's ConfigMap). The environment wins over the
+# file, so the data directory is moved with CFAPI_DATA_DIR, not with dataDir in the file.
 ENV NODE_ENV=production \
     CFAPI_CONFIG=/etc/cf-k8s-api/config.yaml \
     CFAPI_DATA_DIR=/var/lib/cf-k8s-api \
@@ -41,6 +43,7 @@ WORKDIR /app
 USER 10001:10001
 EXPOSE 8080
 # `npm start`'s command (test/image/ keeps the two equal), run by Node as PID 1: no npm between the
-# kubelet's SIGTERM and the server's graceful shutdown, and nothing written to an npm cache.
+# kubelet's SIGTERM and the server's graceful shutdown, and nothing written to an npm cache. CMD holds
+# the arguments: `docker run <image> --backend embedded` (or a pod's args) replaces them.
 ENTRYPOINT ["node", "--max-semi-space-size=2", "src/start.js"]
 CMD ["--backend", "kubernetes"]
