@@ -39,9 +39,7 @@ type CheckResult = { ok: true; detail?: string } | { ok: false; detail: string }
  */
 export function withHealthEndpoints(route: (ctx: Context) => Promise<void>, options: HealthOptions): (ctx: Context) => Promise<void> {
   const checkStore = storeCheck(options);
-  return async (ctx) => {
-    const path = ctx.path;
-    if (path !== healthPath && path !== readinessPath && path !== metricsPath) return route(ctx);
+  const serve = async (ctx: Context, path: string): Promise<void> => {
     ctx.state['endpoint'] = path.slice(1);
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw unknownRequest();
     ctx.set('Cache-Control', 'no-store');
@@ -57,6 +55,12 @@ export function withHealthEndpoints(route: (ctx: Context) => Promise<void>, opti
       ctx.type = contentType;
       ctx.body = text;
     }
+  };
+  // Not an async function: every other request goes on to `route` without another promise to adopt.
+  return (ctx) => {
+    const path = ctx.path;
+    if (path !== healthPath && path !== readinessPath && path !== metricsPath) return route(ctx);
+    return serve(ctx, path);
   };
 }
 

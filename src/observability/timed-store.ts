@@ -40,24 +40,16 @@ const timedVerbs: readonly StoreVerb[] = [
 /**
  * The store with every call timed into `cfapi_store_call_duration_seconds{backend, verb}`, the verb
  * being the port's method (a watch counts until it runs; `waitFor` and `waitForDeletion` are not
- * timed: they wait for controllers, which request latency shows). Each call costs two clock reads and
- * a few additions; sessions are wrapped once per backend session (the embedded store keeps one per
- * user), so a request does not allocate a wrapper.
+ * timed: they wait for controllers, which request latency shows). Each call costs two clock reads, an
+ * await and a few additions.
  */
 export function timeStoreCalls(store: Store, backend: 'embedded' | 'kubernetes', metrics: Metrics): Store {
   const timers = Object.fromEntries(timedVerbs.map((verb) => [verb, metrics.storeCallSeries(backend, verb)])) as Timers;
-  const wrapped = new WeakMap<StoreSession, TimedSession>();
-  const wrap = (session: StoreSession): TimedSession => {
-    let timed = wrapped.get(session);
-    if (timed === undefined) {
-      timed = new TimedSession(session, timers);
-      wrapped.set(session, timed);
-    }
-    return timed;
-  };
+  // A wrapper per call, as the labelling store below makes one: a lookup of the session it wraps (a
+  // WeakMap) cost more than the allocation, and missed anyway since that store's sessions are new each time.
   return {
-    as: (user: StoreUser) => wrap(store.as(user)),
-    privileged: () => wrap(store.privileged()),
+    as: (user: StoreUser) => new TimedSession(store.as(user), timers),
+    privileged: () => new TimedSession(store.privileged(), timers),
     close: () => store.close(),
   };
 }
