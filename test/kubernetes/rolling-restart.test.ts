@@ -251,13 +251,15 @@ describe('a rolling restart of two replicas under load (real kube-apiserver)', f
       await sleep(500); // both are in flight, headers sent, bodies arriving
       const { code, afterMs } = await terminate(replica);
       restarts.push({ name: old, code, afterMs, slow: await slow });
+      // It went on answering after SIGTERM until the balancer left it, each answer closing its connection.
+      expect(balancer.counts(old).closing, `${old} answered while draining`).to.be.greaterThan(0);
       await startReplica(next);
       await sleep(2500); // the restarted replica takes its share of the load
       expect(balancer.counts(next).answered, `${next} serves`).to.be.greaterThan(0);
     }
     await load.stop();
     process.stderr.write(
-      `      [${results.length} requests; answered by ${['r1', 'r2', 'r1b', 'r2b'].map((name) => `${name} ${balancer.counts(name).answered}`).join(', ')}; exits after ${restarts.map((restart) => `${restart.afterMs} ms`).join(', ')}]\n`,
+      `      [${results.length} requests; answered by ${['r1', 'r2', 'r1b', 'r2b'].map((name) => `${name} ${balancer.counts(name).answered} (${balancer.counts(name).closing} closing)`).join(', ')}; exits after ${restarts.map((restart) => `${restart.afterMs} ms`).join(', ')}]\n`,
     );
 
     expect(results.filter(failed), describeFailures(results)).to.deep.equal([]);

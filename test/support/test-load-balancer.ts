@@ -67,6 +67,7 @@ export class TestLoadBalancer {
       probing: false,
       failedProbes: 0,
       answered: 0,
+      closing: 0,
       failed: 0,
     });
     void this.#probe(this.#endpoint(name));
@@ -95,10 +96,13 @@ export class TestLoadBalancer {
     return this.#endpoint(name).ready;
   }
 
-  /** Requests a replica answered (any status) and those it failed (no answer). */
-  counts(name: string): { answered: number; failed: number } {
-    const { answered, failed } = this.#endpoint(name);
-    return { answered, failed };
+  /**
+   * Requests a replica answered (any status), of those the answers that closed their connection
+   * (`Connection: close`, as a draining server says), and the requests it failed (no answer).
+   */
+  counts(name: string): { answered: number; closing: number; failed: number } {
+    const { answered, closing, failed } = this.#endpoint(name);
+    return { answered, closing, failed };
   }
 
   async close(): Promise<void> {
@@ -194,6 +198,7 @@ export class TestLoadBalancer {
       },
       (answer) => {
         endpoint.answered++;
+        if (answer.headers.connection === 'close') endpoint.closing++;
         response.writeHead(answer.statusCode ?? 502, { ...withoutHopByHop(answer.headers), 'x-lb-endpoint': endpoint.name });
         answer.pipe(response);
         answer.on('error', () => response.destroy());
@@ -229,6 +234,7 @@ type Endpoint = {
   probing: boolean;
   failedProbes: number;
   answered: number;
+  closing: number;
   failed: number;
 };
 
