@@ -16,6 +16,7 @@ export async function serveInProcess(config: Config) {
     runtime: runtimeOf(config, backend),
     authenticator: backend.authenticator,
     logger,
+    metrics: backend.metrics,
   });
   const running = await startServer(app, config);
   return { backend, running };

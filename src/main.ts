@@ -50,12 +50,21 @@ async function main(): Promise<void> {
     void running
       .stop()
       .then(() => backend.close())
-      .then(() => {
-        logger.info('stopped');
-        logger.flush();
-        process.exit(0);
-      });
+      .then(
+        () => {
+          logger.info('stopped');
+          logger.flush();
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'stopped, but the backend did not close cleanly');
+          logger.flush();
+          process.exit(1);
+        },
+      );
   };
+  // `once`: a second signal finds Node's default handler again and ends the process at once (a close
+  // that hangs is not waited for twice; the local runtime's instances get their grace period first).
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.stderr.write(
