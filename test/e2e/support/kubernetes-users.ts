@@ -1,15 +1,13 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify as stringifyYaml } from 'yaml';
 import { createServiceAccountUser, requestCertificateUser } from '../../../scripts/control-plane/cluster-users.ts';
 import type { ControlPlane } from '../../../scripts/control-plane/control-plane.ts';
 import { newRoleBinding } from '../../../src/domain/roles/role-binding.ts';
 import { RestClient } from '../../../src/store/kubernetes/rest-client.ts';
 import { adminKubeConfig, sharedControlPlane } from '../../support/control-plane.ts';
+import { writeControlPlaneKubeconfig, type KubeconfigUser } from '../../support/control-plane-kubeconfig.ts';
 import type { E2eUser } from './world.ts';
-
-type KubeconfigUser = { name: string; user: Record<string, string> };
 
 /** The shared local control plane and a client of its cluster admin. */
 export type E2eCluster = { controlPlane: ControlPlane; admin: RestClient };
@@ -44,21 +42,9 @@ export type E2eKubeconfig = {
 export async function e2eKubeconfig({ controlPlane, admin: cluster }: E2eCluster): Promise<E2eKubeconfig> {
   const file = join(await mkdtemp(join(tmpdir(), 'cf-e2e-kube-')), 'kubeconfig');
   const users: KubeconfigUser[] = [];
-  const caData = (await readFile(controlPlane.pki.caFile)).toString('base64');
   const addUser = async (name: string, user: Record<string, string>) => {
     users.push({ name, user });
-    await writeFile(
-      file,
-      stringifyYaml({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'local', cluster: { server: controlPlane.server, 'certificate-authority-data': caData } }],
-        contexts: [{ name: 'local', context: { cluster: 'local', user: users[0]?.name ?? '' } }],
-        'current-context': 'local',
-        users,
-      }),
-      { mode: 0o600 },
-    );
+    await writeControlPlaneKubeconfig(file, controlPlane, users);
   };
   const newCertificateUser = async (name: string): Promise<E2eUser> => {
     const pair = await requestCertificateUser(cluster, name);

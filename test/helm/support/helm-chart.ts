@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments, stringify as stringifyYaml } from 'yaml';
 import type { ControlPlane } from '../../../scripts/control-plane/control-plane.ts';
 import type { RestClient } from '../../../src/store/kubernetes/rest-client.ts';
+import { writeControlPlaneKubeconfig } from '../../support/control-plane-kubeconfig.ts';
 import { projectRoot } from '../../support/server-process.ts';
 
 const run = promisify(execFile);
@@ -144,20 +145,8 @@ export async function serviceAccountKubeconfig(controlPlane: ControlPlane, admin
   });
   const token = request.status?.token;
   if (!token) throw new Error(`no token for ServiceAccount ${installed.namespace}/${installed.serviceAccount}`);
-  const caData = (await readFile(controlPlane.pki.caFile)).toString('base64');
   const file = join(await mkdtemp(join(tmpdir(), 'cfapi-sa-kube-')), 'kubeconfig');
   const user = `system:serviceaccount:${installed.namespace}:${installed.serviceAccount}`;
-  await writeFile(
-    file,
-    stringifyYaml({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'local', cluster: { server: controlPlane.server, 'certificate-authority-data': caData } }],
-      users: [{ name: user, user: { token } }],
-      contexts: [{ name: 'chart', context: { cluster: 'local', user } }],
-      'current-context': 'chart',
-    }),
-    { mode: 0o600 },
-  );
+  await writeControlPlaneKubeconfig(file, controlPlane, [{ name: user, user: { token } }]);
   return file;
 }
