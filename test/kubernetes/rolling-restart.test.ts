@@ -81,9 +81,9 @@ describe('a rolling restart of two replicas under load (real kube-apiserver)', f
   }
 
   /** What a pod deletion does: the endpoint goes (a second late), and the container gets SIGTERM at once. */
-  async function terminate(replica: Replica): Promise<{ code: number | null; afterMs: number }> {
+  async function terminate(replica: Replica, removalLagMs?: number): Promise<{ code: number | null; afterMs: number }> {
     const sentMs = Date.now();
-    balancer.terminating(replica.name);
+    balancer.terminating(replica.name, removalLagMs);
     replica.process.child.kill('SIGTERM');
     const { code, atMs } = await replica.exited;
     return { code, afterMs: atMs - sentMs };
@@ -342,10 +342,12 @@ describe('a rolling restart of two replicas under load (real kube-apiserver)', f
     const results: LoadResult[] = [];
     // More readers than above, so that many requests reach the replica in the moment before it is out.
     const load = startLoad(results, 4);
-    await sleep(1500);
+    await sleep(3000);
     expect(balancer.counts('eager').answered, JSON.stringify(balancer.transitions)).to.be.greaterThan(0);
-    const { code } = await terminate(eager);
-    await sleep(1500);
+    // A longer endpoint lag than above (5 s): a replica just started may be busy with its first lists and
+    // take a while to handle SIGTERM; the drops must not depend on it doing so within 1 s.
+    const { code } = await terminate(eager, 5000);
+    await sleep(5500);
     await load.stop();
     expect(code).to.equal(0);
     const dropped = results.filter(failed);

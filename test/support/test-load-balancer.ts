@@ -73,13 +73,16 @@ export class TestLoadBalancer {
     void this.#probe(this.#endpoint(name));
   }
 
-  /** The replica's pod is being deleted: it leaves the rotation after the removal lag, whatever its probe says. */
-  terminating(name: string): void {
+  /**
+   * The replica's pod is being deleted: it leaves the rotation after the removal lag (the balancer's, or
+   * `removalLagMs`), whatever its probe says.
+   */
+  terminating(name: string, removalLagMs = this.#options.removalLagMs): void {
     const endpoint = this.#endpoint(name);
     setTimeout(() => {
       endpoint.removed = true;
       this.#setReady(endpoint, false);
-    }, this.#options.removalLagMs).unref();
+    }, removalLagMs).unref();
   }
 
   /** Resolves once the replica is in the rotation. */
